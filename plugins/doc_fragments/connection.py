@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Connection options shared by every module of the collection.
+    DOCUMENTATION = r'''
+options:
+  api_url:
+    description:
+      - Base URL of the Cloutility API, with or without the trailing C(/v1),
+        for example V(https://portal-api.backup.sto2.safedc.net/v1).
+      - If not set, the value of the E(CLOUTILITY_API_URL) environment variable is used. One of them is required.
+    type: str
+  client_id:
+    description:
+      - Client ID generated in the Cloutility portal under Settings, API access.
+      - If not set, the value of the E(CLOUTILITY_CLIENT_ID) environment variable is used. One of them is required.
+    type: str
+  origin:
+    description:
+      - The origin URL registered with the client ID. It is sent as the C(Origin) header on every call.
+      - If not set, the value of the E(CLOUTILITY_ORIGIN) environment variable is used. One of them is required.
+    type: str
+  username:
+    description:
+      - Cloutility user name.
+      - If not set, the value of the E(CLOUTILITY_USERNAME) environment variable is used. One of them is required.
+    type: str
+  password:
+    description:
+      - Password of O(username).
+      - If not set, the value of the E(CLOUTILITY_PASSWORD) environment variable is used. One of them is required.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the API's TLS certificate. Turn it off only for a test portal.
+      - If not set, the value of the E(CLOUTILITY_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for each HTTP answer.
+      - If not set, the value of the E(CLOUTILITY_TIMEOUT) environment variable is used.
+    type: int
+    default: 30
+  token_cache:
+    description:
+      - Reuse an access token obtained by an earlier task, so a play of many tasks logs in once while
+        the token is valid (about five minutes).
+      - Only the short-lived access token and its expiry are stored, in a C(0600) file of a C(0700) directory
+        under C($XDG_CACHE_HOME/cloutility-ansible) (default C(~/.cache)); never the password or the refresh token.
+      - A token is reused only by a task with the same URL, client ID, origin, user and password.
+      - If not set, the value of the E(CLOUTILITY_TOKEN_CACHE) environment variable is used.
+    type: bool
+    default: true
+notes:
+  - Calls that are safe to repeat (GET, PUT, DELETE) are retried up to three times with backoff on
+    HTTP 429, 502, 503 and 504 and on connection errors, honouring C(Retry-After). A POST is never repeated;
+    the module re-reads the portal to see whether it took effect.
+  - Set the connection options once per play with C(module_defaults) and the action group
+    C(group/cloutility.cloutility.cloutility).
+requirements:
+  - requests
+'''
+
+    # Attributes of every module that changes the portal.
+    ACTIONS = r'''
+attributes:
+  check_mode:
+    support: full
+    description: Predicts the change and the resulting object; no POST, PUT or DELETE is sent.
+  diff_mode:
+    support: full
+    description: Returns C(before) and C(after) of the whole managed object, secrets masked.
+  action_group:
+    support: full
+    membership:
+      - cloutility.cloutility.cloutility
+'''
+
+    # Attributes of every read-only (_info) module.
+    INFO = r'''
+attributes:
+  check_mode:
+    support: full
+    details: This module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: N/A
+    details: This module never changes anything.
+  action_group:
+    support: full
+    membership:
+      - cloutility.cloutility.cloutility
+'''
