@@ -1,0 +1,179 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: cloutility_bunit
+short_description: Manage Cloutility business units
+version_added: 1.0.0
+description:
+  - Create, update and delete business units (tenants) below the units the account can see.
+  - A unit is identified by its O(name) under its O(parent). Only the options a task sets are compared and changed.
+author:
+  - Cloutility Ansible collection contributors
+extends_documentation_fragment:
+  - cloutility.cloutility.connection
+  - cloutility.cloutility.connection.ACTIONS
+options:
+  name:
+    description:
+      - Name of the business unit, unique among the children of O(parent).
+    type: str
+    required: true
+  parent:
+    description:
+      - The parent unit, as a path of names from the top of the tree the account can see
+        (V(Acme Hosting/Customers)), or as a numeric id. The path may leave out the top unit's own name.
+      - Defaults to the top of the tree, the user's home business unit.
+    type: str
+  registration_number:
+    description:
+      - Company registration number.
+    type: str
+  time_zone:
+    description:
+      - Time zone of the unit, by name (V(\(GMT+01:00\) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna)),
+        Windows id (V(W. Europe Standard Time)) or numeric id.
+    type: str
+  note:
+    description:
+      - Free-text note. An empty string clears it.
+    type: str
+  state:
+    description:
+      - V(present) creates or updates the unit, V(absent) deletes it.
+      - A unit that still has child units or consumption units is not deleted; the module fails and says what is left.
+    type: str
+    choices: [present, absent]
+    default: present
+seealso:
+  - module: cloutility.cloutility.cloutility_bunit_info
+  - module: cloutility.cloutility.cloutility_consumer
+'''
+
+EXAMPLES = r'''
+- name: A customer below the reseller unit
+  cloutility.cloutility.cloutility_bunit:
+    name: Contoso
+    parent: Acme Hosting/Customers
+    registration_number: SE556612345678
+    time_zone: W. Europe Standard Time
+    note: Onboarded 2026-11
+
+- name: Remove an empty unit
+  cloutility.cloutility.cloutility_bunit:
+    name: Old Customer
+    parent: Acme Hosting/Customers
+    state: absent
+'''
+
+RETURN = r'''
+bunit:
+  description:
+    - The business unit as the API returns it after the task, or as predicted in check mode. Empty when absent.
+  returned: always
+  type: dict
+  sample:
+    id: 76
+    name: Contoso
+    registrationNumber: SE556612345678
+    timeZone: {id: 4, name: "(GMT+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna"}
+path:
+  description: Path of the unit from the top of the visible tree.
+  returned: always
+  type: str
+  sample: Acme Hosting/Customers/Contoso
+diff:
+  description: The unit before and after the task, without server-managed fields and embedded collections.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import (
+    PATH_SEPARATOR,
+    BusinessUnitTree,
+    find_one,
+    find_ref,
+)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, ResourceSpec
+
+BUNIT = ResourceSpec('bunit', [
+    Field('name', 'name'),
+    Field('registration_number', 'registrationNumber'),
+    Field('time_zone', 'timeZone', kind='ref'),
+    Field('note', 'note'),
+])
+
+
+def find_child(tree, parent, name):
+    children = tree.children(parent['id'])
+    return find_one(children, name, 'Business unit', required=False) if children else None
+
+
+def refuse_if_not_empty(module, unit, path):
+    """The API refuses to delete a non-empty unit; say so before trying, and say what is left."""
+    left = []
+    children = module.bunits.children(unit['id'])
+    if children:
+        left.append('child units: %s' % ', '.join(child['name'] for child in children))
+    consumers = module.client.get('bunits/%s/consumers' % unit['id'], params={'limit': 1}) or {}
+    total = consumers.get('total', len(consumers.get('items') or [])) if isinstance(consumers, dict) else len(consumers)
+    if total:
+        left.append('%s consumption unit(s)' % total)
+    if left:
+        module.fail_json(msg="Business unit '%s' is not empty and was not deleted; remove first its %s"
+                         % (path, ' and '.join(left)))
+
+
+def run(module):
+    params = module.params
+    client = module.client
+    if PATH_SEPARATOR in params['name']:
+        module.fail_json(msg="name '%s' contains '%s': give the unit's own name and its parent as parent"
+                         % (params['name'], PATH_SEPARATOR))
+    parent = module.bunits.resolve(params['parent'])
+    parent_path = module.bunits.path(parent['id'])
+    path = parent_path + PATH_SEPARATOR + params['name']
+    found = find_child(module.bunits, parent, params['name'])
+    current = client.get('bunits/%s' % found['id']) if found else None
+
+    resolved = {}
+    if params['time_zone'] is not None and params['state'] == 'present':
+        resolved['time_zone'] = find_ref(client.get_all('timezones'), params['time_zone'], 'Time zone', keys=('name', 'windowsId'))
+    if current is not None and params['state'] == 'absent':
+        refuse_if_not_empty(module, current, path)
+
+    def recover():
+        again = find_child(BusinessUnitTree(client), parent, params['name'])
+        return client.get('bunits/%s' % again['id']) if again else None
+
+    result = module.reconciler.ensure(
+        BUNIT, current, BUNIT.desired(params, resolved), params['state'],
+        create=lambda body: client.post('bunits/%s/bunits' % parent['id'], json=body),
+        update=lambda body, changed: client.put('bunits/%s' % current['id'], json=body),
+        delete=lambda obj: client.delete('bunits/%s' % obj['id']),
+        recover=recover,
+    )
+    module.exit_reconciled(result, 'bunit', path=path)
+
+
+def main():
+    module = CloutilityModule(
+        argument_spec=dict(
+            name=dict(type='str', required=True),
+            parent=dict(type='str'),
+            registration_number=dict(type='str'),
+            time_zone=dict(type='str'),
+            note=dict(type='str'),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+        ),
+    )
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,194 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: cloutility_consumer
+short_description: Manage Cloutility consumption units
+version_added: 1.0.0
+description:
+  - Create, update and delete consumption units (the API's I(consumers)) of a Cloutility business unit.
+  - Only the options a task sets are compared and changed; every other field of the unit is kept.
+  - Consumption unit names are not unique in Cloutility. When two units of the business unit have O(name)
+    and O(consumer_id) is not given, the module fails and lists their ids; it never picks one or creates a third.
+  - To manage the backup node of a unit, use M(cloutility.cloutility.cloutility_node).
+author:
+  - Cloutility Ansible collection contributors
+extends_documentation_fragment:
+  - cloutility.cloutility.connection
+  - cloutility.cloutility.connection.ACTIONS
+options:
+  name:
+    description:
+      - Name of the consumption unit.
+    type: str
+    required: true
+  bunit:
+    description:
+      - The business unit the consumption unit belongs to, as a path of names from the top of the tree the
+        account can see (V(Acme Hosting/Customers/Contoso)) or as a numeric id.
+      - The path may leave out the top unit's own name.
+      - Defaults to the user's home business unit, the top of that tree.
+    type: str
+  consumer_id:
+    description:
+      - Id of the consumption unit, to choose one when several units share O(name).
+    type: int
+  note:
+    description:
+      - Free-text note. An empty string clears it.
+    type: str
+  external_reference:
+    description:
+      - Reference to the unit in another system, such as a CMDB or ERP id.
+    type: str
+  limit_high_storage:
+    description:
+      - Storage limit for the unit, as the portal's C(limitHighStorage) number.
+    type: float
+  allow_no_activity:
+    description:
+      - Whether the unit may go without backup activity without warnings.
+    type: bool
+  state:
+    description:
+      - V(present) creates or updates the unit, V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  delete_associations:
+    description:
+      - With O(state=absent), also delete what is associated with the unit, such as its backup node.
+      - Without it, deleting a unit that has a node fails.
+    type: bool
+    default: false
+  deletion_comment:
+    description:
+      - With O(state=absent), the comment recorded with the deletion.
+    type: str
+seealso:
+  - module: cloutility.cloutility.cloutility_node
+  - module: cloutility.cloutility.cloutility_consumer_info
+'''
+
+EXAMPLES = r'''
+- name: Connection options once for the play
+  hosts: localhost
+  module_defaults:
+    group/cloutility.cloutility.cloutility:
+      api_url: https://portal-api.backup.sto2.safedc.net/v1
+      client_id: "{{ cloutility_client_id }}"
+      origin: https://automation.example.com
+      username: "{{ cloutility_user }}"
+      password: "{{ cloutility_password }}"
+  tasks:
+    - name: Consumption unit for a file server
+      cloutility.cloutility.cloutility_consumer:
+        name: fs01.example.com
+        bunit: Acme Hosting/Customers/Contoso
+        note: File server in rack 4
+        external_reference: CMDB-4711
+
+    - name: Choose one of two units that share a name
+      cloutility.cloutility.cloutility_consumer:
+        name: web01
+        bunit: Acme Hosting/Customers/Fabrikam
+        consumer_id: 1234
+        allow_no_activity: true
+
+    - name: Delete a unit and its backup node
+      cloutility.cloutility.cloutility_consumer:
+        name: old-host
+        bunit: Acme Hosting/Customers/Contoso
+        state: absent
+        delete_associations: true
+        deletion_comment: Decommissioned in change CHG-1001
+'''
+
+RETURN = r'''
+consumer:
+  description:
+    - The consumption unit as the API returns it after the task, or as predicted in check mode.
+    - Empty when the unit is absent.
+  returned: always
+  type: dict
+  sample:
+    id: 408
+    name: fs01.example.com
+    note: File server in rack 4
+    externalReference: CMDB-4711
+    businessUnit: {id: 22, name: Contoso}
+    dataSourceType: {id: 1, name: SP Backup node}
+    allowNoActivity: false
+bunit_id:
+  description: Id of the business unit the unit belongs to.
+  returned: always
+  type: int
+  sample: 22
+diff:
+  description: The unit before and after the task, without server-managed fields such as C(href) and C(createdDate).
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path, find_consumer
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, ResourceSpec
+
+CONSUMER = ResourceSpec('consumer', [
+    Field('name', 'name'),
+    Field('note', 'note'),
+    Field('external_reference', 'externalReference'),
+    Field('limit_high_storage', 'limitHighStorage', kind='float'),
+    Field('allow_no_activity', 'allowNoActivity', kind='bool', default=False),
+])
+
+
+def run(module):
+    params = module.params
+    bunit = module.bunits.resolve(params['bunit'])
+    client = module.client
+
+    def lookup():
+        return find_consumer(client, bunit['id'], params['name'], params['consumer_id'], full=True)
+
+    current = lookup()
+    if current is None and params['consumer_id'] is not None and params['state'] == 'present':
+        module.fail_json(msg='Consumption unit id %s not found in business unit %s'
+                         % (params['consumer_id'], module.bunits.path(bunit['id'])))
+    deletion = dict(deleteAssociations=str(params['delete_associations']).lower())
+    if params['deletion_comment']:
+        deletion['deletionComment'] = params['deletion_comment']
+    result = module.reconciler.ensure(
+        CONSUMER, current, CONSUMER.desired(params), params['state'],
+        create=lambda body: client.post(consumers_path(bunit['id']), json=body),
+        update=lambda body, changed: client.put(consumers_path(bunit['id'], current['id']), json=body),
+        delete=lambda obj: client.delete(consumers_path(bunit['id'], obj['id']), params=deletion),
+        recover=lookup,
+    )
+    module.exit_reconciled(result, 'consumer', bunit_id=bunit['id'])
+
+
+def main():
+    module = CloutilityModule(
+        argument_spec=dict(
+            name=dict(type='str', required=True),
+            bunit=dict(type='str'),
+            consumer_id=dict(type='int'),
+            note=dict(type='str'),
+            external_reference=dict(type='str'),
+            limit_high_storage=dict(type='float'),
+            allow_no_activity=dict(type='bool'),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            delete_associations=dict(type='bool', default=False),
+            deletion_comment=dict(type='str'),
+        ),
+    )
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()
