@@ -98,7 +98,7 @@ class CloutilityModule(AnsibleModule):
 
     def exit_reconciled(self, result, key, **extra):
         """exit_json for a Reconciler result, returning the object under ``key``."""
-        output = dict(changed=result['changed'], diff=result['diff'])
+        output = dict(changed=result['changed'], diff=result['diff'], changed_keys=result['changed_keys'])
         output[key] = result['object']
         output.update(extra)
         self.exit_json(**output)

@@ -86,6 +86,12 @@ path:
   returned: always
   type: str
   sample: Acme Hosting/Customers/Contoso
+changed_keys:
+  description: The API fields the task changed, or would change in check mode.
+  returned: always
+  type: list
+  elements: str
+  sample: [note]
 diff:
   description: The unit before and after the task, without server-managed fields and embedded collections.
   returned: always

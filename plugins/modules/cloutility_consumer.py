@@ -128,6 +128,12 @@ bunit_id:
   returned: always
   type: int
   sample: 22
+changed_keys:
+  description: The API fields the task changed, or would change in check mode.
+  returned: always
+  type: list
+  elements: str
+  sample: [note]
 diff:
   description: The unit before and after the task, without server-managed fields such as C(href) and C(createdDate).
   returned: always
