@@ -292,13 +292,12 @@ class CloutilityClient:
             if not isinstance(page, dict):
                 return items
             page_items = page.get('items') or []
+            requested = int(params.get('offset', 0))
+            if requested and page.get('offset') is not None and int(page['offset']) != requested:
+                # The server ignored the offset we asked for: stop rather than collect a page twice.
+                return items
             items.extend(page_items)
             total = page.get('total')
             if not page_items or total is None or len(items) >= int(total):
-                return items
-            requested = int(params.get('offset', 0))
-            offset = page.get('offset')
-            if offset is not None and int(offset) != requested:
-                # The server ignored the offset we asked for: stop rather than loop forever.
                 return items
             params['offset'] = requested + len(page_items)

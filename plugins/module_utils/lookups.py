@@ -118,8 +118,9 @@ class BusinessUnitTree:
             return unit
         parts = self.split(ref)
         unit = self.root
-        if parts and parts[0] == self.root['name']:
-            parts = parts[1:]
+        if parts and parts[0].lower() == self.root['name'].lower() and (
+                parts[0] == self.root['name'] or find_one(self.children(self.root['id']), parts[0], 'Business unit', required=False) is None):
+            parts = parts[1:]  # the path names the top unit itself
         walked = [self.root['name']]
         for part in parts:
             children = self.children(unit['id'])

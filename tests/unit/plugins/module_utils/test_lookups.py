@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of name resolution: business unit paths, reference names, consumers."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import (
+    BusinessUnitTree,
+    find_consumer,
+    find_one,
+    find_ref,
+)
+
+TREE = {'id': 22, 'name': 'Acme', 'businessUnits': [
+    {'id': 30, 'parentId': 22, 'name': 'Customers', 'businessUnits': [
+        {'id': 31, 'parentId': 30, 'name': 'Contoso', 'businessUnits': []},
+        {'id': 35, 'parentId': 30, 'name': 'Fabrikam', 'businessUnits': []},
+    ]},
+    {'id': 40, 'parentId': 22, 'name': 'Internal', 'businessUnits': []},
+]}
+
+
+class FakeClient:
+    def __init__(self, answers):
+        self.answers = answers
+        self.calls = []
+
+    def get(self, path, params=None):
+        self.calls.append(('get', path))
+        answer = self.answers[path]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def get_all(self, path, params=None):
+        self.calls.append(('get_all', path))
+        return self.answers[path]
+
+
+@pytest.fixture
+def tree():
+    return BusinessUnitTree(FakeClient({'bunits': TREE}))
+
+
+@pytest.mark.parametrize('ref, expected', [
+    (None, 22), ('', 22), ('Acme', 22), ('Acme/Customers/Contoso', 31), ('/Acme/Customers/Contoso/', 31),
+    ('Customers/Fabrikam', 35), ('acme/customers/fabrikam', 35), (40, 40), ('35', 35),
+])
+def test_resolve(tree, ref, expected):
+    assert tree.resolve(ref)['id'] == expected
+
+
+def test_unknown_path_names_the_missing_part(tree):
+    with pytest.raises(CloutilityError) as err:
+        tree.resolve('Acme/Customers/Initech')
+    assert str(err.value) == ("Business unit path 'Acme/Customers/Initech' not found: 'Acme/Customers' has no unit "
+                              "'Initech' (its units: Contoso, Fabrikam)")
+
+
+def test_unknown_id(tree):
+    with pytest.raises(CloutilityError, match='id 99 is not visible'):
+        tree.resolve(99)
+
+
+def test_paths_and_descendants(tree):
+    assert tree.path(31) == 'Acme/Customers/Contoso'
+    assert [unit['id'] for unit in tree.descendants(30)] == [30, 31, 35]
+
+
+def test_find_one_prefers_exact_and_refuses_to_guess():
+    items = [{'id': 1, 'name': 'Linux'}, {'id': 2, 'name': 'linux'}, {'id': 3, 'name': 'Windows'}]
+    assert find_one(items, 'Linux', 'Operating system')['id'] == 1
+    assert find_one(items, 'windows', 'Operating system')['id'] == 3
+    with pytest.raises(CloutilityError) as err:
+        find_one(items, 'LINUX', 'Operating system')
+    assert 'ambiguous' in str(err.value) and 'id 1' in str(err.value) and 'id 2' in str(err.value)
+    with pytest.raises(CloutilityError) as err:
+        find_one(items, 'BeOS', 'Operating system')
+    assert str(err.value) == "Operating system 'BeOS' not found. Valid names: Linux, linux, Windows"
+
+
+def test_find_ref_by_id_or_other_key():
+    zones = [{'id': 4, 'name': '(GMT+01:00) Stockholm', 'windowsId': 'W. Europe Standard Time'}]
+    assert find_ref(zones, 'W. Europe Standard Time', 'Time zone', keys=('name', 'windowsId'))['id'] == 4
+    assert find_ref(zones, '4', 'Time zone')['id'] == 4
+    with pytest.raises(CloutilityError, match='Time zone id 5 not found'):
+        find_ref(zones, 5, 'Time zone')
+
+
+def test_duplicate_consumer_names_fail_listing_ids():
+    client = FakeClient({'bunits/35/consumers': [{'id': 501, 'name': 'web01'}, {'id': 517, 'name': 'web01'},
+                                                 {'id': 520, 'name': 'db01'}]})
+    with pytest.raises(CloutilityError) as err:
+        find_consumer(client, 35, 'web01')
+    assert 'ids 501, 517' in str(err.value) and 'consumer_id' in str(err.value)
+    assert find_consumer(client, 35, 'db01')['id'] == 520
+    assert find_consumer(client, 35, 'nope') is None
+
+
+def test_consumer_by_id_and_full_item():
+    client = FakeClient({'bunits/35/consumers/517': {'id': 517, 'name': 'web01', 'note': 'n'},
+                         'bunits/35/consumers/9': CloutilityApiError('GET', '/v1/bunits/35/consumers/9', 404),
+                         'bunits/35/consumers': [{'id': 517, 'name': 'web01'}]})
+    assert find_consumer(client, 35, consumer_id=517)['note'] == 'n'
+    assert find_consumer(client, 35, consumer_id=9) is None
+    assert find_consumer(client, 35, 'web01', full=True)['note'] == 'n'
+    with pytest.raises(CloutilityError, match="named 'web01', not 'db01'"):
+        find_consumer(client, 35, 'db01', consumer_id=517)
