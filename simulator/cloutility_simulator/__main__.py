@@ -1,0 +1,49 @@
+"""Command line: python -m cloutility_simulator --host 127.0.0.1 --port 8180 [--port-file F] ..."""
+
+import argparse
+import os
+import sys
+
+from werkzeug.serving import make_server
+
+from .app import create_app
+from .store import DEFAULT_PAGE_SIZE, DEFAULT_TOKEN_LIFETIME, Simulator
+from .testing import QuietRequestHandler
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog='python -m cloutility_simulator', description='Cloutility REST API simulator')
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, default=8180, help='0 picks a free port')
+    parser.add_argument('--port-file', help='write the chosen port to this file once listening')
+    parser.add_argument('--seed', help='seed JSON file (default: the packaged seed/default.json)')
+    parser.add_argument('--page-size', type=int, default=DEFAULT_PAGE_SIZE)
+    parser.add_argument('--token-lifetime', type=int, default=DEFAULT_TOKEN_LIFETIME, help='access token lifetime in seconds')
+    parser.add_argument('--quiet', action='store_true', help='do not log every request')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    simulator = Simulator(seed=args.seed, page_size=args.page_size, token_lifetime=args.token_lifetime)
+    app = create_app(simulator=simulator)
+    kwargs = {'request_handler': QuietRequestHandler} if args.quiet else {}
+    server = make_server(args.host, args.port, app, threaded=True, **kwargs)
+    url = 'http://%s:%d' % (args.host, server.port)
+    print('Cloutility simulator listening on %s (API %s/v1, admin %s/_sim/)' % (url, url, url), flush=True)
+    if args.port_file:
+        tmp = args.port_file + '.tmp'
+        with open(tmp, 'w', encoding='utf-8') as handle:
+            handle.write('%d\n' % server.port)
+        os.replace(tmp, args.port_file)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,402 @@
+"""Auth, me, version, business units, time zones and consumers."""
+
+import secrets
+import time
+
+from flask import Blueprint, jsonify, request
+
+from .common import (BACKUP_NODE_TYPE, HYPER, bind, check_name, embedded, href, json_body, paged, prune, query_bool,
+                     render_timezone, replace_fields, sim, state, unit_ref, user)
+from .store import ApiError, bad_request, conflict, forbidden, not_found, now_iso, utcnow
+
+bp = Blueprint('cloutility_core', __name__)
+
+UNIT_SPEC = {
+    'name': 'str',
+    'registrationNumber': 'str',
+    'note': 'str',
+    'timeZone': ('ref', 'timeZones'),
+    'tags': 'list',
+    'storageLimit': 'num',
+    'transferLimit': 'num',
+    'nodeLimit': 'int',
+    'passwordExpirationDays': 'int',
+    'domainFilter': 'list',
+    'clientOptionSetFilter': 'list',
+    'requiredApproversOfDeleteRequest': 'int',
+    'finalDeleteRequestApprover': 'bool',
+    'usersCanApproveOwnRequests': 'bool',
+    'invoiceDay': 'int',
+    'reportRemotely': 'bool',
+}
+
+CONSUMER_SPEC = {
+    'name': 'str',
+    'note': 'str',
+    'externalReference': 'str',
+    'billingStartDate': 'date',
+    'limitHighStorage': 'num',
+    'allowNoActivity': 'bool',
+    'tags': 'list',
+}
+
+DATA_SOURCE_STATES = {
+    'new': {'id': 1, 'name': 'Not activated'},
+    'active': {'id': 3, 'name': 'Active'},
+    'pendingDeletion': {'id': 5, 'name': 'Pending deletion'},
+}
+
+
+# ----------------------------------------------------------------- auth
+def _oauth_error(code, message, status=400):
+    return ApiError(status, code, message, 'OAuth %s' % code)
+
+
+def _issue_token(st, user_id, client_id, refresh_token=None):
+    lifetime = sim().config['token_lifetime']
+    now = time.time()
+    for token, entry in list(st['accessTokens'].items()):
+        if entry['expires'] < now - 3600:
+            del st['accessTokens'][token]
+    access = 'sim-at-' + secrets.token_urlsafe(24)
+    st['accessTokens'][access] = {'userId': user_id, 'clientId': client_id, 'issued': now, 'expires': now + lifetime}
+    if refresh_token is None:
+        refresh_token = 'sim-rt-' + secrets.token_urlsafe(24)
+        st['refreshTokens'][refresh_token] = {'userId': user_id, 'clientId': client_id, 'issued': now}
+    return {'access_token': access, 'token_type': 'bearer', 'expires_in': lifetime, 'refresh_token': refresh_token}
+
+
+@bp.route('/v1/oauth', methods=['POST'])
+def oauth():
+    st = state()
+    form = request.form
+    grant = form.get('grant_type')
+    sim().count_grant(grant)
+    client_id = form.get('client_id')
+    if not client_id:
+        raise _oauth_error('invalid_client', 'client_id is required (form-encoded body: client_id, grant_type, ...)')
+    client = st['clients'].get(client_id)
+    if client is None:
+        raise _oauth_error('invalid_client', 'Unknown client id %r' % client_id)
+    origin = request.headers.get('Origin')
+    if origin != client['origin']:
+        raise ApiError(403, 'InvalidOrigin', 'The Origin header does not match the origin registered for this client',
+                       'Origin %r is not the origin registered for client %r' % (origin, client_id))
+    if grant == 'password':
+        username = (form.get('username') or '').strip().lower()
+        password = form.get('password') or ''
+        for candidate in st['users'].values():
+            if candidate['email'].lower() == username and candidate['password'] == password:
+                return jsonify(_issue_token(st, candidate['id'], client_id))
+        raise _oauth_error('invalid_grant', 'The user name or password is incorrect.')
+    if grant == 'refresh_token':
+        if not client.get('allowRefresh', True):
+            raise _oauth_error('unauthorized_client', 'Token refreshing is not allowed for this client')
+        token = form.get('refresh_token') or ''
+        entry = st['refreshTokens'].get(token)
+        if entry is None or entry['clientId'] != client_id:
+            raise _oauth_error('invalid_grant', 'The refresh token is invalid.')
+        return jsonify(_issue_token(st, entry['userId'], client_id, refresh_token=token))
+    raise _oauth_error('unsupported_grant_type', 'grant_type must be password or refresh_token, not %r' % grant)
+
+
+@bp.route('/v1/me', methods=['GET'])
+def me():
+    current = user()
+    return jsonify(prune({
+        'href': href('me'),
+        'id': current['id'],
+        'name': current.get('name'),
+        'email': current['email'],
+        'userName': current['email'],
+        'businessUnit': unit_ref(current['businessUnitId']),
+        'createdDate': current.get('createdDate'),
+    }))
+
+
+@bp.route('/v1/fullVersion', methods=['GET'])
+def full_version():
+    return jsonify(state()['version'])
+
+
+# ----------------------------------------------------------------- time zones
+@bp.route('/v1/timezones', methods=['GET'])
+def timezones():
+    items = [render_timezone(tz) for _, tz in sorted(state()['timeZones'].items())]
+    return jsonify(paged(items, href('timezones'), 'TimeZone'))
+
+
+@bp.route('/v1/timezones/<int:tz_id>', methods=['GET'])
+def timezone(tz_id):
+    tz = state()['timeZones'].get(tz_id)
+    if tz is None:
+        raise not_found('Time zone %d was not found' % tz_id)
+    return jsonify(render_timezone(tz))
+
+
+# ----------------------------------------------------------------- business units
+def render_unit(unit):
+    st = state()
+    tz = st['timeZones'].get(unit.get('timeZoneId'))
+    out = {
+        'href': href('bunits', unit['id']),
+        'parentBusinessUnit': unit_ref(unit.get('parentId')) if unit.get('parentId') else None,
+        'timeZone': render_timezone(tz) if tz else None,
+        'users': embedded([], href('bunits', unit['id'], 'users'), 'User'),
+        'businessUnits': embedded([], href('bunits', unit['id'], 'bunits'), 'BusinessUnit'),
+        'groupName': unit.get('groupName'),
+        'consumers': [],
+    }
+    for key in UNIT_SPEC:
+        if key != 'timeZone':
+            out[key] = unit.get(key)
+    out['id'] = unit['id']
+    out['createdDate'] = unit.get('createdDate')
+    return prune(out)
+
+
+def render_unit_item(unit):
+    return prune({'href': href('bunits', unit['id']), 'id': unit['id'], 'name': unit['name'], 'createdDate': unit.get('createdDate')})
+
+
+def render_simple_tree(unit):
+    sim_ = sim()
+    return prune({
+        'id': unit['id'],
+        'parentId': unit.get('parentId'),
+        'name': unit['name'],
+        'groupName': unit.get('groupName'),
+        'reportRemotely': unit.get('reportRemotely'),
+        'businessUnits': [render_simple_tree(child) for child in sim_.children_of(unit['id'])],
+        'tags': unit.get('tags'),
+        'invoiceDay': unit.get('invoiceDay'),
+    })
+
+
+@bp.route('/v1/bunits', methods=['GET'])
+def bunit_tree():
+    home = state()['businessUnits'][user()['businessUnitId']]
+    return jsonify(render_simple_tree(home))
+
+
+@bp.route('/v1/bunits/<int:unit_id>', methods=['GET'])
+def bunit_get(unit_id):
+    return jsonify(render_unit(sim().unit_for(user(), unit_id)))
+
+
+@bp.route('/v1/bunits/<int:unit_id>/bunits', methods=['GET'])
+def bunit_children(unit_id):
+    sim_ = sim()
+    sim_.unit_for(user(), unit_id)
+    items = [render_unit_item(u) for u in sim_.children_of(unit_id)]
+    return jsonify(paged(items, href('bunits', unit_id, 'bunits'), 'BusinessUnit'))
+
+
+@bp.route('/v1/bunits/<int:unit_id>/bunits', methods=['POST'])
+def bunit_create(unit_id):
+    sim_ = sim()
+    parent = sim_.unit_for(user(), unit_id)
+    values = bind(json_body(), UNIT_SPEC)
+    check_name(values)
+    new_id = sim_.next_id('businessUnit')
+    unit = {'id': new_id, 'parentId': unit_id, 'groupName': parent.get('groupName'), 'defaultServerId': parent.get('defaultServerId'),
+            'createdDate': now_iso()}
+    unit.update(values)
+    state()['businessUnits'][new_id] = unit
+    sim_.audit(user(), 100, 'Business unit "%s" created under "%s"' % (unit['name'], parent['name']), unit_id=new_id,
+               object_type='BusinessUnit', object_id=new_id)
+    return jsonify(render_unit(unit)), 201
+
+
+@bp.route('/v1/bunits/<int:unit_id>', methods=['PUT'])
+def bunit_update(unit_id):
+    sim_ = sim()
+    unit = sim_.unit_for(user(), unit_id)
+    values = bind(json_body(), UNIT_SPEC)
+    check_name(values)
+    replace_fields(unit, UNIT_SPEC, values)
+    sim_.audit(user(), 200, 'Business unit "%s" modified' % unit['name'], unit_id=unit_id, object_type='BusinessUnit', object_id=unit_id)
+    return jsonify(render_unit(unit))
+
+
+@bp.route('/v1/bunits/<int:unit_id>', methods=['DELETE'])
+def bunit_delete(unit_id):
+    sim_ = sim()
+    unit = sim_.unit_for(user(), unit_id)
+    if unit_id == user()['businessUnitId']:
+        raise forbidden('You cannot delete your own home business unit %d (%s)' % (unit_id, unit['name']))
+    children = sim_.children_of(unit_id)
+    if children:
+        raise conflict('Business unit %d (%s) still has %d child business unit(s): %s; delete them first' % (
+            unit_id, unit['name'], len(children), ', '.join('%s (%d)' % (c['name'], c['id']) for c in children)))
+    consumers = sim_.consumers_in(unit_id)
+    if consumers:
+        raise conflict('Business unit %d (%s) still has %d consumption unit(s); delete them first' % (unit_id, unit['name'], len(consumers)))
+    sim_.audit(user(), 300, 'Business unit "%s" deleted' % unit['name'], unit_id=unit.get('parentId'), object_type='BusinessUnit', object_id=unit_id)
+    del state()['businessUnits'][unit_id]
+    return '', 204
+
+
+# ----------------------------------------------------------------- consumers
+def data_source_state(consumer_id):
+    node = sim().node_of(consumer_id)
+    if node is None:
+        return None
+    if node.get('locked') and node.get('deletionRequestId'):
+        return DATA_SOURCE_STATES['pendingDeletion']
+    if node.get('activatedDate'):
+        return DATA_SOURCE_STATES['active']
+    return DATA_SOURCE_STATES['new']
+
+
+def render_consumer(consumer):
+    node = sim().node_of(consumer['id'])
+    unit_id = consumer['businessUnitId']
+    out = {
+        'href': href('bunits', unit_id, 'consumers', consumer['id']),
+        'dataSourceType': dict(BACKUP_NODE_TYPE),
+        'dataSourceIsPotentialParent': False,
+        'dataSourceState': data_source_state(consumer['id']),
+        'name': consumer['name'],
+        'businessUnit': dict(unit_ref(unit_id), **{'$type': HYPER % 'BusinessUnit'}),
+        'node': {'href': href('bunits', unit_id, 'consumers', consumer['id'], 'node'), 'id': node['id'], 'name': consumer['name']} if node else None,
+    }
+    for key in CONSUMER_SPEC:
+        if key != 'name':
+            out[key] = consumer.get(key)
+    out['jobs'] = []
+    out['id'] = consumer['id']
+    out['createdDate'] = consumer.get('createdDate')
+    return prune(out)
+
+
+def render_consumer_item(consumer):
+    return {'href': href('bunits', consumer['businessUnitId'], 'consumers', consumer['id']), 'id': consumer['id'], 'name': consumer['name'],
+            'dataSourceType': dict(BACKUP_NODE_TYPE), 'createdDate': consumer.get('createdDate')}
+
+
+@bp.route('/v1/bunits/<int:unit_id>/consumers', methods=['GET'])
+def consumer_list(unit_id):
+    sim_ = sim()
+    sim_.unit_for(user(), unit_id)
+    items = [render_consumer_item(c) for c in sim_.consumers_in(unit_id)]
+    return jsonify(paged(items, href('bunits', unit_id, 'consumers'), 'Consumer'))
+
+
+def new_consumer(unit_id, values):
+    consumer_id = sim().next_id('consumer')
+    consumer = {'id': consumer_id, 'businessUnitId': unit_id, 'createdDate': now_iso()}
+    consumer.update(values)
+    state()['consumers'][consumer_id] = consumer
+    return consumer
+
+
+@bp.route('/v1/bunits/<int:unit_id>/consumers', methods=['POST'])
+def consumer_create(unit_id):
+    sim_ = sim()
+    unit = sim_.unit_for(user(), unit_id)
+    values = bind(json_body(), CONSUMER_SPEC)
+    check_name(values)
+    consumer = new_consumer(unit_id, values)
+    sim_.audit(user(), 100, 'Consumption unit "%s" created in "%s"' % (consumer['name'], unit['name']), unit_id=unit_id,
+               consumer_id=consumer['id'], object_type='Consumer', object_id=consumer['id'])
+    return jsonify(render_consumer(consumer)), 201
+
+
+@bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>', methods=['GET'])
+def consumer_get(unit_id, consumer_id):
+    return jsonify(render_consumer(sim().consumer_for(user(), unit_id, consumer_id)))
+
+
+@bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>', methods=['PUT'])
+def consumer_update(unit_id, consumer_id):
+    sim_ = sim()
+    consumer = sim_.consumer_for(user(), unit_id, consumer_id)
+    values = bind(json_body(), CONSUMER_SPEC)
+    check_name(values)
+    replace_fields(consumer, CONSUMER_SPEC, values)
+    sim_.audit(user(), 200, 'Consumption unit "%s" modified' % consumer['name'], unit_id=unit_id, consumer_id=consumer_id,
+               object_type='Consumer', object_id=consumer_id)
+    return jsonify(render_consumer(consumer))
+
+
+def file_deletion_request(consumer, node, comment):
+    """Approval workflow: the node is locked and kept; a request waits for approval (inferred shape)."""
+    sim_ = sim()
+    st = state()
+    request_entry = None
+    for entry in st['deletionRequests']:
+        if entry['nodeId'] == node['id'] and entry['status'] == 'Pending':
+            request_entry = entry
+    if request_entry is None:
+        request_entry = {'id': sim_.next_id('deletionRequest'), 'consumerId': consumer['id'], 'nodeId': node['id'],
+                         'businessUnitId': consumer['businessUnitId'], 'requestedBy': user()['email'], 'comment': comment,
+                         'status': 'Pending', 'createdDate': now_iso()}
+        st['deletionRequests'].append(request_entry)
+        sim_.audit(user(), 0, 'Deletion request %d filed for consumption unit "%s"; awaiting approval' % (request_entry['id'], consumer['name']),
+                   unit_id=consumer['businessUnitId'], consumer_id=consumer['id'], object_type='DeleteRequest', object_id=request_entry['id'])
+    node['locked'] = True
+    node['deletionRequestId'] = request_entry['id']
+    body = {'message': 'A deletion request was filed and awaits approval; the node is locked until then',
+            'deletionRequest': prune(dict(request_entry))}
+    return jsonify(body), 202
+
+
+def delete_consumer_and_node(consumer, node, comment):
+    sim_ = sim()
+    st = state()
+    unit_id = consumer['businessUnitId']
+    if node is not None:
+        st['proxies'] = [p for p in st['proxies'] if node['id'] not in (p['agentNodeId'], p['targetNodeId'])]
+        gone = dict(node)
+        gone['deletedDate'] = now_iso()
+        gone['businessUnitId'] = unit_id
+        gone['consumerName'] = consumer['name']
+        st['deletedNodes'].append(gone)
+        del st['nodes'][node['id']]
+        sim_.audit(user(), 300, 'Backup node %s of "%s" deleted%s' % (node.get('tsmName') or node['id'], consumer['name'],
+                                                                    (': ' + comment) if comment else ''),
+                   unit_id=unit_id, consumer_id=consumer['id'], object_type='Node', object_id=node['id'])
+    sim_.audit(user(), 300, 'Consumption unit "%s" deleted%s' % (consumer['name'], (': ' + comment) if comment else ''),
+               unit_id=unit_id, consumer_id=consumer['id'], object_type='Consumer', object_id=consumer['id'])
+    del st['consumers'][consumer['id']]
+    return '', 204
+
+
+@bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>', methods=['DELETE'])
+def consumer_delete(unit_id, consumer_id):
+    sim_ = sim()
+    consumer = sim_.consumer_for(user(), unit_id, consumer_id)
+    associations = query_bool('deleteAssociations', False)
+    comment = request.args.get('deletionComment') or None
+    node = sim_.node_of(consumer_id)
+    if node is not None:
+        if not associations:
+            raise conflict('Consumption unit %d (%s) has a backup node (id %d); pass deleteAssociations=true to delete it together with the node' % (
+                consumer_id, consumer['name'], node['id']))
+        if user().get('deleteRequiresApproval'):
+            return file_deletion_request(consumer, node, comment)
+    return delete_consumer_and_node(consumer, node, comment)
+
+
+def bulk_create(body):
+    """Admin helper: create many consumers (optionally with nodes) without counting or auditing."""
+    from .api_nodes import new_node  # pylint: disable=import-outside-toplevel
+    st = state()
+    unit_id = body.get('bunit')
+    if unit_id not in st['businessUnits']:
+        raise bad_request('bunit must be an existing business unit id')
+    count = body.get('consumers', 0)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0 or count > 100000:
+        raise bad_request('consumers must be an integer between 0 and 100000')
+    prefix = body.get('prefix', 'bulk-')
+    ids = []
+    node_ids = []
+    start = utcnow()
+    for index in range(count):
+        consumer = new_consumer(unit_id, {'name': '%s%d' % (prefix, index + 1)})
+        ids.append(consumer['id'])
+        if body.get('nodes'):
+            node_ids.append(new_node(consumer['id'], {'operatingSystemId': min(st['operatingSystems']), 'typeId': min(st['nodeTypes']),
+                                                     'domainId': min(st['domains'])})['id'])
+    return {'bunit': unit_id, 'ids': ids, 'nodeIds': node_ids, 'seconds': (utcnow() - start).total_seconds()}

@@ -1,0 +1,207 @@
+"""Flask application factory: request pipeline (counters, faults, origin, auth), errors, admin endpoints."""
+
+import functools
+import socket
+import time
+
+from flask import Blueprint, Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .common import EXTENSION, json_body, sim
+from .store import ApiError, Simulator, bad_request
+
+admin = Blueprint('sim_admin', __name__, url_prefix='/_sim')
+
+_HTTP_CODES = {400: 'ValidationFailed', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed',
+               409: 'Conflict', 415: 'UnsupportedMediaType', 429: 'TooManyRequests', 500: 'InternalServerError',
+               502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'GatewayTimeout'}
+
+
+def error_response(status, code, message, developer_message=None, headers=None):
+    response = jsonify({'code': code, 'message': message, 'developerMessage': developer_message or message, 'status': status})
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _is_api(path):
+    return path == '/v1' or path.startswith('/v1/')
+
+
+def _authenticate():
+    """Origin + bearer token check for every /v1 call except /v1/oauth (which checks the origin itself)."""
+    st = sim().state
+    origin = request.headers.get('Origin')
+    origins = {c['origin'] for c in st['clients'].values()}
+    if origin not in origins:
+        raise ApiError(403, 'InvalidOrigin', 'The Origin header is missing or not registered for any API client',
+                       'Send the Origin header registered with the client id on every call (got %r)' % origin)
+    header = request.headers.get('Authorization', '')
+    scheme, _, token = header.partition(' ')
+    if scheme.lower() != 'bearer' or not token.strip():
+        raise ApiError(401, 'Unauthorized', 'Authorization has been denied for this request.', 'Missing Authorization: Bearer <access_token> header')
+    entry = st['accessTokens'].get(token.strip())
+    if entry is None:
+        raise ApiError(401, 'Unauthorized', 'Authorization has been denied for this request.', 'Unknown access token')
+    if entry['expires'] <= time.time():
+        raise ApiError(401, 'Unauthorized', 'Authorization has been denied for this request.', 'The access token has expired')
+    client = st['clients'].get(entry['clientId'])
+    if client is None or client['origin'] != origin:
+        raise ApiError(403, 'InvalidOrigin', 'The Origin header does not match the origin registered for this client',
+                       'Origin %r is not the origin of client %r' % (origin, entry['clientId']))
+    user = st['users'].get(entry['userId'])
+    if user is None:
+        raise ApiError(401, 'Unauthorized', 'Authorization has been denied for this request.', 'The user of this token no longer exists')
+    g.sim_user = user
+
+
+def _before():
+    path = request.path
+    if not _is_api(path):
+        return None
+    simulator = sim()
+    simulator.count(request.method, path)
+    latency = simulator.faults.get('latency_ms') or 0
+    if latency:
+        time.sleep(latency / 1000.0)
+    fault = simulator.take_fault(request.method, path)
+    if fault is not None:
+        status = fault['status']
+        headers = {}
+        if fault.get('retry_after') is not None:
+            headers['Retry-After'] = str(fault['retry_after'])
+        if fault.get('body') == 'html' or status == 502:
+            html = '<html><head><title>%d Bad Gateway</title></head><body><center><h1>%d</h1></center><hr><center>nginx</center></body></html>' % (
+                status, status)
+            return Response(html, status=status, headers=headers, mimetype='text/html')
+        code = _HTTP_CODES.get(status, 'InjectedFault')
+        return error_response(status, code, 'Injected fault: HTTP %d' % status, 'Simulator fault rule answered before doing any work', headers)
+    if path.rstrip('/') != '/v1/oauth':
+        with simulator.lock:
+            _authenticate()
+    return None
+
+
+def _after(response):
+    path = request.path
+    if _is_api(path) and response.status_code < 400 and sim().take_drop(request.method, path):
+        sock = request.environ.get('werkzeug.socket')
+        if sock is None:
+            return Response('<html><body><h1>502 Bad Gateway</h1></body></html>', status=502, mimetype='text/html')
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    return response
+
+
+def _handle_api_error(exc):
+    return error_response(exc.status, exc.code, exc.message, exc.developer_message, exc.headers)
+
+
+def _handle_http(exc):
+    status = exc.code or 500
+    return error_response(status, _HTTP_CODES.get(status, 'Error'), exc.description or exc.name, '%s %s: %s' % (request.method, request.path, exc.name))
+
+
+def _locked(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        with sim().lock:
+            return view(*args, **kwargs)
+    return wrapper
+
+
+def create_app(seed=None, page_size=None, token_lifetime=None, simulator=None):
+    """Build the Flask app. Either pass a Simulator or the seed file / page size / token lifetime."""
+    from .api_core import bp as core_bp  # pylint: disable=import-outside-toplevel
+    from .api_nodes import bp as nodes_bp  # pylint: disable=import-outside-toplevel
+    from .api_read import bp as read_bp  # pylint: disable=import-outside-toplevel
+
+    if simulator is None:
+        kwargs = {}
+        if page_size is not None:
+            kwargs['page_size'] = page_size
+        if token_lifetime is not None:
+            kwargs['token_lifetime'] = token_lifetime
+        simulator = Simulator(seed=seed, **kwargs)
+    app = Flask('cloutility_simulator')
+    app.json.sort_keys = False
+    app.url_map.strict_slashes = False
+    app.extensions[EXTENSION] = simulator
+    app.before_request(_before)
+    app.after_request(_after)
+    app.register_error_handler(ApiError, _handle_api_error)
+    app.register_error_handler(HTTPException, _handle_http)
+    for blueprint in (core_bp, nodes_bp, read_bp, admin):
+        app.register_blueprint(blueprint)
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != 'static':
+            app.view_functions[endpoint] = _locked(view)
+    return app
+
+
+# ----------------------------------------------------------------- admin endpoints (no auth, not counted)
+@admin.route('/counters', methods=['GET'])
+def counters():
+    return jsonify(sim().counters_copy())
+
+
+@admin.route('/counters/reset', methods=['POST'])
+def counters_reset():
+    sim().reset_counters()
+    return jsonify(sim().counters_copy())
+
+
+@admin.route('/reset', methods=['POST'])
+def reset():
+    sim().reset()
+    return jsonify({'reset': True})
+
+
+@admin.route('/state', methods=['GET'])
+def get_state():
+    return jsonify(sim().snapshot())
+
+
+@admin.route('/config', methods=['GET', 'POST'])
+def config():
+    simulator = sim()
+    if request.method == 'POST':
+        body = json_body()
+        for key in ('page_size', 'token_lifetime'):
+            if key in body:
+                value = body[key]
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise bad_request('%s must be a positive integer' % key)
+                simulator.config[key] = value
+        unknown = set(body) - {'page_size', 'token_lifetime'}
+        if unknown:
+            raise bad_request('unknown config keys: %s' % ', '.join(sorted(unknown)))
+    return jsonify(dict(simulator.config))
+
+
+@admin.route('/tokens/expire', methods=['POST'])
+def tokens_expire():
+    simulator = sim()
+    now = time.time()
+    for entry in simulator.state['accessTokens'].values():
+        entry['expires'] = min(entry['expires'], now - 1)
+    return jsonify({'expired': len(simulator.state['accessTokens'])})
+
+
+@admin.route('/faults', methods=['GET', 'POST', 'DELETE'])
+def faults():
+    simulator = sim()
+    if request.method == 'POST':
+        return jsonify(simulator.set_faults(json_body()))
+    if request.method == 'DELETE':
+        simulator.clear_faults()
+    return jsonify(simulator.faults)
+
+
+@admin.route('/bulk', methods=['POST'])
+def bulk():
+    from .api_core import bulk_create  # pylint: disable=import-outside-toplevel
+    return jsonify(bulk_create(json_body()))

@@ -1,0 +1,258 @@
+"""Helpers shared by the API blueprints: request access, binding of bodies, rendering."""
+
+from flask import current_app, g, request
+
+from .store import bad_request, fmt_time, parse_time
+
+EXTENSION = 'cloutility_simulator'
+BACKUP_NODE_TYPE = {'id': 1, 'name': 'SP Backup node'}
+HYPER = 'CloudPortal.Web.Api.Hyper.%s, CloudPortal.Web.Api'
+COLLECTION_TYPE = 'CloudPortal.Web.Api.Hyper.Collection`1[[CloudPortal.Web.Api.Hyper.%s, CloudPortal.Web.Api]], CloudPortal.Web.Api'
+
+
+def sim():
+    return current_app.extensions[EXTENSION]
+
+
+def state():
+    return sim().state
+
+
+def user():
+    return g.sim_user
+
+
+def base():
+    """Base URL of the API including /v1, e.g. http://127.0.0.1:8180/v1."""
+    return request.host_url.rstrip('/') + '/v1'
+
+
+def href(*parts):
+    return base() + '/' + '/'.join(str(p) for p in parts)
+
+
+def query_bool(name, default=False):
+    value = request.args.get(name)
+    if value is None or value == '':
+        return default
+    lowered = value.strip().lower()
+    if lowered in ('true', '1', 'yes'):
+        return True
+    if lowered in ('false', '0', 'no'):
+        return False
+    raise bad_request('Query parameter %s must be true or false, not %r' % (name, value))
+
+
+def query_int(name, default=None, minimum=None):
+    value = request.args.get(name)
+    if value is None or value == '':
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise bad_request('Query parameter %s must be an integer, not %r' % (name, value)) from exc
+    if minimum is not None and number < minimum:
+        raise bad_request('Query parameter %s must be at least %d' % (name, minimum))
+    return number
+
+
+def query_time(name, default=None):
+    value = request.args.get(name)
+    if value is None or value == '':
+        return default
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise bad_request('Query parameter %s must be an ISO 8601 date, e.g. 2023-11-03T08:00:00Z, not %r' % (name, value)) from exc
+
+
+def json_body(required=True):
+    body = request.get_json(force=True, silent=True)
+    if body is None:
+        if not required and not request.get_data():
+            return {}
+        raise bad_request('The request body must be a JSON object', 'Could not parse the request body as JSON')
+    if not isinstance(body, dict):
+        raise bad_request('The request body must be a JSON object')
+    return body
+
+
+def _lower_keys(obj):
+    return {str(k).lower(): v for k, v in obj.items()}
+
+
+def _convert(name, kind, value):
+    # pylint: disable=too-many-return-statements
+    if kind == 'str':
+        if not isinstance(value, str):
+            raise bad_request('%s must be a string' % name)
+        return value
+    if kind == 'int':
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+            raise bad_request('%s must be an integer' % name)
+        return int(value)
+    if kind == 'num':
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad_request('%s must be a number' % name)
+        return float(value)
+    if kind == 'bool':
+        if not isinstance(value, bool):
+            raise bad_request('%s must be true or false' % name)
+        return value
+    if kind == 'list':
+        if not isinstance(value, list):
+            raise bad_request('%s must be a list' % name)
+        return value
+    if kind == 'date':
+        try:
+            return fmt_time(parse_time(value)).replace('.000Z', 'Z')
+        except (ValueError, TypeError) as exc:
+            raise bad_request('%s must be an ISO 8601 date, e.g. 2023-06-09T00:00:00Z' % name) from exc
+    # reference: ('ref', collection)
+    collection = kind[1]
+    if not isinstance(value, dict):
+        raise bad_request('%s must be an object with an id, e.g. {"id": 4}' % name)
+    ref_id = _lower_keys(value).get('id')
+    if isinstance(ref_id, str) and ref_id.isdigit():
+        ref_id = int(ref_id)
+    if isinstance(ref_id, bool) or not isinstance(ref_id, int):
+        raise bad_request('%s must be an object with a numeric id, e.g. {"id": 4}' % name,
+                          '%s is resolved by its id only; other keys are ignored' % name)
+    if ref_id not in state()[collection]:
+        raise bad_request('%s with id %d does not exist' % (name, ref_id))
+    return ref_id
+
+
+def bind(body, spec):
+    """Bind a request body to a field spec, keys case-insensitive.
+
+    spec maps canonical field name -> kind ('str', 'int', 'num', 'bool', 'list', 'date', ('ref', collection)).
+    Returns {internal key: value} for the fields present and not null; references come back as
+    '<name>Id': id.
+    """
+    lowered = _lower_keys(body)
+    out = {}
+    for name, kind in spec.items():
+        value = lowered.get(name.lower())
+        if value is None:
+            continue
+        key = name + 'Id' if isinstance(kind, tuple) else name
+        out[key] = _convert(name, kind, value)
+    return out
+
+
+def internal_keys(spec):
+    return [name + 'Id' if isinstance(kind, tuple) else name for name, kind in spec.items()]
+
+
+def replace_fields(obj, spec, values):
+    """PUT semantics: every writable field takes the new value or is removed."""
+    for key in internal_keys(spec):
+        obj.pop(key, None)
+    obj.update(values)
+
+
+def check_name(values, required=True, what='name'):
+    name = values.get('name')
+    if name is None:
+        if required:
+            raise bad_request('%s is required' % what)
+        return
+    if not name.strip():
+        raise bad_request('%s must not be empty' % what)
+    if len(name) > 255:
+        raise bad_request('%s must be at most 255 characters' % what)
+
+
+def paged(items, collection_href, type_name=None):
+    """A Cloutility collection, paged with offset/limit; never more than page_size items."""
+    page_size = sim().config['page_size']
+    offset = query_int('offset', 0, minimum=0)
+    limit = query_int('limit', page_size, minimum=0)
+    count = min(limit, page_size)
+    page = items[offset:offset + count]
+    result = {
+        'href': collection_href,
+        'total': len(items),
+        'offset': offset,
+        'first': collection_href,
+        'items': page,
+    }
+    if type_name:
+        result['$type'] = COLLECTION_TYPE % type_name
+    return result
+
+
+def embedded(items, collection_href, type_name):
+    return {'$type': COLLECTION_TYPE % type_name, 'href': collection_href, 'total': len(items), 'items': items}
+
+
+def prune(obj):
+    """Drop None values: fields never set are absent, not null."""
+    return {k: v for k, v in obj.items() if v is not None}
+
+
+# ----------------------------------------------------------------- renderers of reference data
+def render_timezone(tz):
+    return prune({
+        '$type': HYPER % 'TimeZone',
+        'href': href('timezones', tz['id']),
+        'name': tz.get('name'),
+        'windowsId': tz.get('windowsId'),
+        'offset': tz.get('offset'),
+        'id': tz['id'],
+        'createdDate': tz.get('createdDate'),
+    })
+
+
+def render_node_type(nt):
+    return prune({'href': href('nodetypes', nt['id']), 'id': nt['id'], 'name': nt.get('name'), 'shortName': nt.get('shortName'),
+                  'createdDate': nt.get('createdDate')})
+
+
+def render_os(osys):
+    types = state()['nodeTypes']
+    return prune({
+        'href': href('nodeoperatingsystems', osys['id']),
+        'id': osys['id'],
+        'name': osys.get('name'),
+        'shortName': osys.get('shortName'),
+        'supportedNodeTypes': [render_node_type(types[t]) for t in osys.get('supportedNodeTypes', []) if t in types],
+        'createdDate': osys.get('createdDate'),
+    })
+
+
+def render_server(server, unit_id=None):
+    """BackupServer. tcpAddress/tcpPort are inferred field names."""
+    link = href('bunits', unit_id, 'defaultserver') if unit_id is not None else href('servers', server['id'])
+    return prune({'href': link, 'id': server['id'], 'name': server.get('name'), 'tcpAddress': server.get('tcpAddress'),
+                  'tcpPort': server.get('tcpPort'), 'createdDate': server.get('createdDate')})
+
+
+def render_domain(domain, unit_id=None):
+    server = state()['servers'].get(domain.get('serverId'))
+    link = href('bunits', unit_id, 'defaultserver', 'domains', domain['id']) if unit_id is not None else href('domains', domain['id'])
+    return prune({
+        'href': link,
+        'id': domain['id'],
+        'name': domain.get('name'),
+        'description': domain.get('description'),
+        'backupRetention': domain.get('backupRetention'),
+        'archiveRetention': domain.get('archiveRetention'),
+        'missingInTsm': domain.get('missingInTsm'),
+        'server': render_server(server, unit_id) if server else None,
+        'createdDate': domain.get('createdDate'),
+    })
+
+
+def render_option_set(opt, unit_id=None):
+    link = href('bunits', unit_id, 'defaultserver', 'clientoptionsets', opt['id']) if unit_id is not None else href('clientoptionsets', opt['id'])
+    return prune({'href': link, 'id': opt['id'], 'name': opt.get('name'), 'description': opt.get('description'),
+                  'createdDate': opt.get('createdDate')})
+
+
+def unit_ref(unit_id):
+    unit = state()['businessUnits'].get(unit_id)
+    if unit is None:
+        return None
+    return {'href': href('bunits', unit_id), 'id': unit_id, 'name': unit['name']}

@@ -1,0 +1,298 @@
+"""In-memory state of the Cloutility simulator (seed loading, ids, counters, faults, audit)."""
+
+import copy
+import datetime
+import json
+import os
+import random
+import re
+import threading
+
+DEFAULT_SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'seed', 'default.json')
+DEFAULT_PAGE_SIZE = 100
+DEFAULT_TOKEN_LIFETIME = 299
+
+AUDIT_TYPES = {0: 'Info', 100: 'Create', 200: 'Modify', 300: 'Delete', 400: 'Error'}
+
+_ID_SEGMENT = re.compile(r'^(\d+|\d{4}-\d{2}-\d{2})$')
+_COLLECTIONS = ('users', 'timeZones', 'nodeTypes', 'operatingSystems', 'servers', 'domains', 'clientOptionSets',
+                'businessUnits', 'consumers', 'nodes')
+
+
+class ApiError(Exception):
+    """An error answer in the Cloutility error body shape."""
+
+    def __init__(self, status, code, message, developer_message=None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.developer_message = developer_message or message
+        self.headers = headers or {}
+
+    def body(self):
+        return {'code': self.code, 'message': self.message, 'developerMessage': self.developer_message, 'status': self.status}
+
+
+def bad_request(message, developer_message=None):
+    return ApiError(400, 'ValidationFailed', message, developer_message)
+
+
+def not_found(message):
+    return ApiError(404, 'NotFound', message)
+
+
+def forbidden(message):
+    return ApiError(403, 'Forbidden', message)
+
+
+def conflict(message, developer_message=None):
+    return ApiError(409, 'Conflict', message, developer_message)
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def fmt_time(value):
+    """Format an aware datetime the way the API does: 2023-07-09T15:10:20.133Z."""
+    value = value.astimezone(datetime.timezone.utc)
+    return value.strftime('%Y-%m-%dT%H:%M:%S.') + '%03dZ' % (value.microsecond // 1000)
+
+
+def now_iso():
+    return fmt_time(utcnow())
+
+
+def parse_time(text):
+    """Parse an ISO 8601 date or date-time; naive values are taken as UTC. Raises ValueError."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError('empty date')
+    text = text.strip()
+    if text.endswith('Z') or text.endswith('z'):
+        text = text[:-1] + '+00:00'
+    value = datetime.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    return value
+
+
+def route_key(method, path):
+    """METHOD + path with every numeric/id segment replaced by {id}."""
+    parts = [('{id}' if _ID_SEGMENT.match(seg) else seg) for seg in path.split('/')]
+    return '%s %s' % (method.upper(), '/'.join(parts))
+
+
+class Simulator:
+    """Whole simulator: state, configuration, counters and faults, all guarded by one lock."""
+
+    def __init__(self, seed=None, page_size=DEFAULT_PAGE_SIZE, token_lifetime=DEFAULT_TOKEN_LIFETIME):
+        self.lock = threading.RLock()
+        self.seed_path = seed or DEFAULT_SEED
+        self.initial_config = {'page_size': int(page_size), 'token_lifetime': int(token_lifetime)}
+        self.state = {}
+        self.config = {}
+        self.counters = {}
+        self.faults = {}
+        self.random = random.Random(1)
+        self.reset()
+
+    # ----------------------------------------------------------------- lifecycle
+    def reset(self):
+        with self.lock:
+            with open(self.seed_path, encoding='utf-8') as handle:
+                seed = json.load(handle)
+            self.state = self._build_state(seed)
+            self.config = dict(self.initial_config)
+            self.reset_counters()
+            self.clear_faults()
+
+    @staticmethod
+    def _build_state(seed):
+        state = {
+            'version': seed.get('version', '1.0.4480.0'),
+            'clients': {c['clientId']: dict(c) for c in seed.get('clients', [])},
+            'proxies': [dict(p) for p in seed.get('proxies', [])],
+            'usedTsmNames': [n.upper() for n in seed.get('usedTsmNames', [])],
+            'nextIds': dict(seed.get('nextIds', {})),
+            'accessTokens': {},
+            'refreshTokens': {},
+            'auditLogs': [],
+            'deletionRequests': [],
+            'invoiceFiles': [],
+            'deletedNodes': [],
+        }
+        for name in _COLLECTIONS:
+            state[name] = {int(item['id']): copy.deepcopy(item) for item in seed.get(name, [])}
+        for kind, start in (('businessUnit', 1000), ('consumer', 5000), ('node', 9000), ('auditLog', 90001), ('tsmNode', 7000),
+                            ('invoiceFile', 301), ('deletionRequest', 71), ('token', 1)):
+            state['nextIds'].setdefault(kind, start)
+        return state
+
+    def reset_counters(self):
+        with self.lock:
+            self.counters = {'total': 0, 'writes': 0, 'password_grants': 0, 'refresh_grants': 0, 'by_route': {}}
+
+    def clear_faults(self):
+        with self.lock:
+            self.faults = {'rules': [], 'drop_after_commit': [], 'latency_ms': 0, 'error_rate': 0.0, 'random_seed': 1}
+            self.random = random.Random(1)
+
+    def set_faults(self, spec):
+        if not isinstance(spec, dict):
+            raise bad_request('faults must be a JSON object')
+        with self.lock:
+            faults = {'rules': [], 'drop_after_commit': [], 'latency_ms': 0, 'error_rate': 0.0, 'random_seed': 1}
+            for key in ('rules', 'drop_after_commit'):
+                rules = spec.get(key) or []
+                if not isinstance(rules, list):
+                    raise bad_request('%s must be a list' % key)
+                for rule in rules:
+                    if not isinstance(rule, dict) or not rule.get('path'):
+                        raise bad_request('every %s entry needs at least "path" (a regular expression)' % key)
+                    try:
+                        re.compile(rule['path'])
+                    except re.error as exc:
+                        raise bad_request('bad path regex %r: %s' % (rule['path'], exc)) from exc
+                    entry = {'method': (rule.get('method') or '*').upper(), 'path': rule['path'], 'times': rule.get('times')}
+                    if key == 'rules':
+                        entry['status'] = int(rule.get('status', 503))
+                        entry['retry_after'] = rule.get('retry_after')
+                        entry['body'] = rule.get('body')
+                    faults[key].append(entry)
+            faults['latency_ms'] = int(spec.get('latency_ms') or 0)
+            faults['error_rate'] = float(spec.get('error_rate') or 0.0)
+            faults['random_seed'] = spec.get('random_seed', 1)
+            self.faults = faults
+            self.random = random.Random(faults['random_seed'])
+            return copy.deepcopy(self.faults)
+
+    # ----------------------------------------------------------------- counters / faults
+    def count(self, method, path):
+        key = route_key(method, path)
+        with self.lock:
+            counters = self.counters
+            counters['total'] += 1
+            counters['by_route'][key] = counters['by_route'].get(key, 0) + 1
+            if path.rstrip('/') != '/v1/oauth' and (method in ('POST', 'PUT', 'DELETE', 'PATCH') or path.rstrip('/').endswith('/node/activate')):
+                counters['writes'] += 1
+
+    def count_grant(self, grant_type):
+        with self.lock:
+            if grant_type == 'password':
+                self.counters['password_grants'] += 1
+            elif grant_type == 'refresh_token':
+                self.counters['refresh_grants'] += 1
+
+    @staticmethod
+    def _matches(rule, method, path):
+        return rule['method'] in ('*', method) and re.search(rule['path'], path) is not None
+
+    def take_fault(self, method, path):
+        """Return the fault rule to apply to this request (consuming one of its 'times'), or None."""
+        with self.lock:
+            for rule in self.faults['rules']:
+                if rule['times'] is not None and rule['times'] <= 0:
+                    continue
+                if self._matches(rule, method, path):
+                    if rule['times'] is not None:
+                        rule['times'] -= 1
+                    return dict(rule)
+            rate = self.faults['error_rate']
+            if rate and self.random.random() < rate:
+                return {'status': 503, 'retry_after': None, 'body': None, 'random': True}
+        return None
+
+    def take_drop(self, method, path):
+        with self.lock:
+            for rule in self.faults['drop_after_commit']:
+                if rule['times'] is not None and rule['times'] <= 0:
+                    continue
+                if self._matches(rule, method, path):
+                    if rule['times'] is not None:
+                        rule['times'] -= 1
+                    return True
+        return False
+
+    # ----------------------------------------------------------------- ids and helpers
+    def next_id(self, kind):
+        """Deterministic but non-sequential ids."""
+        ids = self.state['nextIds']
+        current = int(ids[kind])
+        ids[kind] = current + 1 + (current * 7) % 9
+        return current
+
+    def units_under(self, unit_id):
+        """The unit and all its descendants (ids)."""
+        result = [unit_id]
+        index = 0
+        while index < len(result):
+            parent = result[index]
+            result.extend(u['id'] for u in self.children_of(parent))
+            index += 1
+        return result
+
+    def children_of(self, unit_id):
+        return sorted((u for u in self.state['businessUnits'].values() if u.get('parentId') == unit_id), key=lambda u: u['id'])
+
+    def unit_for(self, user, unit_id):
+        """The unit if it exists and the user may reach it: 404 / 403 otherwise."""
+        unit = self.state['businessUnits'].get(unit_id)
+        if unit is None:
+            raise not_found('Business unit %s was not found' % unit_id)
+        if unit_id not in self.units_under(user['businessUnitId']):
+            raise forbidden('Business unit %s is outside the business units this account can reach' % unit_id)
+        return unit
+
+    def consumer_for(self, user, unit_id, consumer_id):
+        self.unit_for(user, unit_id)
+        consumer = self.state['consumers'].get(consumer_id)
+        if consumer is None or consumer['businessUnitId'] != unit_id:
+            raise not_found('Consumer %s was not found in business unit %s' % (consumer_id, unit_id))
+        return consumer
+
+    def node_of(self, consumer_id):
+        for node in self.state['nodes'].values():
+            if node['consumerId'] == consumer_id:
+                return node
+        return None
+
+    def consumers_in(self, unit_id):
+        return sorted((c for c in self.state['consumers'].values() if c['businessUnitId'] == unit_id), key=lambda c: c['id'])
+
+    def audit(self, user, type_id, message, unit_id=None, consumer_id=None, object_type=None, object_id=None):
+        """Record an audit log entry (types: 0 info, 100 create, 200 modify, 300 delete, 400 error)."""
+        entry = {
+            'id': self.next_id('auditLog'),
+            'type': type_id,
+            'typeName': AUDIT_TYPES.get(type_id, 'Info'),
+            'time': now_iso(),
+            'message': message,
+        }
+        if user is not None:
+            entry['userId'] = user['id']
+            entry['userName'] = user['email']
+        if unit_id is not None:
+            entry['businessUnitId'] = unit_id
+            unit = self.state['businessUnits'].get(unit_id)
+            if unit is not None:
+                entry['businessUnitName'] = unit['name']
+        if consumer_id is not None:
+            entry['consumerId'] = consumer_id
+            consumer = self.state['consumers'].get(consumer_id)
+            if consumer is not None:
+                entry['consumerName'] = consumer['name']
+        if object_type:
+            entry['objectType'] = object_type
+        if object_id is not None:
+            entry['objectId'] = object_id
+        self.state['auditLogs'].append(entry)
+        return entry
+
+    def snapshot(self):
+        with self.lock:
+            return json.loads(json.dumps(self.state, default=str))
+
+    def counters_copy(self):
+        with self.lock:
+            return copy.deepcopy(self.counters)

@@ -1,0 +1,127 @@
+"""Auth, origin, token expiry, counters, config, faults."""
+
+import requests
+
+from conftest import CLIENT_ID, ORIGIN, PASSWORD, USER, Api, assert_error
+
+
+def grant(url, origin=ORIGIN, **data):
+    form = {'client_id': CLIENT_ID, 'grant_type': 'password', 'username': USER, 'password': PASSWORD}
+    form.update(data)
+    return requests.post(url + '/v1/oauth', headers={'Origin': origin} if origin else {}, data=form, timeout=5)
+
+
+def test_password_grant_shape(sim):
+    answer = grant(sim.url)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert set(body) == {'access_token', 'token_type', 'expires_in', 'refresh_token'}
+    assert body['token_type'] == 'bearer' and body['expires_in'] == 299
+
+
+def test_bad_password_and_client(sim):
+    assert_error(grant(sim.url, password='nope'), 400)
+    assert_error(grant(sim.url, client_id='other'), 400)
+    assert_error(grant(sim.url, grant_type='client_credentials'), 400)
+
+
+def test_origin_required_on_oauth_and_every_call(sim, api):
+    assert_error(grant(sim.url, origin=None), 403)
+    assert_error(grant(sim.url, origin='https://evil.example.com'), 403)
+    api.login()
+    assert api.get('me').status_code == 200
+    assert_error(api.get('me', headers={'Origin': 'https://evil.example.com'}), 403)
+
+
+def test_bearer_required(sim, api):
+    assert_error(requests.get(sim.url + '/v1/me', headers={'Origin': ORIGIN}, timeout=5), 401)
+    assert_error(requests.get(sim.url + '/v1/me', headers={'Origin': ORIGIN, 'Authorization': 'Bearer junk'}, timeout=5), 401)
+    assert api.get('fullVersion').json() == '1.0.4480.0'
+
+
+def test_expire_and_refresh(sim, api):
+    api.login()
+    requests.post(sim.url + '/_sim/tokens/expire', timeout=5)
+    assert_error(api.get('me'), 401)
+    answer = requests.post(sim.url + '/v1/oauth', headers={'Origin': ORIGIN},
+                           data={'client_id': CLIENT_ID, 'grant_type': 'refresh_token', 'refresh_token': api.refresh}, timeout=5)
+    assert answer.status_code == 200
+    assert answer.json()['refresh_token'] == api.refresh
+    api.token = answer.json()['access_token']
+    assert api.get('me').status_code == 200
+    counters = sim.counters()
+    assert counters['password_grants'] == 1 and counters['refresh_grants'] == 1
+
+
+def test_token_lifetime_config(sim, api):
+    requests.post(sim.url + '/_sim/config', json={'token_lifetime': 1}, timeout=5)
+    assert api.login()['expires_in'] == 1
+    assert sim.simulator.config['token_lifetime'] == 1
+
+
+def test_counters_shape_and_route_keys(sim, api):
+    api.ok('GET', 'bunits/22/consumers')
+    api.ok('GET', 'bunits/94/consumers/408')
+    api.ok('POST', 'bunits/94/consumers', json={'name': 'c1'})
+    counters = requests.get(sim.url + '/_sim/counters', timeout=5).json()
+    assert set(counters) == {'total', 'writes', 'password_grants', 'refresh_grants', 'by_route'}
+    assert counters['total'] == 4  # oauth included
+    assert counters['writes'] == 1
+    assert counters['by_route'] == {'POST /v1/oauth': 1, 'GET /v1/bunits/{id}/consumers': 1, 'GET /v1/bunits/{id}/consumers/{id}': 1,
+                                    'POST /v1/bunits/{id}/consumers': 1}
+    requests.post(sim.url + '/_sim/counters/reset', timeout=5)
+    assert requests.get(sim.url + '/_sim/counters', timeout=5).json()['total'] == 0
+
+
+def test_reset_restores_seed(sim, api):
+    api.ok('POST', 'bunits/94/consumers', json={'name': 'temp'})
+    requests.post(sim.url + '/_sim/config', json={'page_size': 2}, timeout=5)
+    requests.post(sim.url + '/_sim/reset', timeout=5)
+    names = [c['name'] for c in Api(sim.url).ok('GET', 'bunits/94/consumers')['items']]
+    assert 'temp' not in names and len(names) == 3
+    state = requests.get(sim.url + '/_sim/state', timeout=5).json()
+    assert 'consumers' in state and 'businessUnits' in state
+
+
+def test_fault_rules_status_times_retry_after(sim, api):
+    api.login()
+    requests.post(sim.url + '/_sim/faults', json={'rules': [{'method': 'GET', 'path': r'^/v1/me$', 'status': 429, 'times': 2, 'retry_after': 1}]},
+                  timeout=5)
+    first = api.get('me')
+    assert first.status_code == 429 and first.headers['Retry-After'] == '1'
+    assert api.get('me').status_code == 429
+    assert api.get('me').status_code == 200
+    requests.post(sim.url + '/_sim/faults', json={'rules': [{'path': 'consumers', 'status': 503}]}, timeout=5)
+    assert_error(api.post('bunits/94/consumers', json={'name': 'x'}), 503)
+    requests.delete(sim.url + '/_sim/faults', timeout=5)
+    names = [c['name'] for c in api.ok('GET', 'bunits/94/consumers')['items']]
+    assert 'x' not in names  # the fault answered before doing the work
+
+
+def test_drop_after_commit(sim, api):
+    api.login()
+    requests.post(sim.url + '/_sim/faults', json={'drop_after_commit': [{'method': 'POST', 'path': 'consumers$', 'times': 1}]}, timeout=5)
+    try:
+        answer = api.post('bunits/94/consumers', json={'name': 'dropped'})
+    except requests.ConnectionError:
+        answer = None
+    assert answer is None
+    names = [c['name'] for c in api.ok('GET', 'bunits/94/consumers')['items']]
+    assert 'dropped' in names  # the write was committed
+    assert api.post('bunits/94/consumers', json={'name': 'second'}).status_code == 201
+
+
+def test_error_rate_is_seeded(sim, api):
+    api.login()
+    requests.post(sim.url + '/_sim/faults', json={'error_rate': 0.5, 'random_seed': 42}, timeout=5)
+    first = [api.get('me').status_code for _ in range(20)]
+    requests.post(sim.url + '/_sim/faults', json={'error_rate': 0.5, 'random_seed': 42}, timeout=5)
+    second = [api.get('me').status_code for _ in range(20)]
+    assert first == second and 503 in first and 200 in first
+
+
+def test_bulk(sim, api):
+    answer = requests.post(sim.url + '/_sim/bulk', json={'bunit': 157, 'consumers': 250, 'prefix': 'bulk-', 'nodes': True}, timeout=10).json()
+    assert len(answer['ids']) == 250 and len(set(answer['ids'])) == 250 and len(answer['nodeIds']) == 250
+    page = api.ok('GET', 'bunits/157/consumers')
+    assert page['total'] == 252 and len(page['items']) == 100
