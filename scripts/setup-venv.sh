@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Create / refresh the project's development virtual environment and install the collection.
+#
+#   bash scripts/setup-venv.sh               # venv + tools + simulator + collection in .ansible/collections
+#   bash scripts/setup-venv.sh --venv-only   # venv only
+#   source scripts/setup-venv.sh --no-run    # only define the cl_* helper functions
+#
+# Idempotent: a stamp file in the venv records a hash of everything that decides what gets
+# installed (requirement files, simulator/pyproject.toml, Python version); when it matches,
+# nothing is installed again and the run takes well under a second.
+#
+# Environment:
+#   CLOUTILITY_VENV   venv path (default: <repo>/.venv)
+#   PYTHON            interpreter used to create the venv (default: python3.11)
+
+# Helpers are written to work both when this file is sourced and when it is executed.
+
+CL_ROOT="${CL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+CL_VENV="${CLOUTILITY_VENV:-$CL_ROOT/.venv}"
+CL_COLLECTIONS="$CL_ROOT/.ansible/collections"
+
+cl_log() { printf '[setup] %s\n' "$*" >&2; }
+
+cl_find_python() {
+    local candidate
+    for candidate in "${PYTHON:-}" python3.11 python3; do
+        [ -n "$candidate" ] || continue
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' 2>/dev/null; then
+            command -v "$candidate"
+            return 0
+        fi
+    done
+    cl_log "ERROR: no Python 3.11 interpreter found (set PYTHON=/path/to/python3.11)"
+    return 1
+}
+
+# Hash of every input that decides the venv's content.
+cl_requirements_hash() {
+    {
+        echo "python=$("$CL_VENV/bin/python" -c 'import sys; print(sys.version)' 2>/dev/null)"
+        local f
+        for f in scripts/requirements-dev.txt requirements.txt scripts/get_pip_standin.py \
+            simulator/pyproject.toml simulator/setup.cfg simulator/setup.py; do
+            if [ -f "$CL_ROOT/$f" ]; then
+                echo "== $f"
+                cat "$CL_ROOT/$f"
+            else
+                echo "== $f (missing)"
+            fi
+        done
+    } | sha256sum | cut -d' ' -f1
+}
+
+# ansible-test --venv downloads get-pip.py from a host that is unreachable here; it uses a cached
+# copy when present. Put our stand-in at the cache path for the pip version ansible-test pins.
+cl_install_get_pip_standin() {
+    local pip_version cache
+    pip_version="$("$CL_VENV/bin/python" - <<'EOF'
+import re, ansible_test, os
+path = os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')
+m = re.search(r"pip='([0-9.]+)'", open(path).read())
+print(m.group(1) if m else '')
+EOF
+)" || return 1
+    if [ -z "$pip_version" ]; then
+        cl_log "WARNING: could not find ansible-test's pinned pip version; get-pip stand-in not installed"
+        return 0
+    fi
+    cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+    mkdir -p "$(dirname "$cache")"
+    if ! cmp -s "$CL_ROOT/scripts/get_pip_standin.py" "$cache"; then
+        cp "$CL_ROOT/scripts/get_pip_standin.py" "$cache"
+        cl_log "installed get-pip stand-in for pip $pip_version at $cache"
+    fi
+}
+
+cl_setup_venv() {
+    local python stamp want have lockfd
+    if [ ! -x "$CL_VENV/bin/python" ]; then
+        python="$(cl_find_python)" || return 1
+        cl_log "creating $CL_VENV with $python"
+        "$python" -m venv "$CL_VENV" || return 1
+    fi
+    stamp="$CL_VENV/.cloutility-setup.stamp"
+
+    # Serialise concurrent setups (parallel test runs share the venv).
+    exec {lockfd}>"$CL_VENV/.cloutility-setup.lock"
+    if command -v flock >/dev/null 2>&1; then
+        flock "$lockfd"
+    fi
+
+    want="$(cl_requirements_hash)"
+    have="$(cat "$stamp" 2>/dev/null || true)"
+    if [ "$want" = "$have" ]; then
+        cl_log "venv up to date ($CL_VENV)"
+    else
+        cl_log "installing tool chain into $CL_VENV (first run takes a few minutes)"
+        "$CL_VENV/bin/python" -m pip install --disable-pip-version-check -q \
+            -r "$CL_ROOT/scripts/requirements-dev.txt" -r "$CL_ROOT/requirements.txt" || {
+            exec {lockfd}>&-
+            return 1
+        }
+        if [ -f "$CL_ROOT/simulator/pyproject.toml" ] || [ -f "$CL_ROOT/simulator/setup.py" ]; then
+            cl_log "installing the simulator (pip install -e ./simulator)"
+            "$CL_VENV/bin/python" -m pip install --disable-pip-version-check -q -e "$CL_ROOT/simulator" || {
+                exec {lockfd}>&-
+                return 1
+            }
+        else
+            cl_log "WARNING: simulator/pyproject.toml not found; simulator not installed (will retry next run)"
+        fi
+        echo "$want" >"$stamp"
+    fi
+    cl_install_get_pip_standin || {
+        exec {lockfd}>&-
+        return 1
+    }
+    exec {lockfd}>&-
+    return 0
+}
+
+# List the collection's files: tracked + untracked-but-not-ignored (only those that exist).
+cl_collection_files() {
+    (
+        cd "$CL_ROOT" || exit 1
+        if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+            git ls-files -z --cached --others --exclude-standard |
+                while IFS= read -r -d '' f; do
+                    [ -f "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"
+                done
+        else
+            find . -path ./.git -prune -o -path ./.venv -prune -o -path ./.ansible -prune \
+                -o -path ./collections -prune -o -path ./tests/output -prune \
+                -o -name __pycache__ -prune -o \( -type f -o -type l \) -printf '%P\0'
+        fi
+    )
+}
+
+# Copy the collection (real files, no symlinks to the repo) to DEST/ansible_collections/cloutility/cloutility.
+# Prints the collection path.
+cl_copy_collection() {
+    local dest="$1/ansible_collections/cloutility/cloutility"
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    cl_collection_files | (cd "$CL_ROOT" && tar --null -T - -cf -) | tar -xf - -C "$dest" || return 1
+    printf '%s\n' "$dest"
+}
+
+# Install the working tree's collection for the demo into <repo>/.ansible/collections.
+cl_install_collection() {
+    local tmp path
+    mkdir -p "$CL_COLLECTIONS"
+    tmp="$(mktemp -d "$CL_ROOT/.ansible/.install.XXXXXX")" || return 1
+    path="$(cl_copy_collection "$tmp")" || {
+        rm -rf "$tmp"
+        return 1
+    }
+    mkdir -p "$CL_COLLECTIONS/ansible_collections/cloutility"
+    rm -rf "$CL_COLLECTIONS/ansible_collections/cloutility/cloutility"
+    mv "$path" "$CL_COLLECTIONS/ansible_collections/cloutility/cloutility"
+    rm -rf "$tmp"
+    cl_log "collection installed in $CL_COLLECTIONS"
+}
+
+cl_main() {
+    local venv_only=0 arg
+    for arg in "$@"; do
+        case "$arg" in
+        --venv-only) venv_only=1 ;;
+        *) ;;
+        esac
+    done
+    cl_setup_venv || return 1
+    if [ "$venv_only" = 0 ]; then
+        cl_install_collection || return 1
+    fi
+}
+
+case " $* " in
+*" --no-run "*) ;;
+*)
+    if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+        set -u
+        cl_main "$@"
+        exit $?
+    else
+        cl_main "$@"
+    fi
+    ;;
+esac
