@@ -118,6 +118,7 @@ def create_app(seed=None, page_size=None, token_lifetime=None, simulator=None):
     from .api_core import bp as core_bp  # pylint: disable=import-outside-toplevel
     from .api_nodes import bp as nodes_bp  # pylint: disable=import-outside-toplevel
     from .api_read import bp as read_bp  # pylint: disable=import-outside-toplevel
+    from .api_users import bp as users_bp  # pylint: disable=import-outside-toplevel
 
     if simulator is None:
         kwargs = {}
@@ -134,7 +135,7 @@ def create_app(seed=None, page_size=None, token_lifetime=None, simulator=None):
     app.after_request(_after)
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(HTTPException, _handle_http)
-    for blueprint in (core_bp, nodes_bp, read_bp, admin):
+    for blueprint in (core_bp, nodes_bp, read_bp, users_bp, admin):
         app.register_blueprint(blueprint)
     for endpoint, view in list(app.view_functions.items()):
         if endpoint != 'static':
