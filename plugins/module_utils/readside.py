@@ -1,0 +1,393 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared logic of the read-side (_info) modules, cloutility_invoice_file and cloutility_api.
+
+Plain Python, no Ansible: dates (ISO 8601 and relative inputs such as ``-7d``), audit log type
+names, the job-range rule, paging with a cap, consumption unit lookup, warning type names,
+raw API paths and file uploads.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import (
+    CloutilityApiError,
+    CloutilityError,
+    requests,
+)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import (
+    consumers_path,
+    find_consumer,
+)
+
+UTC = datetime.timezone.utc
+
+# ----------------------------------------------------------------------------- dates
+_RELATIVE = re.compile(r'^([+-])\s*(\d+)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)$', re.IGNORECASE)
+_UNIT_SECONDS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
+_DATE_ONLY = re.compile(r'^\d{4}-\d{2}-\d{2}$')
+
+DATE_HELP = ("an ISO 8601 date or date-time (2023-11-03, 2023-11-03T08:00:00Z, 2023-11-03T09:00:00+01:00), "
+             "'now', 'today', or a relative time such as -7d, -24h, -30m, -2w")
+
+
+def utcnow():
+    return datetime.datetime.now(UTC)
+
+
+def _unit_seconds(unit):
+    unit = unit.lower()
+    if unit.startswith('min') or unit == 'm':
+        return _UNIT_SECONDS['m']
+    return _UNIT_SECONDS[unit[0]]
+
+
+def parse_datetime(value, option='date', now=None):
+    """An aware UTC datetime from a playbook value, or None for None/''.
+
+    Accepts ISO 8601 dates and date-times (naive values are UTC), 'now', 'today' (midnight UTC)
+    and relative times: a sign, a number and a unit (s, m, h, d, w), e.g. -7d or +1h.
+    Raises CloutilityError naming the option and the accepted forms.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day, tzinfo=UTC)
+    text = str(value).strip()
+    if not text:
+        return None
+    now = now or utcnow()
+    lowered = text.lower()
+    if lowered == 'now':
+        return now
+    if lowered == 'today':
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+    match = _RELATIVE.match(text)
+    if match:
+        sign, amount, unit = match.groups()
+        delta = datetime.timedelta(seconds=int(amount) * _unit_seconds(unit))
+        return now - delta if sign == '-' else now + delta
+    iso = text
+    if iso[-1] in 'zZ':
+        iso = iso[:-1] + '+00:00'
+    try:
+        if _DATE_ONLY.match(iso):
+            parsed = datetime.datetime.strptime(iso, '%Y-%m-%d')
+        else:
+            parsed = datetime.datetime.fromisoformat(iso)
+    except ValueError:
+        raise CloutilityError("%s: '%s' is not a date; use %s" % (option, text, DATE_HELP))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_datetime(value):
+    """ISO 8601 in UTC with a Z, as the API expects: 2023-11-03T08:00:00Z."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    if value.microsecond:
+        return value.strftime('%Y-%m-%dT%H:%M:%S.') + '%03dZ' % (value.microsecond // 1000)
+    return value.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def parse_range(start, end, start_option='start', end_option='end', default_start=None, default_end=None, now=None):
+    """(start, end) as aware datetimes; either may be None. Refuses a start after the end."""
+    now = now or utcnow()
+    begin = parse_datetime(start, start_option, now) if start not in (None, '') else parse_datetime(default_start, start_option, now)
+    finish = parse_datetime(end, end_option, now) if end not in (None, '') else parse_datetime(default_end, end_option, now)
+    if begin is not None and finish is not None and begin > finish:
+        raise CloutilityError('%s (%s) is after %s (%s)' % (start_option, format_datetime(begin), end_option, format_datetime(finish)))
+    return begin, finish
+
+
+def parse_day(value, option='date'):
+    """A YYYY-MM-DD string (as used by invoices and billing data), validated; None stays None."""
+    if value is None or str(value).strip() == '':
+        return None
+    text = str(value).strip()
+    try:
+        if not _DATE_ONLY.match(text):
+            raise ValueError(text)
+        datetime.datetime.strptime(text, '%Y-%m-%d')
+    except ValueError:
+        raise CloutilityError("%s: '%s' is not a date in the form YYYY-MM-DD (for example 2024-05-01)" % (option, text))
+    return text
+
+
+# ----------------------------------------------------------------------------- audit log types
+AUDIT_TYPES = {'info': 0, 'create': 100, 'modify': 200, 'delete': 300, 'error': 400}
+AUDIT_TYPE_NAMES = dict((number, name) for name, number in AUDIT_TYPES.items())
+
+
+def audit_type_numbers(names):
+    """The API's numbers for audit log type names, in the API's order; None or [] means all."""
+    if not names:
+        return sorted(AUDIT_TYPES.values())
+    numbers = set()
+    for name in names:
+        key = str(name).strip().lower()
+        if key not in AUDIT_TYPES:
+            raise CloutilityError("Unknown audit log type '%s'. Valid types: %s" % (name, ', '.join(AUDIT_TYPES)))
+        numbers.add(AUDIT_TYPES[key])
+    return sorted(numbers)
+
+
+def audit_type_name(number):
+    """The name of an audit log type number (info, create, modify, delete, error), or None."""
+    if isinstance(number, dict):
+        number = number.get('id')
+    try:
+        return AUDIT_TYPE_NAMES.get(int(number))
+    except (TypeError, ValueError):
+        return None
+
+
+def name_audit_entries(entries):
+    """Add ``typeName`` (info, create, ...) to entries that carry a numeric ``type`` and no name yet."""
+    for entry in entries:
+        if isinstance(entry, dict) and 'typeName' not in entry:
+            name = audit_type_name(entry.get('type'))
+            if name is not None:
+                entry['typeName'] = name
+    return entries
+
+
+# ----------------------------------------------------------------------------- jobs
+def first_job_completed(first_job):
+    """The completion time of the first job from GET .../jobs/first, or None when there is none.
+
+    Only ``completed`` is read: the endpoint's other fields are not to be trusted.
+    """
+    if not isinstance(first_job, dict):
+        return None
+    value = first_job.get('completed')
+    if value in (None, ''):
+        return None
+    try:
+        parsed = parse_datetime(value, 'completed')
+    except CloutilityError:
+        return None
+    if parsed.year < 1971:  # a bogus default such as 0001-01-01 means no job
+        return None
+    return parsed
+
+
+def job_range(start, end, first_completed):
+    """Apply the job endpoint's rule: the range must not start before the first job completed.
+
+    Returns ``(start, end, adjusted, empty)``: ``start`` raised to ``first_completed`` when it was
+    earlier (``adjusted``), and ``empty`` when no job can be in the range (no job at all, or the
+    range ends before the first job completed), in which case no range call is needed.
+    """
+    if first_completed is None:
+        return start, end, False, True
+    adjusted = start < first_completed
+    begin = first_completed if adjusted else start
+    return begin, end, adjusted, end < begin
+
+
+# ----------------------------------------------------------------------------- paging
+def walk_pages(client, path, params=None, limit=None):
+    """GET a collection and follow ``total``/``offset`` paging to the end, or until ``limit`` items.
+
+    Returns ``(items, first_answer)``; ``items`` is None when the answer is not a collection.
+    """
+    params = dict(params or {})
+    if limit is not None:
+        params['limit'] = limit
+    first = page = client.get(path, params=params or None)
+    if isinstance(page, list):
+        return (page[:limit] if limit is not None else page), first
+    if not isinstance(page, dict) or not isinstance(page.get('items'), list):
+        return None, first
+    items = []
+    while True:
+        page_items = page.get('items') or []
+        items.extend(page_items)
+        if limit is not None and len(items) >= limit:
+            return items[:limit], first
+        total = page.get('total')
+        if not page_items or total is None or len(items) >= int(total):
+            return items, first
+        requested = int(params.get('offset', 0))
+        offset = page.get('offset')
+        if offset is not None and int(offset) != requested:
+            return items, first  # the server ignores offset: stop rather than loop forever
+        params['offset'] = requested + len(page_items)
+        if limit is not None:
+            params['limit'] = limit - len(items)
+        page = client.get(path, params=params)
+
+
+# ----------------------------------------------------------------------------- lookups
+def resolve_consumer(client, tree, bunit, name=None, consumer_id=None):
+    """(business unit, consumption unit) for a task's bunit + consumer name or consumer_id.
+
+    Fails listing the unit's consumer names when none matches, and the ids when a name is ambiguous.
+    """
+    if name is None and consumer_id is None:
+        raise CloutilityError('Name the consumption unit with consumer or consumer_id')
+    unit = tree.resolve(bunit)
+    consumer = find_consumer(client, unit['id'], name=name, consumer_id=consumer_id)
+    if consumer is None:
+        where = tree.path(unit['id'])
+        if consumer_id is not None:
+            raise CloutilityError('Consumption unit id %s not found in business unit %s' % (consumer_id, where))
+        names = sorted(set(item.get('name') for item in client.get_all(consumers_path(unit['id'])) if item.get('name')))
+        raise CloutilityError("Consumption unit '%s' not found in business unit %s. Its units: %s"
+                              % (name, where, ', '.join(names) or '(none)'))
+    return unit, consumer
+
+
+def get_or_none(client, path, params=None):
+    """GET an object that may not exist: None on 404."""
+    try:
+        return client.get(path, params=params)
+    except CloutilityApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def consumer_summary(consumer):
+    return dict(id=consumer.get('id'), name=consumer.get('name'))
+
+
+# ----------------------------------------------------------------------------- warnings
+def warning_type_index(types):
+    return dict((item.get('id'), item.get('name')) for item in types or [] if isinstance(item, dict))
+
+
+def _warning_type_id(warning):
+    for key in ('typeId', 'warningTypeId', 'nodeWarningTypeId', 'type', 'warningType', 'nodeWarningType'):
+        value = warning.get(key)
+        if isinstance(value, dict):
+            value = value.get('id')
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+    return None
+
+
+def name_warnings(report, index):
+    """Add ``typeName`` to each warning of a report whose type id is a known node warning type."""
+    if not isinstance(report, dict):
+        return report
+    warnings = report.get('warnings')
+    if isinstance(warnings, dict):
+        warnings = warnings.get('items')
+    for warning in warnings or []:
+        if isinstance(warning, dict) and 'typeName' not in warning:
+            type_id = _warning_type_id(warning)
+            if type_id in index:
+                warning['typeName'] = index[type_id]
+    return report
+
+
+# ----------------------------------------------------------------------------- raw API
+API_METHODS = ('GET', 'POST', 'PUT', 'DELETE', 'PATCH')
+
+
+def api_path(path):
+    """A path relative to /v1 from what a playbook gives: 'bunits/22', '/bunits/22' or '/v1/bunits/22'."""
+    text = str(path or '').strip()
+    if not text:
+        raise CloutilityError('path is required, relative to /v1, for example bunits/22/consumers')
+    if re.match(r'^[a-z][a-z0-9+.-]*://', text, re.IGNORECASE):
+        raise CloutilityError("path must be relative to the API's /v1 (for example bunits/22), not a URL: '%s'" % text)
+    if '?' in text or '#' in text:
+        raise CloutilityError("path must not carry a query string; put parameters in query: '%s'" % text)
+    text = text.lstrip('/')
+    if text.lower() == 'v1' or text.lower().startswith('v1/'):
+        text = text[3:]
+    parts = text.split('/')
+    if any(part in ('.', '..') for part in parts):
+        raise CloutilityError("path must not contain '.' or '..' segments: '%s'" % path)
+    if text.strip('/').lower() == 'oauth':
+        raise CloutilityError('path oauth is handled by the connection options; the module logs in itself')
+    return text
+
+
+def query_params(query):
+    """Query parameters for requests: booleans as true/false, lists repeated (types=0&types=100)."""
+    params = {}
+    for key, value in (query or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            params[key] = [str(item).lower() if isinstance(item, bool) else str(item) for item in value]
+        elif isinstance(value, bool):
+            params[key] = str(value).lower()
+        else:
+            params[key] = str(value)
+    return params
+
+
+# ----------------------------------------------------------------------------- files
+def file_checksums(content):
+    return dict(md5=hashlib.md5(content).hexdigest(), sha1=hashlib.sha1(content).hexdigest(),
+                sha256=hashlib.sha256(content).hexdigest())
+
+
+_NAME_KEYS = ('fileName', 'filename', 'name', 'originalFileName')
+_CHECKSUM_KEYS = (('sha256', 'sha256'), ('sha1', 'sha1'), ('md5', 'md5'), ('checksum', None), ('hash', None))
+
+
+def file_name_of(item):
+    for key in _NAME_KEYS:
+        if isinstance(item.get(key), str) and item[key]:
+            return item[key]
+    return None
+
+
+def compare_checksum(item, checksums):
+    """True/False when the uploaded file's checksum can be read back and compared, None otherwise."""
+    for key, algorithm in _CHECKSUM_KEYS:
+        value = item.get(key)
+        if not isinstance(value, str) or not value:
+            continue
+        value = value.strip().lower()
+        if ':' in value:
+            algorithm, value = value.split(':', 1)
+        if algorithm in checksums:
+            return checksums[algorithm] == value
+        return value in checksums.values()
+    return None
+
+
+def upload_file(client, path, filename, content, params=None, content_type='application/pdf'):
+    """POST one file as multipart/form-data (field ``file``); the answer parsed like any call.
+
+    Never retried: the caller re-reads the file list to see whether an interrupted upload took effect.
+    """
+    # The client has no multipart call; use its session, token and error handling.
+    # pylint: disable=protected-access
+    client._ensure_token()
+    url = client.base_url + path.lstrip('/')
+
+    def send():
+        client.request_count += 1
+        try:
+            return client.session.post(url, params=params, files={'file': (filename, content, content_type)},
+                                       headers={'Authorization': 'Bearer %s' % client._access_token},
+                                       timeout=client.timeout)
+        except requests.exceptions.RequestException as exc:  # no answer came
+            raise CloutilityApiError('POST', client._display_path(path, params), None, reason=client._describe_exception(exc))
+
+    response = send()
+    if response.status_code == 401:
+        client._drop_token()
+        client._ensure_token()
+        response = send()
+    if response.status_code >= 400:
+        raise client._error('POST', path, response, params)
+    return client._parse(response, 'POST', path)

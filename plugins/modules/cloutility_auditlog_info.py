@@ -1,0 +1,181 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: cloutility_auditlog_info
+short_description: Read the audit log of a Cloutility consumption unit
+version_added: 1.0.0
+description:
+  - Returns the audit log entries of a consumption unit (who created, changed or deleted what, and errors),
+    filtered by type and time range, optionally with the entries of its descendants.
+  - Walks the API's pages to the end, or stops after O(limit) entries.
+author:
+  - Cloutility Ansible collection contributors
+extends_documentation_fragment:
+  - cloutility.cloutility.connection
+  - cloutility.cloutility.connection.INFO
+options:
+  bunit:
+    description:
+      - The business unit of the consumption unit, as a path of names (V(Acme Hosting/Customers/Contoso)) or a numeric id.
+      - Defaults to the top of the tree the account can see, the user's home business unit.
+    type: str
+  consumer:
+    description:
+      - Name of the consumption unit. When two units of O(bunit) share the name, the module fails and lists their ids;
+        set O(consumer_id) instead.
+    type: str
+  consumer_id:
+    description:
+      - Id of the consumption unit.
+    type: int
+  types:
+    description:
+      - The kinds of entries to return. All kinds when not set.
+    type: list
+    elements: str
+    choices: [info, create, modify, delete, error]
+  start:
+    description:
+      - Return entries from this time on (the API's C(startTime)).
+      - An ISO 8601 date or date-time (V(2024-05-01), V(2024-05-01T08:00:00Z)), V(now), V(today),
+        or a time relative to now such as V(-7d), V(-24h), V(-30m) or V(-2w). Naive times are UTC.
+    type: str
+  end:
+    description:
+      - Return entries up to this time (the API's C(endTime)), in the same forms as O(start).
+    type: str
+  include_descendants:
+    description:
+      - Also return the entries of the objects below the consumption unit (the API's C(includeDescendants)).
+    type: bool
+    default: false
+  order:
+    description:
+      - V(newest_first) or V(oldest_first) (the API's C(orderDesc)).
+    type: str
+    choices: [newest_first, oldest_first]
+    default: newest_first
+  limit:
+    description:
+      - Return at most this many entries. Without it, every page is read.
+    type: int
+notes:
+  - Times are sent to the API as ISO 8601 in UTC, for example C(2024-05-01T08:00:00Z).
+seealso:
+  - module: cloutility.cloutility.cloutility_consumer
+'''
+
+EXAMPLES = r'''
+- name: Who changed or deleted anything on web01 this week
+  cloutility.cloutility.cloutility_auditlog_info:
+    bunit: Acme Hosting/Customers/Contoso
+    consumer: web01
+    types: [modify, delete]
+    start: -7d
+  register: audit
+
+- name: The ten most recent errors
+  cloutility.cloutility.cloutility_auditlog_info:
+    bunit: Acme Hosting/Customers/Contoso
+    consumer: web01
+    types: [error]
+    limit: 10
+  register: errors
+'''
+
+RETURN = r'''
+entries:
+  description:
+    - The audit log entries, as the API returns them (for example C(id), C(type), C(time), C(message), C(userName)).
+    - Entries with a numeric C(type) and no C(typeName) have C(typeName) added (V(info), V(create), V(modify),
+      V(delete) or V(error)).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {id: 90001, type: 100, typeName: Create, time: "2024-05-01T08:00:00.123Z", message: Consumer web02 created,
+       userName: ansible@example.com}
+total:
+  description: The number of matching entries the API reports, which may exceed the entries returned when O(limit) is set.
+  returned: always
+  type: int
+  sample: 42
+types:
+  description: The API type numbers asked for (0 info, 100 create, 200 modify, 300 delete, 400 error).
+  returned: always
+  type: list
+  elements: int
+  sample: [100, 200]
+consumer:
+  description: The consumption unit whose audit log was read (C(id), C(name)).
+  returned: always
+  type: dict
+  sample: {id: 408, name: web01}
+bunit_id:
+  description: Id of the business unit of the consumption unit.
+  returned: always
+  type: int
+  sample: 94
+'''
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
+    audit_type_numbers,
+    consumer_summary,
+    format_datetime,
+    name_audit_entries,
+    parse_range,
+    resolve_consumer,
+    walk_pages,
+)
+
+
+def run(module):
+    params = module.params
+    if params['limit'] is not None and params['limit'] < 1:
+        module.fail_json(msg='limit must be at least 1, got %s' % params['limit'])
+    start, end = parse_range(params['start'], params['end'])  # refused before any call
+    types = audit_type_numbers(params['types'])
+    client = module.client
+    unit, consumer = resolve_consumer(client, module.bunits, params['bunit'], params['consumer'], params['consumer_id'])
+    query = dict(includeDescendants=str(params['include_descendants']).lower(),
+                 orderDesc=str(params['order'] == 'newest_first').lower(), types=types)
+    if start is not None:
+        query['startTime'] = format_datetime(start)
+    if end is not None:
+        query['endTime'] = format_datetime(end)
+    path = consumers_path(unit['id'], consumer['id']) + '/auditlogs'
+    items, answer = walk_pages(client, path, query, limit=params['limit'])
+    if items is None:
+        items = []
+    total = answer.get('total') if isinstance(answer, dict) else None
+    module.exit_json(changed=False, entries=name_audit_entries(items), total=len(items) if total is None else int(total),
+                     types=types, consumer=consumer_summary(consumer), bunit_id=unit['id'])
+
+
+def main():
+    module = CloutilityModule(
+        argument_spec=dict(
+            bunit=dict(type='str'),
+            consumer=dict(type='str'),
+            consumer_id=dict(type='int'),
+            types=dict(type='list', elements='str', choices=['info', 'create', 'modify', 'delete', 'error']),
+            start=dict(type='str'),
+            end=dict(type='str'),
+            include_descendants=dict(type='bool', default=False),
+            order=dict(type='str', choices=['newest_first', 'oldest_first'], default='newest_first'),
+            limit=dict(type='int'),
+        ),
+        required_one_of=[('consumer', 'consumer_id')],
+    )
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

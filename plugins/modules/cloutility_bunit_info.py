@@ -1,0 +1,131 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: cloutility_bunit_info
+short_description: Read Cloutility business units
+version_added: 1.0.0
+description:
+  - Returns the tree of business units the account can see, as one flat list with the path of each unit,
+    and the details of one unit.
+  - Optionally returns the users of that unit.
+author:
+  - Cloutility Ansible collection contributors
+extends_documentation_fragment:
+  - cloutility.cloutility.connection
+  - cloutility.cloutility.connection.INFO
+options:
+  bunit:
+    description:
+      - The business unit to describe, as a path of names from the top of the tree the account can see
+        (V(Acme Hosting/Customers/Contoso)) or as a numeric id. The path may leave out the top unit's own name.
+      - Defaults to the top of the tree, the user's home business unit.
+      - RV(tree) and RV(bunits) then cover this unit and the units below it.
+    type: str
+  users:
+    description:
+      - Also return the users of the unit in RV(users).
+    type: bool
+    default: false
+seealso:
+  - module: cloutility.cloutility.cloutility_bunit
+  - module: cloutility.cloutility.cloutility_consumer_info
+'''
+
+EXAMPLES = r'''
+- name: Every business unit the account can see
+  cloutility.cloutility.cloutility_bunit_info:
+  register: units
+
+- name: Print their paths
+  ansible.builtin.debug:
+    msg: "{{ units.bunits | map(attribute='path') | list }}"
+
+- name: One customer with its users
+  cloutility.cloutility.cloutility_bunit_info:
+    bunit: Acme Hosting/Customers/Contoso
+    users: true
+  register: contoso
+'''
+
+RETURN = r'''
+bunit:
+  description: Details of the unit (GET C(/v1/bunits/{id})), with its C(path) added.
+  returned: always
+  type: dict
+  sample:
+    id: 94
+    name: Contoso
+    path: Acme Hosting/Customers/Contoso
+    registrationNumber: GB123456789
+    timeZone: {id: 6, name: "(GMT) Dublin, Edinburgh, Lisbon, London"}
+    storageLimit: 2048
+bunit_id:
+  description: Id of the unit.
+  returned: always
+  type: int
+  sample: 94
+tree:
+  description: The unit and its descendants as the API's SimpleBusinessUnit tree (C(businessUnits) holds the children).
+  returned: always
+  type: dict
+  sample:
+    id: 94
+    parentId: 76
+    name: Contoso
+    businessUnits: []
+bunits:
+  description:
+    - The unit and every unit below it, top first, as flat entries without C(businessUnits).
+    - Each entry has the API's tree fields (C(id), C(parentId), C(name), C(groupName), C(tags), C(invoiceDay),
+      C(reportRemotely)) and C(path), the unit's path from the top of the visible tree.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {id: 94, parentId: 76, name: Contoso, path: Acme Hosting/Customers/Contoso, tags: [gold], invoiceDay: 0}
+users:
+  description: The users of the unit, as the API returns them.
+  returned: when O(users=true)
+  type: list
+  elements: dict
+  sample:
+    - {id: 7, name: Ansible Automation, email: ansible@example.com}
+'''
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+
+
+def run(module):
+    tree = module.bunits
+    unit = tree.resolve(module.params['bunit'])
+    unit_id = unit['id']
+    details = module.client.get('bunits/%s' % unit_id) or {}
+    details['path'] = tree.path(unit_id)
+    flat = []
+    for item in tree.descendants(unit_id):
+        entry = dict((key, value) for key, value in item.items() if key != 'businessUnits')
+        entry['path'] = tree.path(item['id'])
+        flat.append(entry)
+    result = dict(changed=False, bunit=details, bunit_id=unit_id, tree=unit, bunits=flat)
+    if module.params['users']:
+        result['users'] = module.client.get_all('bunits/%s/users' % unit_id)
+    module.exit_json(**result)
+
+
+def main():
+    module = CloutilityModule(
+        argument_spec=dict(
+            bunit=dict(type='str'),
+            users=dict(type='bool', default=False),
+        ),
+    )
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

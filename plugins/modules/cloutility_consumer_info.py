@@ -1,0 +1,126 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: cloutility_consumer_info
+short_description: Read Cloutility consumption units
+version_added: 1.0.0
+description:
+  - Lists the consumption units (the API's I(consumers)) of a business unit, optionally of every unit below it too.
+  - The list answer of the API is incomplete; O(details=true) reads each unit in full, one call per unit.
+  - Consumption unit names are not unique; filtering by O(name) may return several units.
+author:
+  - Cloutility Ansible collection contributors
+extends_documentation_fragment:
+  - cloutility.cloutility.connection
+  - cloutility.cloutility.connection.INFO
+options:
+  bunit:
+    description:
+      - The business unit, as a path of names from the top of the tree the account can see
+        (V(Acme Hosting/Customers/Contoso)) or as a numeric id. The path may leave out the top unit's own name.
+      - Defaults to the top of the tree, the user's home business unit.
+    type: str
+  include_descendants:
+    description:
+      - Also list the consumption units of every business unit below O(bunit).
+    type: bool
+    default: false
+  name:
+    description:
+      - Return only the units with this name (exact match).
+    type: str
+  consumer_id:
+    description:
+      - Return only the unit with this id.
+    type: int
+  details:
+    description:
+      - Read every returned unit in full (one C(GET .../consumers/{id}) per unit) instead of returning the list answer.
+    type: bool
+    default: false
+seealso:
+  - module: cloutility.cloutility.cloutility_consumer
+  - module: cloutility.cloutility.cloutility_bunit_info
+'''
+
+EXAMPLES = r'''
+- name: Every consumption unit of a customer and its sub-units
+  cloutility.cloutility.cloutility_consumer_info:
+    bunit: Acme Hosting/Customers
+    include_descendants: true
+  register: result
+
+- name: Full details of the units named laptop
+  cloutility.cloutility.cloutility_consumer_info:
+    bunit: Acme Hosting/Customers/Fabrikam
+    name: laptop
+    details: true
+  register: laptops
+'''
+
+RETURN = r'''
+consumers:
+  description:
+    - The consumption units, as the API returns them, ordered by business unit (top first), then as listed by the API.
+    - Each has C(businessUnitId) and C(businessUnitPath) added, the unit it belongs to.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: 408
+      name: web01
+      note: Contoso public web server
+      externalReference: CT-1001
+      businessUnitId: 94
+      businessUnitPath: Acme Hosting/Customers/Contoso
+bunit_id:
+  description: Id of the business unit O(bunit).
+  returned: always
+  type: int
+  sample: 94
+'''
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path
+
+
+def run(module):
+    params = module.params
+    tree = module.bunits
+    unit = tree.resolve(params['bunit'])
+    units = tree.descendants(unit['id']) if params['include_descendants'] else [unit]
+    found = []
+    for item in units:
+        for consumer in module.client.get_all(consumers_path(item['id'])):
+            if params['name'] is not None and consumer.get('name') != params['name']:
+                continue
+            if params['consumer_id'] is not None and consumer.get('id') != params['consumer_id']:
+                continue
+            if params['details']:
+                consumer = module.client.get(consumers_path(item['id'], consumer['id']))
+            consumer['businessUnitId'] = item['id']
+            consumer['businessUnitPath'] = tree.path(item['id'])
+            found.append(consumer)
+    module.exit_json(changed=False, consumers=found, bunit_id=unit['id'])
+
+
+def main():
+    module = CloutilityModule(
+        argument_spec=dict(
+            bunit=dict(type='str'),
+            include_descendants=dict(type='bool', default=False),
+            name=dict(type='str'),
+            consumer_id=dict(type='int'),
+            details=dict(type='bool', default=False),
+        ),
+    )
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

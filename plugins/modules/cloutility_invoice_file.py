@@ -1,0 +1,215 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: cloutility_invoice_file
+short_description: Upload an invoice file (PDF) for a Cloutility business unit
+version_added: 1.0.0
+description:
+  - Uploads an invoice file for a business unit, as a reseller does for its customers, with an optional ERP
+    reference, and optionally sends it to the unit's billing address.
+  - Idempotent by file name and content. The module first reads the unit's uploaded files. A file of the same name
+    whose checksum the API returns and matches is not uploaded again; a differing checksum uploads the new content.
+  - When the API does not return a checksum for a file of the same name, that file counts as uploaded and nothing is
+    sent; set O(force=true) to upload anyway. Uploading is then an action that check mode only predicts.
+author:
+  - Cloutility Ansible collection contributors
+extends_documentation_fragment:
+  - cloutility.cloutility.connection
+  - cloutility.cloutility.connection.ACTIONS
+options:
+  bunit:
+    description:
+      - The business unit, as a path of names from the top of the tree the account can see
+        (V(Acme Hosting/Customers/Contoso)) or as a numeric id. The path may leave out the top unit's own name.
+      - Defaults to the top of the tree, the user's home business unit.
+    type: str
+  src:
+    description:
+      - Path of the PDF file to upload, on the host the module runs on.
+    type: path
+    required: true
+  file_name:
+    description:
+      - Name of the file in Cloutility. Defaults to the base name of O(src).
+    type: str
+  erp_reference:
+    description:
+      - ERP code of the invoice (the API's C(erpReference)).
+    type: str
+  send_to_billing_address:
+    description:
+      - Send the invoice to the unit's billing address (the API's C(sendToBillingAddress)).
+    type: bool
+    default: false
+  force:
+    description:
+      - Upload even when a file of the same name is already there and its content cannot be compared.
+    type: bool
+    default: false
+notes:
+  - An upload is a POST and is never repeated automatically. If the connection breaks during the upload, the module
+    reads the unit's files again to see whether it took effect.
+  - With O(send_to_billing_address=true) the portal sends the invoice when it is uploaded; a file that is not uploaded
+    again is not sent again.
+seealso:
+  - module: cloutility.cloutility.cloutility_billing_info
+'''
+
+EXAMPLES = r'''
+- name: Upload May's invoice for Contoso and mail it
+  cloutility.cloutility.cloutility_invoice_file:
+    bunit: Acme Hosting/Customers/Contoso
+    src: /srv/erp/export/contoso-2024-05.pdf
+    erp_reference: INV-2024-0512
+    send_to_billing_address: true
+'''
+
+RETURN = r'''
+invoice_file:
+  description:
+    - The uploaded file as the API describes it after the task (for example C(id), C(fileName), C(erpReference)).
+    - In check mode, when an upload is needed, the prediction C(fileName), C(erpReference), C(sendToBillingAddress).
+  returned: always
+  type: dict
+  sample: {id: 301, fileName: contoso-2024-05.pdf, erpReference: INV-2024-0512, sendToBillingAddress: true}
+uploaded:
+  description: Whether the file was uploaded (or would be, in check mode).
+  returned: always
+  type: bool
+  sample: true
+reason:
+  description: Why the file was or was not uploaded.
+  returned: always
+  type: str
+  sample: no file of this name yet
+checksum:
+  description: SHA-256 of the local file.
+  returned: always
+  type: str
+  sample: 0d1c7b0a5e8d3f0b4c9e6f2a1d7b8c3e5f4a2b1c0d9e8f7a6b5c4d3e2f1a0b9c
+bunit_id:
+  description: Id of the business unit.
+  returned: always
+  type: int
+  sample: 94
+diff:
+  description: The unit's file of this name before and after the task.
+  returned: always
+  type: dict
+'''
+
+import os
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
+    compare_checksum,
+    file_checksums,
+    file_name_of,
+    upload_file,
+    walk_pages,
+)
+
+
+def _read_pdf(module, src):
+    if not os.path.isfile(src):
+        module.fail_json(msg='src %s is not a file' % src)
+    try:
+        with open(src, 'rb') as handle:
+            content = handle.read()
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='Cannot read src %s: %s' % (src, exc.strerror or exc))
+    if not content.startswith(b'%PDF-'):
+        module.fail_json(msg='src %s is not a PDF file (it does not start with %%PDF-)' % src)
+    return content
+
+
+def _same_name(items, name):
+    return [item for item in items if isinstance(item, dict) and file_name_of(item) == name]
+
+
+def run(module):
+    params = module.params
+    content = _read_pdf(module, params['src'])  # refused before any call
+    name = params['file_name'] or os.path.basename(params['src'])
+    if not name.strip() or '/' in name:
+        module.fail_json(msg="file_name must be a plain file name, got '%s'" % name)
+    checksums = file_checksums(content)
+    client = module.client
+    unit = module.bunits.resolve(params['bunit'])
+    path = 'bunits/%s/invoicefiles' % unit['id']
+
+    def files():
+        items, answer = walk_pages(client, path)
+        return items if items is not None else []
+
+    existing = _same_name(files(), name)
+    ids_before = set(entry.get('id') for entry in existing)
+    match = None
+    reason = 'no file of this name yet'
+    same = [entry for entry in existing if compare_checksum(entry, checksums)]
+    unknown = [entry for entry in existing if compare_checksum(entry, checksums) is None]
+    if same:
+        match, reason = same[-1], 'a file of this name and content is already uploaded'
+    elif unknown and not params['force']:
+        match = unknown[-1]
+        reason = 'a file of this name is already uploaded; its content cannot be read back (force=true uploads anyway)'
+    elif unknown:
+        reason = 'force=true: a file of this name is uploaded, its content cannot be compared'
+    elif existing:
+        reason = 'the uploaded file of this name has different content'
+    if match is not None:
+        module.exit_json(changed=False, uploaded=False, reason=reason, invoice_file=match, checksum=checksums['sha256'],
+                         bunit_id=unit['id'], diff=dict(before=match, after=match))
+
+    before = existing[-1] if existing else {}
+    query = dict(sendToBillingAddress=str(params['send_to_billing_address']).lower())
+    predicted = dict(fileName=name, sendToBillingAddress=params['send_to_billing_address'])
+    if params['erp_reference']:
+        query['erpReference'] = params['erp_reference']
+        predicted['erpReference'] = params['erp_reference']
+    if module.check_mode:
+        module.exit_json(changed=True, uploaded=True, reason=reason, invoice_file=predicted, checksum=checksums['sha256'],
+                         bunit_id=unit['id'], diff=dict(before=before, after=predicted))
+
+    def new_files():
+        return [entry for entry in _same_name(files(), name) if entry.get('id') not in ids_before]
+
+    try:
+        answer = upload_file(client, path, name, content, params=query)
+    except CloutilityApiError as exc:
+        if exc.status is not None and exc.status < 500:
+            raise
+        # The upload may have been stored before the answer was lost: look again before failing.
+        fresh = new_files()
+        if not fresh:
+            raise
+        answer = fresh[-1]
+    if not isinstance(answer, dict) or not answer:
+        fresh = new_files()
+        answer = fresh[-1] if fresh else predicted
+    module.exit_json(changed=True, uploaded=True, reason=reason, invoice_file=answer, checksum=checksums['sha256'],
+                     bunit_id=unit['id'], diff=dict(before=before, after=answer))
+
+
+def main():
+    module = CloutilityModule(
+        argument_spec=dict(
+            bunit=dict(type='str'),
+            src=dict(type='path', required=True),
+            file_name=dict(type='str'),
+            erp_reference=dict(type='str'),
+            send_to_billing_address=dict(type='bool', default=False),
+            force=dict(type='bool', default=False),
+        ),
+    )
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,177 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: cloutility_job_info
+short_description: Read the jobs of a Cloutility backup node
+version_added: 1.0.0
+description:
+  - Returns the jobs (backups, restores, ...) of a consumption unit's backup node over a time range.
+  - The API refuses a range that starts before the completion of the node's first job. The module reads that time
+    from C(jobs/first) (and nothing else: the other fields of that answer are not to be trusted) and moves the start
+    of the range up to it when needed, reporting so in RV(range).
+  - A node without any job, or a range that ends before the first job completed, returns no jobs without asking
+    for the range.
+author:
+  - Cloutility Ansible collection contributors
+extends_documentation_fragment:
+  - cloutility.cloutility.connection
+  - cloutility.cloutility.connection.INFO
+options:
+  bunit:
+    description:
+      - The business unit of the consumption unit, as a path of names (V(Acme Hosting/Customers/Contoso)) or a numeric id.
+      - Defaults to the top of the tree the account can see, the user's home business unit.
+    type: str
+  consumer:
+    description:
+      - Name of the consumption unit. When two units of O(bunit) share the name, the module fails and lists their ids;
+        set O(consumer_id) instead.
+    type: str
+  consumer_id:
+    description:
+      - Id of the consumption unit.
+    type: int
+  start:
+    description:
+      - Start of the time range (the API's C(startTime)).
+      - An ISO 8601 date or date-time (V(2024-05-01), V(2024-05-01T08:00:00Z)), V(now), V(today),
+        or a time relative to now such as V(-7d), V(-24h), V(-30m) or V(-2w). Naive times are UTC.
+    type: str
+    default: -24h
+  end:
+    description:
+      - End of the time range (the API's C(endTime)), in the same forms as O(start).
+    type: str
+    default: now
+notes:
+  - The default range is the last 24 hours.
+  - Times are sent to the API as ISO 8601 in UTC, for example C(2024-05-01T08:00:00Z).
+seealso:
+  - module: cloutility.cloutility.cloutility_report_info
+'''
+
+EXAMPLES = r'''
+- name: Jobs of the last 24 hours
+  cloutility.cloutility.cloutility_job_info:
+    bunit: Acme Hosting/Customers/Contoso
+    consumer: web01
+  register: jobs
+
+- name: Every job since the node's first one
+  cloutility.cloutility.cloutility_job_info:
+    bunit: Acme Hosting/Customers/Contoso
+    consumer: web01
+    start: "2000-01-01"
+  register: all_jobs
+
+- name: Failed jobs
+  ansible.builtin.debug:
+    msg: "{{ jobs.jobs | rejectattr('status', 'in', ['Completed', 'Successful']) | list }}"
+'''
+
+RETURN = r'''
+jobs:
+  description: The jobs in the range, as the API returns them (for example C(id), C(type), C(status), C(started),
+    C(completed), C(bytesTransferred)).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {id: 88231, type: Backup, status: Completed, started: "2024-05-01T01:00:00Z", completed: "2024-05-01T01:12:40Z"}
+first_job_completed:
+  description: When the node's first job completed, from C(jobs/first); null when the node has no job.
+  returned: always
+  type: str
+  sample: "2023-07-10T01:14:00Z"
+range:
+  description: The range asked for and the range used.
+  returned: always
+  type: dict
+  contains:
+    start:
+      description: Start of the range sent to the API (after the adjustment), ISO 8601 in UTC.
+      type: str
+      sample: "2024-04-30T08:00:00Z"
+    end:
+      description: End of the range sent to the API, ISO 8601 in UTC.
+      type: str
+      sample: "2024-05-01T08:00:00Z"
+    requested_start:
+      description: Start of the range the task asked for, ISO 8601 in UTC.
+      type: str
+      sample: "2024-04-30T08:00:00Z"
+    adjusted:
+      description: Whether the start was moved up to RV(first_job_completed).
+      type: bool
+      sample: false
+    queried:
+      description: Whether the range was asked for at all (false when no job can be in it).
+      type: bool
+      sample: true
+consumer:
+  description: The consumption unit the jobs belong to (C(id), C(name)).
+  returned: always
+  type: dict
+  sample: {id: 408, name: web01}
+bunit_id:
+  description: Id of the business unit of the consumption unit.
+  returned: always
+  type: int
+  sample: 94
+'''
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
+    consumer_summary,
+    first_job_completed,
+    format_datetime,
+    get_or_none,
+    job_range,
+    parse_range,
+    resolve_consumer,
+    walk_pages,
+)
+
+
+def run(module):
+    params = module.params
+    requested_start, end = parse_range(params['start'], params['end'])  # refused before any call
+    client = module.client
+    unit, consumer = resolve_consumer(client, module.bunits, params['bunit'], params['consumer'], params['consumer_id'])
+    base = consumers_path(unit['id'], consumer['id']) + '/jobs'
+    first = first_job_completed(get_or_none(client, base + '/first'))
+    start, end, adjusted, empty = job_range(requested_start, end, first)
+    jobs = []
+    if not empty:
+        items, answer = walk_pages(client, base, dict(startTime=format_datetime(start), endTime=format_datetime(end)))
+        jobs = items if items is not None else ([answer] if isinstance(answer, dict) else [])
+    module.exit_json(
+        changed=False, jobs=jobs, first_job_completed=format_datetime(first), consumer=consumer_summary(consumer),
+        bunit_id=unit['id'],
+        range=dict(start=format_datetime(start), end=format_datetime(end), requested_start=format_datetime(requested_start),
+                   adjusted=adjusted, queried=not empty),
+    )
+
+
+def main():
+    module = CloutilityModule(
+        argument_spec=dict(
+            bunit=dict(type='str'),
+            consumer=dict(type='str'),
+            consumer_id=dict(type='int'),
+            start=dict(type='str', default='-24h'),
+            end=dict(type='str', default='now'),
+        ),
+        required_one_of=[('consumer', 'consumer_id')],
+    )
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,202 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: cloutility_report_info
+short_description: Read the reports of a Cloutility backup node
+version_added: 1.0.0
+description:
+  - Returns the reports of a consumption unit's backup node over a date range, or its latest report.
+    Reports hold usage over time, such as the storage used and the data transferred.
+  - Warnings are returned with the name of their node warning type added as C(typeName).
+author:
+  - Cloutility Ansible collection contributors
+extends_documentation_fragment:
+  - cloutility.cloutility.connection
+  - cloutility.cloutility.connection.INFO
+options:
+  bunit:
+    description:
+      - The business unit of the consumption unit, as a path of names (V(Acme Hosting/Customers/Contoso)) or a numeric id.
+      - Defaults to the top of the tree the account can see, the user's home business unit.
+    type: str
+  consumer:
+    description:
+      - Name of the consumption unit. When two units of O(bunit) share the name, the module fails and lists their ids;
+        set O(consumer_id) instead.
+    type: str
+  consumer_id:
+    description:
+      - Id of the consumption unit.
+    type: int
+  start:
+    description:
+      - Start of the date range (the API's C(startDate)).
+      - An ISO 8601 date or date-time (V(2024-05-01), V(2024-05-01T08:00:00Z)), V(now), V(today),
+        or a time relative to now such as V(-7d), V(-24h), V(-30m) or V(-2w). Naive times are UTC.
+      - Without it the API's default range applies.
+    type: str
+  end:
+    description:
+      - End of the date range (the API's C(endDate)), in the same forms as O(start).
+    type: str
+  status:
+    description:
+      - Include the status of each report.
+    type: bool
+    default: true
+  warnings:
+    description:
+      - Include the warnings of each report, with their type names.
+    type: bool
+    default: true
+  latest:
+    description:
+      - Return only the latest report, in RV(report). O(start), O(end), O(status) and O(warnings) do not apply.
+    type: bool
+    default: false
+  user_id:
+    description:
+      - With O(latest=true), customize the latest report for this user id.
+    type: int
+notes:
+  - Dates are sent to the API as ISO 8601 in UTC, for example C(2024-05-01T08:00:00Z).
+seealso:
+  - module: cloutility.cloutility.cloutility_job_info
+  - module: cloutility.cloutility.cloutility_reference_info
+'''
+
+EXAMPLES = r'''
+- name: Reports of the last seven days
+  cloutility.cloutility.cloutility_report_info:
+    bunit: Acme Hosting/Customers/Contoso
+    consumer: web01
+    start: -7d
+  register: reports
+
+- name: Latest report of a node that shares its name with another one
+  cloutility.cloutility.cloutility_report_info:
+    bunit: Acme Hosting/Customers/Fabrikam
+    consumer_id: 442
+    latest: true
+  register: latest
+
+- name: Fail when the latest report has warnings
+  ansible.builtin.assert:
+    that: latest.report.warnings | default([]) | length == 0
+    fail_msg: "{{ latest.report.warnings | map(attribute='typeName') | list }}"
+'''
+
+RETURN = r'''
+reports:
+  description:
+    - The reports in the range, as the API returns them (for example C(date), storage and transfer figures,
+      C(status), C(warnings)).
+    - Each warning whose type is a known node warning type has C(typeName) added.
+  returned: when O(latest=false)
+  type: list
+  elements: dict
+  sample:
+    - date: "2024-05-01T00:00:00Z"
+      storageUsedGB: 41.2
+      transferredGB: 1.3
+      status: {id: 1, name: Successful}
+      warnings: [{typeId: 2, typeName: Backup completed with failures, message: 3 files failed}]
+report:
+  description: The latest report, with warning type names added; empty when the node has no report yet.
+  returned: when O(latest=true)
+  type: dict
+  sample:
+    date: "2024-05-01T00:00:00Z"
+    storageUsedGB: 41.2
+consumer:
+  description: The consumption unit the reports belong to (C(id), C(name)).
+  returned: always
+  type: dict
+  sample: {id: 408, name: web01}
+bunit_id:
+  description: Id of the business unit of the consumption unit.
+  returned: always
+  type: int
+  sample: 94
+start:
+  description: The start of the range as sent to the API, ISO 8601 in UTC; null when none was sent.
+  returned: when O(latest=false)
+  type: str
+  sample: "2024-04-24T08:00:00Z"
+end:
+  description: The end of the range as sent to the API, ISO 8601 in UTC; null when none was sent.
+  returned: when O(latest=false)
+  type: str
+  sample: "2024-05-01T08:00:00Z"
+'''
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
+    consumer_summary,
+    format_datetime,
+    get_or_none,
+    name_warnings,
+    parse_range,
+    resolve_consumer,
+    walk_pages,
+    warning_type_index,
+)
+
+
+def run(module):
+    params = module.params
+    start, end = parse_range(params['start'], params['end'])  # refused before any call
+    client = module.client
+    unit, consumer = resolve_consumer(client, module.bunits, params['bunit'], params['consumer'], params['consumer_id'])
+    base = consumers_path(unit['id'], consumer['id']) + '/reports'
+    result = dict(changed=False, consumer=consumer_summary(consumer), bunit_id=unit['id'])
+    index = None
+    if params['latest'] or params['warnings']:
+        index = warning_type_index(client.get_all('nodewarningtypes'))
+    if params['latest']:
+        query = dict(userId=params['user_id']) if params['user_id'] is not None else None
+        path = base + '/latest'
+        report = get_or_none(client, path, query)
+        result['report'] = name_warnings(report, index) if isinstance(report, dict) else {}
+    else:
+        query = dict(status=str(params['status']).lower(), warnings=str(params['warnings']).lower())
+        if start is not None:
+            query['startDate'] = format_datetime(start)
+        if end is not None:
+            query['endDate'] = format_datetime(end)
+        items, answer = walk_pages(client, base, query)
+        if items is None:
+            items = [answer] if isinstance(answer, dict) else []
+        if index is not None:
+            for report in items:
+                name_warnings(report, index)
+        result.update(reports=items, start=format_datetime(start), end=format_datetime(end))
+    module.exit_json(**result)
+
+
+def main():
+    module = CloutilityModule(
+        argument_spec=dict(
+            bunit=dict(type='str'),
+            consumer=dict(type='str'),
+            consumer_id=dict(type='int'),
+            start=dict(type='str'),
+            end=dict(type='str'),
+            status=dict(type='bool', default=True),
+            warnings=dict(type='bool', default=True),
+            latest=dict(type='bool', default=False),
+            user_id=dict(type='int'),
+        ),
+        required_one_of=[('consumer', 'consumer_id')],
+    )
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()
