@@ -5,7 +5,7 @@ import time
 
 from flask import Blueprint, jsonify, request
 
-from .common import (BACKUP_NODE_TYPE, HYPER, bind, check_name, embedded, href, json_body, paged, prune, query_bool,
+from .common import (BACKUP_NODE_TYPE, HYPER, bind, check_name, embedded, href, json_body, new_node, paged, prune, query_bool,
                      render_timezone, replace_fields, sim, state, unit_ref, user)
 from .store import ApiError, bad_request, conflict, forbidden, not_found, now_iso, utcnow
 
@@ -354,8 +354,8 @@ def delete_consumer_and_node(consumer, node, comment):
         gone['consumerName'] = consumer['name']
         st['deletedNodes'].append(gone)
         del st['nodes'][node['id']]
-        sim_.audit(user(), 300, 'Backup node %s of "%s" deleted%s' % (node.get('tsmName') or node['id'], consumer['name'],
-                                                                    (': ' + comment) if comment else ''),
+        suffix = (': ' + comment) if comment else ''
+        sim_.audit(user(), 300, 'Backup node %s of "%s" deleted%s' % (node.get('tsmName') or node['id'], consumer['name'], suffix),
                    unit_id=unit_id, consumer_id=consumer['id'], object_type='Node', object_id=node['id'])
     sim_.audit(user(), 300, 'Consumption unit "%s" deleted%s' % (consumer['name'], (': ' + comment) if comment else ''),
                unit_id=unit_id, consumer_id=consumer['id'], object_type='Consumer', object_id=consumer['id'])
@@ -381,7 +381,6 @@ def consumer_delete(unit_id, consumer_id):
 
 def bulk_create(body):
     """Admin helper: create many consumers (optionally with nodes) without counting or auditing."""
-    from .api_nodes import new_node  # pylint: disable=import-outside-toplevel
     st = state()
     unit_id = body.get('bunit')
     if unit_id not in st['businessUnits']:
@@ -397,6 +396,6 @@ def bulk_create(body):
         consumer = new_consumer(unit_id, {'name': '%s%d' % (prefix, index + 1)})
         ids.append(consumer['id'])
         if body.get('nodes'):
-            node_ids.append(new_node(consumer['id'], {'operatingSystemId': min(st['operatingSystems']), 'typeId': min(st['nodeTypes']),
-                                                     'domainId': min(st['domains'])})['id'])
+            values = {'operatingSystemId': min(st['operatingSystems']), 'typeId': min(st['nodeTypes']), 'domainId': min(st['domains'])}
+            node_ids.append(new_node(consumer['id'], values)['id'])
     return {'bunit': unit_id, 'ids': ids, 'nodeIds': node_ids, 'seconds': (utcnow() - start).total_seconds()}

@@ -6,8 +6,8 @@ import secrets
 
 from flask import Blueprint, jsonify, request
 
-from .api_core import delete_consumer_and_node, file_deletion_request
-from .common import (bind, href, json_body, paged, prune, query_bool, render_domain, render_node_type, render_option_set, render_os, render_server,
+from .api_core import data_source_state, delete_consumer_and_node, file_deletion_request
+from .common import (bind, new_node, href, json_body, paged, prune, query_bool, render_domain, render_node_type, render_option_set, render_os, render_server,
                      sim, state, unit_ref, user)
 from .store import bad_request, conflict, fmt_time, not_found, now_iso, parse_time
 
@@ -24,14 +24,6 @@ NODE_SPEC = {
 REQUIRED_NODE_FIELDS = ('operatingSystem', 'type', 'domain')
 TSM_NAME_CHARS = set('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-+&')
 TSM_NAME_MAX = 64
-
-
-def new_node(consumer_id, values):
-    node_id = sim().next_id('node')
-    node = {'id': node_id, 'consumerId': consumer_id, 'createdDate': now_iso()}
-    node.update(values)
-    state()['nodes'][node_id] = node
-    return node
 
 
 # ----------------------------------------------------------------- reference data
@@ -123,11 +115,6 @@ def render_node_item(node):
     })
 
 
-def _data_source_state(node):
-    from .api_core import data_source_state  # pylint: disable=import-outside-toplevel
-    return data_source_state(node['consumerId'])
-
-
 def render_node(node):
     st = state()
     consumer = st['consumers'][node['consumerId']]
@@ -161,7 +148,7 @@ def render_node(node):
         'sessionSecurity': node.get('sessionSecurity') or ('Transitional' if node.get('activatedDate') else None),
         'proxyAgents': [render_node_item(a) for a in sorted(agents, key=lambda n: n['id'])],
         'proxyTargets': [render_node_item(t) for t in sorted(targets, key=lambda n: n['id'])],
-        'dataSourceState': _data_source_state(node),
+        'dataSourceState': data_source_state(node['consumerId']),
         'createdDate': node.get('createdDate'),
     }
     for key in ('platform', 'tsmClientVersion', 'osLevel', 'tcpName', 'tcpAddress', 'macAddress', 'replicationState', 'replicationMode'):
@@ -311,11 +298,16 @@ def node_activate(unit_id, consumer_id):
     consumer, node = _consumer_and_node(unit_id, consumer_id)
     name = validate_tsm_name(request.args.get('tsmName'))
     _check_unlocked(node)
+    failure = None
     if node.get('activatedDate'):
-        raise conflict('Backup node %d is already activated as %s' % (node['id'], node.get('tsmName')),
-                       'Activating an activated node is refused; check activatedDate/tsmName first')
-    if name in used_tsm_names(exclude_node_id=node['id']):
-        raise conflict('The node name %s is already in use on the backup server' % name)
+        failure = conflict('Backup node %d is already activated as %s' % (node['id'], node.get('tsmName')),
+                           'Activating an activated node is refused; check activatedDate/tsmName first')
+    elif name in used_tsm_names(exclude_node_id=node['id']):
+        failure = conflict('The node name %s is already in use on the backup server' % name)
+    if failure is not None:
+        sim().audit(user(), 400, 'Activation of the backup node of "%s" as %s failed: %s' % (consumer['name'], name, failure.message),
+                    unit_id=unit_id, consumer_id=consumer_id, object_type='Node', object_id=node['id'])
+        raise failure
     node['tsmName'] = name
     node['tsmNodeId'] = sim().next_id('tsmNode')
     node['activatedDate'] = now_iso()
@@ -480,4 +472,3 @@ def proxy_agent_remove(unit_id, consumer_id, agent_id):
 @bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/node/proxytargets/<int:target_id>', methods=['DELETE'])
 def proxy_target_remove(unit_id, consumer_id, target_id):
     return _unlink(unit_id, consumer_id, target_id, this_is_target=False)
-

@@ -1,5 +1,464 @@
-"""Read side: reports, jobs, audit logs, contract, invoices, invoice files, billing."""
+"""Read side: reports, jobs, audit logs, contract, invoices, invoice files, billing.
 
-from flask import Blueprint
+Figures are generated deterministically from the nodes (ids, activation dates); shapes of these
+objects are not documented in the guide and are inferred.
+"""
+
+import datetime
+import hashlib
+
+from flask import Blueprint, jsonify, request
+
+from .common import href, paged, prune, query_bool, query_int, query_time, sim, state, unit_ref, user
+from .store import AUDIT_TYPES, bad_request, fmt_time, not_found, now_iso, parse_time, utcnow
 
 bp = Blueprint('cloutility_read', __name__)
+
+DAY = datetime.timedelta(days=1)
+GB = 1024 ** 3
+CURRENCY = 'EUR'
+PRICE_NODE = 5.0          # per node and month
+PRICE_STORAGE_GB = 0.02   # per GB stored and month
+PRICE_TRANSFER_GB = 0.0   # transfer is free, but reported
+
+WARNING_TYPES = [
+    {'id': 1, 'name': 'NoActivity', 'description': 'No backup activity for more than three days'},
+    {'id': 2, 'name': 'FailedBackup', 'description': 'The last scheduled backup failed'},
+    {'id': 3, 'name': 'HighStorage', 'description': 'Stored data exceeds the consumption unit limitHighStorage'},
+    {'id': 4, 'name': 'MissedSchedule', 'description': 'A scheduled backup was missed'},
+    {'id': 5, 'name': 'OutdatedClient', 'description': 'The backup client version is outdated'},
+]
+
+
+def _digest(*parts):
+    return int(hashlib.sha256('/'.join(str(p) for p in parts).encode()).hexdigest()[:8], 16)
+
+
+def _midnight(value):
+    return value.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _consumer_node(unit_id, consumer_id):
+    consumer = sim().consumer_for(user(), unit_id, consumer_id)
+    return consumer, sim().node_of(consumer_id)
+
+
+# ----------------------------------------------------------------- figures
+def stored_gb(node, day):
+    """Stored GB of a node on a day: a per-node base plus linear growth since activation."""
+    activated = parse_time(node['activatedDate'])
+    days = max(0, (day - _midnight(activated)).days)
+    seed = _digest('storage', node['id'])
+    return round(5 + seed % 200 + days * (0.05 + (seed % 40) / 100.0), 2)
+
+
+def transferred_gb(node, day):
+    seed = _digest('transfer', node['id'], day.date().isoformat())
+    return round(0.5 + (seed % 3000) / 100.0, 2)
+
+
+def make_report(consumer, node, day, with_status, with_warnings):
+    storage = stored_gb(node, day)
+    transfer = transferred_gb(node, day)
+    report = {
+        'href': href('bunits', consumer['businessUnitId'], 'consumers', consumer['id'], 'reports', day.date().isoformat()),
+        'id': node['id'] * 100000 + (day.date() - datetime.date(2020, 1, 1)).days,
+        'date': fmt_time(day),
+        'consumer': {'id': consumer['id'], 'name': consumer['name']},
+        'nodeId': node['id'],
+        'tsmName': node.get('tsmName'),
+        'storage': storage,
+        'storageBytes': int(storage * GB),
+        'transfer': transfer,
+        'transferBytes': int(transfer * GB),
+        'numberOfFiles': 10000 + _digest('files', node['id']) % 90000 + int(storage * 10),
+    }
+    failed = _digest('fail', node['id'], day.date().isoformat()) % 17 == 0
+    if with_status:
+        report['status'] = {'id': 2, 'name': 'Failed'} if failed else {'id': 1, 'name': 'Successful'}
+    if with_warnings:
+        warnings = []
+        if failed:
+            warnings.append({'type': WARNING_TYPES[1], 'message': 'Scheduled backup ended with return code 12'})
+        limit = consumer.get('limitHighStorage')
+        if limit is not None and storage > limit:
+            warnings.append({'type': WARNING_TYPES[2], 'message': 'Stored %.2f GB exceeds the limit of %.2f GB' % (storage, limit)})
+        report['warnings'] = warnings
+    return report
+
+
+def report_days(node, start, end):
+    if not node or not node.get('activatedDate'):
+        return []
+    first = _midnight(parse_time(node['activatedDate'])) + DAY
+    last = _midnight(min(end, utcnow()))
+    day = max(_midnight(start), first)
+    days = []
+    while day <= last and len(days) < 3660:
+        days.append(day)
+        day += DAY
+    return days
+
+
+@bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/reports', methods=['GET'])
+def reports(unit_id, consumer_id):
+    consumer, node = _consumer_node(unit_id, consumer_id)
+    end = query_time('endDate', utcnow())
+    start = query_time('startDate', end - 30 * DAY)
+    if start > end:
+        raise bad_request('startDate must not be after endDate')
+    with_status = query_bool('status', False)
+    with_warnings = query_bool('warnings', False)
+    items = [make_report(consumer, node, day, with_status, with_warnings) for day in report_days(node, start, end)]
+    return jsonify(paged(items, href('bunits', unit_id, 'consumers', consumer_id, 'reports'), 'NodeReport'))
+
+
+@bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/reports/latest', methods=['GET'])
+def report_latest(unit_id, consumer_id):
+    consumer, node = _consumer_node(unit_id, consumer_id)
+    query_int('userId')
+    days = report_days(node, utcnow() - 2 * DAY, utcnow())
+    if not days:
+        raise not_found('Consumption unit %d (%s) has no reports yet' % (consumer_id, consumer['name']))
+    return jsonify(make_report(consumer, node, days[-1], True, True))
+
+
+@bp.route('/v1/nodewarningtypes', methods=['GET'])
+def warning_types():
+    items = [dict(w, href=href('nodewarningtypes', w['id'])) for w in WARNING_TYPES]
+    return jsonify(paged(items, href('nodewarningtypes'), 'NodeWarningType'))
+
+
+# ----------------------------------------------------------------- jobs
+def _job_times(node, index):
+    first_day = _midnight(parse_time(node['activatedDate']))
+    seed = _digest('job', node['id'], index)
+    if index == 0:
+        started = parse_time(node['activatedDate']) + datetime.timedelta(hours=2)
+    else:
+        started = first_day + index * DAY + datetime.timedelta(hours=22, minutes=seed % 50)
+    completed = started + datetime.timedelta(minutes=5 + seed % 90)
+    return started, completed
+
+
+def make_job(consumer, node, index):
+    started, completed = _job_times(node, index)
+    seed = _digest('job', node['id'], index)
+    failed = seed % 19 == 0
+    return {
+        'href': href('bunits', consumer['businessUnitId'], 'consumers', consumer['id'], 'jobs', node['id'] * 100000 + index),
+        'id': node['id'] * 100000 + index,
+        'type': 'Backup',
+        'scheduleName': 'DAILY_2200' if index else 'INITIAL',
+        'status': 'Failed' if failed else 'Completed',
+        'returnCode': 12 if failed else 0,
+        'started': fmt_time(started),
+        'completed': fmt_time(completed),
+        'duration': int((completed - started).total_seconds()),
+        'transferredBytes': int(transferred_gb(node, started) * GB),
+        'numberOfFiles': 100 + seed % 20000,
+        'tsmName': node.get('tsmName'),
+        'consumer': {'id': consumer['id'], 'name': consumer['name']},
+    }
+
+
+def bogus_first_job(consumer, node):
+    """The guide warns that jobs/first has bogus values apart from the dates."""
+    job = make_job(consumer, node, 0)
+    for key, value in (('type', ''), ('scheduleName', ''), ('status', ''), ('returnCode', 0), ('duration', 0), ('transferredBytes', 0),
+                       ('numberOfFiles', 0), ('tsmName', '')):
+        job[key] = value
+    return job
+
+
+def jobs_between(consumer, node, start, end):
+    items = []
+    if not node or not node.get('activatedDate'):
+        return items
+    index = 0
+    while True:
+        started, completed = _job_times(node, index)
+        if started > end or started > utcnow() or index > 5000:
+            break
+        if start <= completed <= utcnow():
+            items.append(make_job(consumer, node, index))
+        index += 1
+    return items
+
+
+def _job_list(unit_id, consumer_id, from_first):
+    consumer, node = _consumer_node(unit_id, consumer_id)
+    has_range = request.args.get('startTime') or request.args.get('endTime')
+    has_jobs = node is not None and node.get('activatedDate') and _job_times(node, 0)[1] <= utcnow()
+    if from_first and not has_range:
+        if not has_jobs:
+            raise not_found('Consumption unit %d (%s) has no jobs yet' % (consumer_id, consumer['name']))
+        return jsonify(bogus_first_job(consumer, node))
+    end = query_time('endTime', utcnow())
+    start = query_time('startTime', end - DAY)
+    if start > end:
+        raise bad_request('startTime must not be after endTime')
+    if has_jobs and request.args.get('startTime'):
+        first_completed = _job_times(node, 0)[1]
+        if start < first_completed:
+            raise bad_request('startTime %s is before the completion of the first job (%s); startTime must be greater than or equal to the '
+                              '"completed" value of GET .../jobs/first' % (fmt_time(start), fmt_time(first_completed)))
+    items = jobs_between(consumer, node, start, end)
+    return jsonify(paged(items, href('bunits', unit_id, 'consumers', consumer_id, 'jobs'), 'Job'))
+
+
+@bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/jobs/first', methods=['GET'])
+def jobs_first(unit_id, consumer_id):
+    return _job_list(unit_id, consumer_id, from_first=True)
+
+
+@bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/jobs', methods=['GET'])
+def jobs(unit_id, consumer_id):
+    return _job_list(unit_id, consumer_id, from_first=False)
+
+
+# ----------------------------------------------------------------- audit logs
+def _audit_query(entries, collection_href):
+    start = query_time('startTime') or query_time('startDate')
+    end = query_time('endTime') or query_time('endDate')
+    types = request.args.getlist('types')
+    wanted = set()
+    for value in types:
+        for part in value.split(','):
+            if part.strip():
+                if not part.strip().isdigit() or int(part) not in AUDIT_TYPES:
+                    raise bad_request('types must be among 0, 100, 200, 300, 400 (got %r)' % part)
+                wanted.add(int(part))
+    result = []
+    for entry in entries:
+        when = parse_time(entry['time'])
+        if start and when < start or end and when > end:
+            continue
+        if wanted and entry['type'] not in wanted:
+            continue
+        result.append(prune(dict(entry, href=href('auditlogs', entry['id']))))
+    result.sort(key=lambda e: (e['time'], e['id']), reverse=query_bool('orderDesc', False))
+    return paged(result, collection_href, 'AuditLog')
+
+
+@bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/auditlogs', methods=['GET'])
+def consumer_auditlogs(unit_id, consumer_id):
+    sim().consumer_for(user(), unit_id, consumer_id)
+    query_bool('includeDescendants', False)
+    entries = [e for e in state()['auditLogs'] if e.get('consumerId') == consumer_id]
+    return jsonify(_audit_query(entries, href('bunits', unit_id, 'consumers', consumer_id, 'auditlogs')))
+
+
+@bp.route('/v1/bunits/<int:unit_id>/auditlogs', methods=['GET'])
+def unit_auditlogs(unit_id):
+    sim().unit_for(user(), unit_id)
+    units = set(sim().units_under(unit_id)) if query_bool('includeDescendants', False) else {unit_id}
+    entries = [e for e in state()['auditLogs'] if e.get('businessUnitId') in units]
+    return jsonify(_audit_query(entries, href('bunits', unit_id, 'auditlogs')))
+
+
+# ----------------------------------------------------------------- contract, billing, invoices
+def _month_start(value):
+    return value.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _add_months(value, count):
+    month = value.month - 1 + count
+    return value.replace(year=value.year + month // 12, month=month % 12 + 1, day=1)
+
+
+def nodes_in_month(unit_id, month):
+    """Current and deleted nodes of the unit and its descendants that existed during the month."""
+    st = state()
+    units = set(sim().units_under(unit_id))
+    end = _add_months(month, 1)
+    rows = []
+    candidates = []
+    for node in st['nodes'].values():
+        consumer = st['consumers'].get(node['consumerId'])
+        if consumer is not None:
+            candidates.append((node, consumer['businessUnitId'], consumer['name'], None))
+    for node in st['deletedNodes']:
+        candidates.append((node, node['businessUnitId'], node.get('consumerName'), parse_time(node['deletedDate'])))
+    for node, node_unit, consumer_name, deleted in candidates:
+        if node_unit not in units:
+            continue
+        created = parse_time(node['createdDate'])
+        if created >= end or (deleted is not None and deleted < month):
+            continue
+        rows.append((node, node_unit, consumer_name, created, deleted))
+    return sorted(rows, key=lambda r: r[0]['id'])
+
+
+def billing_data(unit_id, month, preliminary=False):
+    end = _add_months(month, 1)
+    rows = []
+    total = 0.0
+    for node, node_unit, consumer_name, created, deleted in nodes_in_month(unit_id, month):
+        from_day = max(created, month)
+        to_day = min(deleted or end, end, utcnow()) if not preliminary else min(deleted or end, end)
+        days = max(0, (to_day - from_day).days) + (1 if to_day > from_day else 0)
+        days = min(days, (end - month).days)
+        month_days = (end - month).days
+        activated = node.get('activatedDate') and parse_time(node['activatedDate']) < end
+        storage = stored_gb(node, min(to_day, end) - DAY) if activated else 0.0
+        transfer = round(sum(transferred_gb(node, month + i * DAY) for i in range(0, month_days, 7)), 2) if activated else 0.0
+        node_fee = round(PRICE_NODE * days / month_days, 2) if activated else 0.0
+        storage_fee = round(storage * PRICE_STORAGE_GB, 2)
+        amount = round(node_fee + storage_fee + transfer * PRICE_TRANSFER_GB, 2)
+        total += amount
+        rows.append(prune({
+            'consumer': {'id': node['consumerId'], 'name': consumer_name},
+            'nodeId': node['id'],
+            'tsmName': node.get('tsmName'),
+            'businessUnit': unit_ref(node_unit) or {'id': node_unit},
+            'activeDays': days,
+            'storageGB': storage,
+            'transferGB': transfer,
+            'nodeFee': node_fee,
+            'storageFee': storage_fee,
+            'amount': amount,
+            'deleted': deleted is not None or None,
+        }))
+    date = month.date().isoformat()
+    return {
+        'href': href('bunits', unit_id, 'billing', date),
+        'date': date,
+        'periodStart': fmt_time(month),
+        'periodEnd': fmt_time(end - datetime.timedelta(milliseconds=1)),
+        'businessUnit': unit_ref(unit_id),
+        'preliminary': preliminary or month >= _month_start(utcnow()),
+        'currency': CURRENCY,
+        'nodeCount': len(rows),
+        'total': round(total, 2),
+        'rows': rows,
+    }
+
+
+def _months(unit, include_next=0):
+    first = _month_start(parse_time(unit.get('createdDate') or now_iso()))
+    current = _month_start(utcnow())
+    start = max(first, _add_months(current, -23))
+    months = []
+    month = start
+    while month <= _add_months(current, include_next):
+        months.append(month)
+        month = _add_months(month, 1)
+    return months
+
+
+def _date_param(text, unit):
+    try:
+        value = datetime.datetime.strptime(text, '%Y-%m-%d').replace(tzinfo=datetime.timezone.utc)
+    except ValueError as exc:
+        raise bad_request('The date must have the format YYYY-MM-DD, not %r' % text) from exc
+    month = _month_start(value)
+    if month < _month_start(parse_time(unit.get('createdDate') or now_iso())) or month > _add_months(_month_start(utcnow()), 12):
+        raise not_found('No billing period for %s in business unit %d' % (text, unit['id']))
+    return month
+
+
+@bp.route('/v1/bunits/<int:unit_id>/billing', methods=['GET'])
+def billing(unit_id):
+    unit = sim().unit_for(user(), unit_id)
+    include_next = query_int('includeNext', 0, minimum=0)
+    current = _month_start(utcnow())
+    items = [billing_data(unit_id, m, preliminary=m > current) for m in _months(unit, include_next)]
+    items.reverse()
+    return jsonify(paged(items, href('bunits', unit_id, 'billing'), 'BillingData'))
+
+
+@bp.route('/v1/bunits/<int:unit_id>/billing/<date>', methods=['GET'])
+def billing_month(unit_id, date):
+    unit = sim().unit_for(user(), unit_id)
+    month = _date_param(date, unit)
+    return jsonify(billing_data(unit_id, month, preliminary=month > _month_start(utcnow())))
+
+
+@bp.route('/v1/bunits/<int:unit_id>/contract', methods=['GET'])
+def contract(unit_id):
+    unit = sim().unit_for(user(), unit_id)
+    return jsonify({
+        'href': href('bunits', unit_id, 'contract'),
+        'id': 600 + unit_id,
+        'name': 'Backup as a Service - standard',
+        'businessUnit': unit_ref(unit_id),
+        'startDate': unit.get('createdDate'),
+        'currency': CURRENCY,
+        'invoiceDay': unit.get('invoiceDay', 0),
+        'products': [
+            {'id': 1, 'name': 'Backup node', 'unit': 'node/month', 'price': PRICE_NODE},
+            {'id': 2, 'name': 'Backup storage', 'unit': 'GB/month', 'price': PRICE_STORAGE_GB},
+            {'id': 3, 'name': 'Data transfer', 'unit': 'GB', 'price': PRICE_TRANSFER_GB},
+        ],
+    })
+
+
+def _invoice(unit_id, month, detailed):
+    data = billing_data(unit_id, month)
+    date = _add_months(month, 1).date().isoformat()
+    invoice = {
+        'href': href('bunits', unit_id, 'invoices', date),
+        'date': date,
+        'periodStart': data['periodStart'],
+        'periodEnd': data['periodEnd'],
+        'businessUnit': data['businessUnit'],
+        'currency': CURRENCY,
+        'amount': data['total'],
+        'nodeCount': data['nodeCount'],
+    }
+    if detailed:
+        invoice['rows'] = data['rows']
+    return invoice
+
+
+@bp.route('/v1/bunits/<int:unit_id>/invoices', methods=['GET'])
+def invoices(unit_id):
+    unit = sim().unit_for(user(), unit_id)
+    current = _month_start(utcnow())
+    items = [_invoice(unit_id, m, False) for m in _months(unit) if m < current]
+    items.reverse()
+    return jsonify(paged(items, href('bunits', unit_id, 'invoices'), 'Invoice'))
+
+
+@bp.route('/v1/bunits/<int:unit_id>/invoices/<date>', methods=['GET'])
+def invoice(unit_id, date):
+    unit = sim().unit_for(user(), unit_id)
+    month = _add_months(_date_param(date, unit), -1)
+    if month >= _month_start(utcnow()) or month < _month_start(parse_time(unit.get('createdDate') or now_iso())):
+        raise not_found('No invoice dated %s for business unit %d' % (date, unit_id))
+    return jsonify(_invoice(unit_id, month, True))
+
+
+@bp.route('/v1/bunits/<int:unit_id>/invoicefiles', methods=['GET'])
+def invoice_files(unit_id):
+    sim().unit_for(user(), unit_id)
+    items = [prune(dict(f, href=href('bunits', unit_id, 'invoicefiles', f['id']))) for f in state()['invoiceFiles'] if f['businessUnitId'] == unit_id]
+    return jsonify(paged(items, href('bunits', unit_id, 'invoicefiles'), 'InvoiceFile'))
+
+
+@bp.route('/v1/bunits/<int:unit_id>/invoicefiles', methods=['POST'])
+def invoice_file_upload(unit_id):
+    unit = sim().unit_for(user(), unit_id)
+    send = query_bool('sendToBillingAddress', False)
+    files = list(request.files.values())
+    if not files:
+        raise bad_request('Upload the invoice as a multipart/form-data file part')
+    upload = files[0]
+    content = upload.read()
+    entry = {
+        'id': sim().next_id('invoiceFile'),
+        'businessUnitId': unit_id,
+        'fileName': upload.filename or 'invoice',
+        'contentType': upload.mimetype or 'application/octet-stream',
+        'size': len(content),
+        'sha256': hashlib.sha256(content).hexdigest(),
+        'erpReference': request.args.get('erpReference') or None,
+        'sendToBillingAddress': send,
+        'uploadedDate': now_iso(),
+        'uploadedBy': user()['email'],
+    }
+    state()['invoiceFiles'].append(prune(entry))
+    sim().audit(user(), 100, 'Invoice file "%s" uploaded to "%s"' % (entry['fileName'], unit['name']), unit_id=unit_id, object_type='InvoiceFile',
+                object_id=entry['id'])
+    return jsonify(prune(dict(entry, href=href('bunits', unit_id, 'invoicefiles', entry['id'])))), 201

@@ -2,7 +2,7 @@
 
 from flask import current_app, g, request
 
-from .store import bad_request, fmt_time, parse_time
+from .store import bad_request, fmt_time, now_iso, parse_time
 
 EXTENSION = 'cloutility_simulator'
 BACKUP_NODE_TYPE = {'id': 1, 'name': 'SP Backup node'}
@@ -256,3 +256,12 @@ def unit_ref(unit_id):
     if unit is None:
         return None
     return {'href': href('bunits', unit_id), 'id': unit_id, 'name': unit['name']}
+
+
+def new_node(consumer_id, values):
+    """Store a new node for a consumer (no validation, no audit)."""
+    node_id = sim().next_id('node')
+    node = {'id': node_id, 'consumerId': consumer_id, 'createdDate': now_iso()}
+    node.update(values)
+    state()['nodes'][node_id] = node
+    return node

@@ -36,16 +36,16 @@ def test_node_lifecycle(api):
     assert_error(api.get('bunits/94/consumers/%d/node' % cid), 404)
     assert_error(api.post('bunits/94/consumers/%d/node' % cid, json={'operatingSystem': {'id': LINUX}}), 400)
     assert_error(api.post('bunits/94/consumers/%d/node' % cid, json=node_body(operatingSystem={'id': MACOS})), 400)  # type unsupported
-    node = api.ok('POST', 'bunits/94/consumers/%d/node' % cid, json=node_body(clientOptionSet={'id': DEDUP}, contact='me', cpuCount=2,
-                                                                                server={'id': 3}))
+    body = node_body(clientOptionSet={'id': DEDUP}, contact='me', cpuCount=2, server={'id': 3})
+    node = api.ok('POST', 'bunits/94/consumers/%d/node' % cid, json=body)
     assert node['id'] != cid and node['consumer']['id'] == cid
     assert node['domain']['name'] == 'STANDARD' and node['domain']['server']['name'] == 'tsm01'
     assert 'tsmName' not in node and 'activatedDate' not in node and 'tsmPassword' not in node and node['locked'] is False
     assert_error(api.post('bunits/94/consumers/%d/node' % cid, json=node_body()), 409)
     consumer = api.ok('GET', 'bunits/94/consumers/%d' % cid)
     assert consumer['node']['id'] == node['id']
-    updated = api.ok('PUT', 'bunits/94/consumers/%d/node' % cid, json={'OperatingSystem': {'Id': WINDOWS}, 'type': {'id': WORKSTATION},
-                                                                        'domain': {'id': DAYS30}, 'contact': 'you', 'id': 1})
+    body = {'OperatingSystem': {'Id': WINDOWS}, 'type': {'id': WORKSTATION}, 'domain': {'id': DAYS30}, 'contact': 'you', 'id': 1}
+    updated = api.ok('PUT', 'bunits/94/consumers/%d/node' % cid, json=body)
     assert updated['operatingSystem']['name'] == 'Windows' and updated['domain']['name'] == '30DAYS' and updated['id'] == node['id']
     assert 'clientOptionSet' not in updated and 'cpuCount' not in updated and updated['contact'] == 'you'
     assert None not in updated.values()

@@ -88,8 +88,8 @@ def test_consumer_put_replaces_and_ignores_read_only(api):
                                                           'allowNoActivity': True, 'tags': ['x'], 'billingStartDate': '2024-01-01'})
     cid = created['id']
     assert created['billingStartDate'] == '2024-01-01T00:00:00Z'
-    updated = api.ok('PUT', 'bunits/94/consumers/%d' % cid, json={'Name': 'app01', 'Note': 'changed', 'id': 5, 'href': 'x',
-                                                                   'createdDate': '2000-01-01T00:00:00Z', 'businessUnit': {'id': 131}})
+    body = {'Name': 'app01', 'Note': 'changed', 'id': 5, 'href': 'x', 'createdDate': '2000-01-01T00:00:00Z', 'businessUnit': {'id': 131}}
+    updated = api.ok('PUT', 'bunits/94/consumers/%d' % cid, json=body)
     assert updated['note'] == 'changed' and updated['id'] == cid and updated['businessUnit']['id'] == 94
     for gone in ('externalReference', 'limitHighStorage', 'allowNoActivity', 'tags', 'billingStartDate'):
         assert gone not in updated
