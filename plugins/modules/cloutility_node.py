@@ -1,0 +1,278 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: cloutility_node
+short_description: Manage Cloutility backup nodes and their consumption units
+version_added: 1.0.0
+description:
+  - Create, configure, activate and delete the backup node (IBM Storage Protect client node) of a consumption unit.
+  - A backup node belongs one-to-one to a consumption unit. The module manages both ends of the pair
+    (the unit is created when missing, and deleting the node deletes the unit).
+  - Only the options a task sets are compared and changed. References (O(operating_system), O(node_type),
+    O(domain), O(client_option_set), O(server)) are given by name and compared by id, so renaming one on
+    the portal does not cause a false change.
+  - Consumption unit names are not unique in Cloutility. When two units of the business unit have O(consumer)
+    and O(consumer_id) is not given, the module fails and lists their ids.
+author:
+  - Cloutility Ansible collection contributors
+extends_documentation_fragment:
+  - cloutility.cloutility.connection
+  - cloutility.cloutility.connection.ACTIONS
+options:
+  bunit:
+    description:
+      - The business unit of the consumption unit, as a path of names from the top of the tree the account
+        can see (V(Acme Hosting/Customers/Contoso)) or as a numeric id. The path may leave out the top unit's name.
+      - Defaults to the user's home business unit, the top of that tree.
+    type: str
+  consumer:
+    description:
+      - Name of the consumption unit the node belongs to. It is created when missing (with O(state=present)).
+      - One of O(consumer) and O(consumer_id) is required.
+    type: str
+  consumer_id:
+    description:
+      - Id of the consumption unit, to choose one when several units share O(consumer). The unit must exist.
+    type: int
+  operating_system:
+    description:
+      - Operating system of the node, by name (V(Linux)) or id, from the portal's node operating systems.
+      - Required when the node is created.
+    type: str
+  node_type:
+    description:
+      - Node type, by name (V(File Server)) or id. It must be supported by the operating system.
+      - Required when the node is created.
+    type: str
+  domain:
+    description:
+      - Policy domain, by name (V(STANDARD)) or id, from the domains of the business unit's default server.
+      - Required when the node is created.
+    type: str
+  client_option_set:
+    description:
+      - Client option set, by name (V(DEDUP_AND_COMPRESS)) or id, from the business unit's default server.
+    type: str
+  server:
+    description:
+      - Backup server, by name or id. Only the business unit's default server is offered by the API.
+      - When a node is created without it, the business unit's default server is used. On an existing node it
+        is compared only when set.
+    type: str
+  contact:
+    description:
+      - Contact information stored with the node. An empty string clears it.
+    type: str
+  cpu_count:
+    description:
+      - Number of CPUs of the protected machine (used for licensing).
+    type: int
+  activate:
+    description:
+      - Activate (register) the node on the backup server when it is not activated yet, with O(tsm_name)
+        or, when O(tsm_name) is left out, the name the server suggests.
+      - An activated node is left alone when its name matches O(tsm_name) (case-insensitively) or O(tsm_name)
+        is not set. A node cannot be renamed: a different O(tsm_name) fails.
+      - Activation is never sent in check mode.
+    type: bool
+    default: false
+  tsm_name:
+    description:
+      - Node name on the backup server, used by the backup client. At most 64 characters from A-Z, 0-9,
+        V(_), V(.), V(-), V(+) and V(&), no spaces; letters are case-insensitive (the server stores upper case).
+      - Validated before any call. Used to activate with O(activate=true); on an already activated node it must
+        match the node's name, whatever O(activate) says.
+    type: str
+  node_password:
+    description:
+      - Node password set through the portal (C(POST .../node/password)).
+      - The backup client usually rotates it (C(PASSWORDACCESS GENERATE)), so the portal's copy is never compared
+        and never causes a change. See O(update_password).
+      - Not to be confused with O(password), the password of the API user, shared with every module of the collection.
+      - When it is not set, the server generates a password at activation; see O(return_password).
+    type: str
+  update_password:
+    description:
+      - V(on_create) sets O(node_password) only when the task creates the node.
+      - V(always) sets it on every run; the task then reports a change each time.
+    type: str
+    choices: [on_create, always]
+    default: on_create
+  return_password:
+    description:
+      - Return the node password (C(tsmPassword)) in RV(node) instead of a mask. The diff never shows it.
+      - A task using it should set C(no_log: true).
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) creates, updates and activates as asked.
+      - V(absent) deletes the node and with it the consumption unit (a unit without a node is deleted too).
+        When the account may only file deletion requests, a request is filed, RV(deletion_requested) is true and
+        the node stays (locked) until someone approves it; running the task again files nothing.
+    type: str
+    choices: [present, absent]
+    default: present
+  deletion_comment:
+    description:
+      - With O(state=absent), the comment recorded with the deletion or deletion request.
+    type: str
+notes:
+  - "Requests: a run that changes nothing on a node found by name makes 3 API calls: C(GET /v1/bunits),
+    C(GET .../consumers) (one call per page of the collection, 100 items a page on the reference portal) and
+    C(GET .../node), plus one login when no cached token is valid. Reference data (operating systems, types,
+    domains, option sets, server) is read only when the node's current reference does not already carry the
+    requested name or id."
+  - Activation (C(GET .../node/activate)) has side effects; it is sent at most once per task, never retried blindly.
+seealso:
+  - module: cloutility.cloutility.cloutility_consumer
+  - module: cloutility.cloutility.cloutility_proxy
+  - module: cloutility.cloutility.cloutility_node_info
+'''
+
+EXAMPLES = r'''
+- name: Create, configure and activate a node in one task
+  cloutility.cloutility.cloutility_node:
+    bunit: Acme Hosting/Customers/Contoso
+    consumer: fs01.example.com
+    operating_system: Linux
+    node_type: File Server
+    domain: 30DAYS
+    client_option_set: DEDUP_AND_COMPRESS
+    contact: ops@contoso.example
+    cpu_count: 4
+    activate: true
+    tsm_name: CONTOSO-FS01
+
+- name: Move the node to another policy domain
+  cloutility.cloutility.cloutility_node:
+    bunit: Acme Hosting/Customers/Contoso
+    consumer: fs01.example.com
+    domain: 90DAYS
+
+- name: Create a node with a password and hand it to the client configuration
+  cloutility.cloutility.cloutility_node:
+    bunit: Acme Hosting/Customers/Contoso
+    consumer: db01.example.com
+    operating_system: Linux
+    node_type: Application server
+    domain: STANDARD
+    node_password: "{{ vault_node_password }}"
+    activate: true
+    return_password: true
+  no_log: true
+  register: db01_node
+
+- name: Delete the node and its consumption unit
+  cloutility.cloutility.cloutility_node:
+    bunit: Acme Hosting/Customers/Contoso
+    consumer: old-host
+    state: absent
+    deletion_comment: Decommissioned in change CHG-1001
+'''
+
+RETURN = r'''
+node:
+  description:
+    - The backup node as the API returns it after the task (or as predicted in check mode); empty when absent.
+    - C(tsmPassword) is masked unless O(return_password=true).
+  returned: always
+  type: dict
+  sample:
+    id: 1251
+    name: fs01.example.com
+    consumer: {id: 470, name: fs01.example.com}
+    operatingSystem: {id: 3, name: Linux}
+    type: {id: 2, name: File Server}
+    domain: {id: 15, name: 30DAYS}
+    clientOptionSet: {id: 31, name: DEDUP_AND_COMPRESS}
+    server: {id: 3, name: tsm01}
+    contact: ops@contoso.example
+    cpuCount: 4
+    tsmName: CONTOSO-FS01
+    activatedDate: "2026-01-05T10:00:00.000Z"
+    tsmPassword: "********"
+consumer:
+  description: The consumption unit of the node (id and name; no id in check mode when it would be created).
+  returned: always
+  type: dict
+  sample: {id: 470, name: fs01.example.com}
+consumer_id:
+  description: Id of the consumption unit, or null when it does not exist (yet).
+  returned: always
+  type: int
+  sample: 470
+bunit_id:
+  description: Id of the business unit.
+  returned: always
+  type: int
+  sample: 94
+changed_keys:
+  description:
+    - What the task changed or would change; API field names, plus C(consumer) and C(node) when they are created,
+      C(tsmPassword) when the password is set and C(tsmName), C(activatedDate) on activation.
+  returned: always
+  type: list
+  elements: str
+  sample: [domain]
+activated:
+  description: Whether this task activated the node (in check mode, whether it would).
+  returned: always
+  type: bool
+deletion_requested:
+  description:
+    - With O(state=absent), true when the node was not deleted but a deletion request waits for approval.
+  returned: always
+  type: bool
+msg:
+  description: Explanation when a deletion request was filed instead of a deletion.
+  returned: when RV(deletion_requested) is true
+  type: str
+diff:
+  description: The node before and after the task, without server-managed fields; the password is always masked.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import ensure_node
+
+
+def run(module):
+    result = ensure_node(module.client, lambda: module.bunits, module.params, check_mode=module.check_mode)
+    module.exit_json(**result)
+
+
+def main():
+    module = CloutilityModule(
+        argument_spec=dict(
+            bunit=dict(type='str'),
+            consumer=dict(type='str'),
+            consumer_id=dict(type='int'),
+            operating_system=dict(type='str'),
+            node_type=dict(type='str'),
+            domain=dict(type='str'),
+            client_option_set=dict(type='str'),
+            server=dict(type='str'),
+            contact=dict(type='str'),
+            cpu_count=dict(type='int'),
+            activate=dict(type='bool', default=False),
+            tsm_name=dict(type='str'),
+            node_password=dict(type='str', no_log=True),
+            update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
+            return_password=dict(type='bool', default=False, no_log=False),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            deletion_comment=dict(type='str'),
+        ),
+        required_one_of=[('consumer', 'consumer_id')],
+    )
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()
