@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+name: consumers
+short_description: List the consumption units of Cloutility business units
+version_added: 1.0.0
+description:
+  - Returns one entry per consumption unit of the business units given as terms, read-only.
+  - Used by the C(cloutility.cloutility.audit) playbook to find consumption units no inventory host claims.
+author:
+  - Cloutility Ansible collection contributors
+extends_documentation_fragment:
+  - cloutility.cloutility.plugin_connection
+options:
+  _terms:
+    description:
+      - Business units, as paths of names from the top of the tree the account can see
+        (V(Acme Hosting/Customers/Contoso)) or as numeric ids. An empty string is the top unit.
+    type: list
+    elements: str
+    required: true
+  descendants:
+    description: Also list the consumption units of every business unit below each term.
+    type: bool
+    default: false
+  missing_ok:
+    description: A business unit path that does not exist contributes nothing instead of failing.
+    type: bool
+    default: false
+'''
+
+EXAMPLES = r'''
+- name: Consumption units of Contoso
+  ansible.builtin.debug:
+    msg: "{{ query('cloutility.cloutility.consumers', 'Acme Hosting/Customers/Contoso') | map(attribute='name') }}"
+'''
+
+RETURN = r'''
+_list:
+  description: One entry per consumption unit, each business unit listed once.
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Consumption unit id.
+      type: int
+    name:
+      description: Consumption unit name (not unique).
+      type: str
+    bunit_id:
+      description: Id of its business unit.
+      type: int
+    bunit_path:
+      description: Path of its business unit.
+      type: str
+'''
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_native
+from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree, consumers_path
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin
+
+
+class LookupModule(LookupBase):
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        try:
+            client = client_from_plugin(self)
+            tree = BusinessUnitTree(client)
+            units, seen = [], set()
+            for term in terms:
+                unit = tree.resolve(term or None, required=not self.get_option('missing_ok'))
+                if unit is None:
+                    continue
+                for found in (tree.descendants(unit['id']) if self.get_option('descendants') else [unit]):
+                    if found['id'] not in seen:
+                        seen.add(found['id'])
+                        units.append(found)
+            result = []
+            for unit in units:
+                path = tree.path(unit['id'])
+                for consumer in client.get_all(consumers_path(unit['id'])):
+                    result.append(dict(id=consumer.get('id'), name=consumer.get('name'), bunit_id=unit['id'], bunit_path=path))
+            return result
+        except CloutilityError as exc:
+            raise AnsibleError('cloutility.cloutility.consumers: %s' % to_native(exc))

@@ -1,0 +1,13 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side glue: a CloutilityClient from a plugin's connection options (doc fragment plugin_connection)."""
+
+from __future__ import annotations
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CONNECTION_OPTIONS, client_from_options
+
+
+def client_from_plugin(plugin):
+    """The client for an inventory or lookup plugin whose options have been set."""
+    return client_from_options(dict((name, plugin.get_option(name)) for name in CONNECTION_OPTIONS))
