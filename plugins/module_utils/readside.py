@@ -210,6 +210,10 @@ def walk_pages(client, path, params=None, limit=None):
         return None, first
     items = []
     while True:
+        requested = int(params.get('offset', 0))
+        offset = page.get('offset')
+        if items and offset is not None and int(offset) != requested:
+            return items, first  # the server ignores offset: stop rather than loop forever
         page_items = page.get('items') or []
         items.extend(page_items)
         if limit is not None and len(items) >= limit:
@@ -217,10 +221,6 @@ def walk_pages(client, path, params=None, limit=None):
         total = page.get('total')
         if not page_items or total is None or len(items) >= int(total):
             return items, first
-        requested = int(params.get('offset', 0))
-        offset = page.get('offset')
-        if offset is not None and int(offset) != requested:
-            return items, first  # the server ignores offset: stop rather than loop forever
         params['offset'] = requested + len(page_items)
         if limit is not None:
             params['limit'] = limit - len(items)

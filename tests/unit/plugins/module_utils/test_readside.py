@@ -1,0 +1,224 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of the read-side helpers: dates, audit types, the job-range rule, paging, paths."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
+    api_path,
+    audit_type_name,
+    audit_type_numbers,
+    compare_checksum,
+    file_checksums,
+    first_job_completed,
+    format_datetime,
+    job_range,
+    name_audit_entries,
+    name_warnings,
+    parse_datetime,
+    parse_day,
+    parse_range,
+    query_params,
+    walk_pages,
+    warning_type_index,
+)
+
+UTC = datetime.timezone.utc
+NOW = datetime.datetime(2024, 5, 10, 12, 30, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('2023-11-03T08:00:00Z', datetime.datetime(2023, 11, 3, 8, 0, tzinfo=UTC)),
+    ('2023-11-03T09:00:00+01:00', datetime.datetime(2023, 11, 3, 8, 0, tzinfo=UTC)),
+    ('2023-11-03T08:00:00', datetime.datetime(2023, 11, 3, 8, 0, tzinfo=UTC)),
+    ('2023-11-03', datetime.datetime(2023, 11, 3, tzinfo=UTC)),
+    ('2023-11-03T08:00:00.250Z', datetime.datetime(2023, 11, 3, 8, 0, 0, 250000, tzinfo=UTC)),
+    ('now', NOW),
+    ('NOW', NOW),
+    ('today', datetime.datetime(2024, 5, 10, tzinfo=UTC)),
+    ('-7d', NOW - datetime.timedelta(days=7)),
+    ('-24h', NOW - datetime.timedelta(hours=24)),
+    ('-30m', NOW - datetime.timedelta(minutes=30)),
+    ('-90s', NOW - datetime.timedelta(seconds=90)),
+    ('-2w', NOW - datetime.timedelta(weeks=2)),
+    ('+1h', NOW + datetime.timedelta(hours=1)),
+    ('- 3 days', NOW - datetime.timedelta(days=3)),
+])
+def test_parse_datetime(value, expected):
+    assert parse_datetime(value, 'start', now=NOW) == expected
+
+
+@pytest.mark.parametrize('value', [None, '', '   '])
+def test_parse_datetime_empty(value):
+    assert parse_datetime(value, now=NOW) is None
+
+
+@pytest.mark.parametrize('value', ['yesterday', '7d', '-7y', '2023-13-01', '03/11/2023', 'last tuesday'])
+def test_parse_datetime_refuses(value):
+    with pytest.raises(CloutilityError) as err:
+        parse_datetime(value, 'start', now=NOW)
+    assert 'start' in str(err.value) and value in str(err.value) and '-7d' in str(err.value)
+
+
+def test_format_datetime():
+    assert format_datetime(datetime.datetime(2023, 11, 3, 9, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))) == '2023-11-03T08:00:00Z'
+    assert format_datetime(datetime.datetime(2023, 11, 3, 8, 0, 0, 250000, tzinfo=UTC)) == '2023-11-03T08:00:00.250Z'
+    assert format_datetime(None) is None
+
+
+def test_parse_range_defaults_and_order():
+    start, end = parse_range(None, None, default_start='-24h', default_end='now', now=NOW)
+    assert (start, end) == (NOW - datetime.timedelta(hours=24), NOW)
+    start, end = parse_range('2024-05-01', None, now=NOW)
+    assert end is None and start == datetime.datetime(2024, 5, 1, tzinfo=UTC)
+    with pytest.raises(CloutilityError, match='after'):
+        parse_range('-1d', '-2d', now=NOW)
+
+
+def test_parse_day():
+    assert parse_day('2024-05-01') == '2024-05-01'
+    assert parse_day(None) is None
+    for bad in ('2024-5-1', '2024-02-30', '05/2024', '2024-05-01T00:00:00Z'):
+        with pytest.raises(CloutilityError, match='YYYY-MM-DD'):
+            parse_day(bad, 'billing_date')
+
+
+def test_audit_types():
+    assert audit_type_numbers(None) == [0, 100, 200, 300, 400]
+    assert audit_type_numbers([]) == [0, 100, 200, 300, 400]
+    assert audit_type_numbers(['delete', 'Create', 'create']) == [100, 300]
+    with pytest.raises(CloutilityError, match='modify'):
+        audit_type_numbers(['update'])
+    assert [audit_type_name(n) for n in (0, 100, 200, 300, 400, '200', {'id': 400}, 999, None)] == \
+        ['info', 'create', 'modify', 'delete', 'error', 'modify', 'error', None, None]
+    entries = name_audit_entries([{'type': 200}, {'type': 100, 'typeName': 'Create'}, {'type': 7}])
+    assert entries == [{'type': 200, 'typeName': 'modify'}, {'type': 100, 'typeName': 'Create'}, {'type': 7}]
+
+
+def test_first_job_completed_reads_only_completed():
+    assert first_job_completed({'completed': '2023-07-09T18:49:00Z', 'status': '', 'duration': 0}) == \
+        datetime.datetime(2023, 7, 9, 18, 49, tzinfo=UTC)
+    assert first_job_completed(None) is None
+    assert first_job_completed({'completed': ''}) is None
+    assert first_job_completed({'completed': '0001-01-01T00:00:00'}) is None
+    assert first_job_completed({'completed': 'garbage'}) is None
+
+
+def test_job_range_rule():
+    first = datetime.datetime(2023, 7, 9, 18, 49, tzinfo=UTC)
+    early = datetime.datetime(2000, 1, 1, tzinfo=UTC)
+    later = datetime.datetime(2023, 8, 1, tzinfo=UTC)
+    end = datetime.datetime(2023, 9, 1, tzinfo=UTC)
+    # Before the first job: moved up to its completion.
+    assert job_range(early, end, first) == (first, end, True, False)
+    # Exactly at it, or after: unchanged (the API accepts >=).
+    assert job_range(first, end, first) == (first, end, False, False)
+    assert job_range(later, end, first) == (later, end, False, False)
+    # Ends before the first job: nothing to ask.
+    assert job_range(early, datetime.datetime(2020, 1, 1, tzinfo=UTC), first)[3] is True
+    # No job at all: nothing to ask.
+    assert job_range(early, end, None) == (early, end, False, True)
+
+
+class PagedClient:
+    """Serves a collection of ``total`` items in pages of ``page_size``, recording the calls."""
+
+    def __init__(self, total, page_size, honour_offset=True):
+        self.items = [{'id': i} for i in range(total)]
+        self.page_size = page_size
+        self.honour_offset = honour_offset
+        self.calls = []
+
+    def get(self, path, params=None):
+        params = dict(params or {})
+        self.calls.append(params)
+        offset = int(params.get('offset', 0)) if self.honour_offset else 0
+        count = min(int(params.get('limit', self.page_size)), self.page_size)
+        return {'total': len(self.items), 'offset': offset, 'items': self.items[offset:offset + count]}
+
+
+def test_walk_pages_to_the_end():
+    client = PagedClient(7, 2)
+    items, first = walk_pages(client, 'x', {'types': [0, 100]})
+    assert [item['id'] for item in items] == list(range(7))
+    assert len(client.calls) == 4
+    assert all(call['types'] == [0, 100] for call in client.calls)
+    assert first['total'] == 7
+
+
+def test_walk_pages_with_limit_stops_early():
+    client = PagedClient(50, 2)
+    items, dummy = walk_pages(client, 'x', limit=5)
+    assert [item['id'] for item in items] == [0, 1, 2, 3, 4]
+    assert len(client.calls) == 3
+    assert client.calls[-1]['limit'] == 1
+
+
+def test_walk_pages_stops_when_offset_is_ignored():
+    client = PagedClient(7, 2, honour_offset=False)
+    items, dummy = walk_pages(client, 'x')
+    assert len(items) == 2 and len(client.calls) == 2
+
+
+def test_walk_pages_non_collections():
+    class Plain:
+        def __init__(self, answer):
+            self.answer = answer
+
+        def get(self, path, params=None):
+            return self.answer
+
+    assert walk_pages(Plain({'id': 1}), 'x') == (None, {'id': 1})
+    assert walk_pages(Plain('1.0.4480.0'), 'x') == (None, '1.0.4480.0')
+    assert walk_pages(Plain([1, 2, 3]), 'x', limit=2) == ([1, 2], [1, 2, 3])
+
+
+def test_name_warnings():
+    index = warning_type_index([{'id': 1, 'name': 'NoActivity'}, {'id': 2, 'name': 'FailedBackup'}])
+    report = {'warnings': [{'type': {'id': 2, 'name': 'FailedBackup'}}, {'typeId': 1}, {'typeId': 9}, {'message': 'x'}]}
+    name_warnings(report, index)
+    assert [w.get('typeName') for w in report['warnings']] == ['FailedBackup', 'NoActivity', None, None]
+    assert name_warnings(None, index) is None
+
+
+@pytest.mark.parametrize('given, expected', [
+    ('bunits/22', 'bunits/22'),
+    ('/bunits/22', 'bunits/22'),
+    ('/v1/bunits/22/consumers', 'bunits/22/consumers'),
+    ('v1/fullVersion', 'fullVersion'),
+])
+def test_api_path(given, expected):
+    assert api_path(given) == expected
+
+
+@pytest.mark.parametrize('given, message', [
+    ('', 'required'),
+    ('https://portal.example.com/v1/bunits', 'relative'),
+    ('bunits?x=1', 'query'),
+    ('bunits/../oauth', '..'),
+    ('/v1/oauth', 'oauth'),
+])
+def test_api_path_refuses(given, message):
+    with pytest.raises(CloutilityError, match=message.replace('?', r'\?').replace('.', r'\.')):
+        api_path(given)
+
+
+def test_query_params():
+    assert query_params({'a': True, 'b': [0, 100], 'c': None, 'd': 5, 'e': 'x'}) == \
+        {'a': 'true', 'b': ['0', '100'], 'd': '5', 'e': 'x'}
+    assert query_params(None) == {}
+
+
+def test_compare_checksum():
+    sums = file_checksums(b'%PDF-1.4 test')
+    assert compare_checksum({'sha256': sums['sha256']}, sums) is True
+    assert compare_checksum({'sha256': 'ab' * 32}, sums) is False
+    assert compare_checksum({'md5': sums['md5'].upper()}, sums) is True
+    assert compare_checksum({'checksum': 'sha1:' + sums['sha1']}, sums) is True
+    assert compare_checksum({'fileName': 'a.pdf', 'size': 13}, sums) is None
