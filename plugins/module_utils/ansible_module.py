@@ -91,10 +91,15 @@ class CloutilityModule(AnsibleModule):
 
     def run(self, work):
         """Call ``work(self)`` and turn the collection's own errors into a clean failure (no traceback)."""
+        error = None
         try:
             work(self)
         except CloutilityError as exc:
-            self.fail_on_error(exc)
+            error = exc
+        if error is not None:
+            # Outside the except block: ansible-core 2.19 attaches the active traceback to fail_json,
+            # and these errors are meant for people, not for debugging the module.
+            self.fail_on_error(error)
 
     def exit_reconciled(self, result, key, **extra):
         """exit_json for a Reconciler result, returning the object under ``key``."""

@@ -61,7 +61,7 @@ class CloutilityApiError(CloutilityError):
         if len(details) == 2 and details[0] == details[1]:
             details = details[:1]
         if details:
-            text += ': ' + ' '.join(details)
+            text += ': ' + details[0] + (' (%s)' % details[1] if len(details) > 1 else '')
         return text
 
 
@@ -210,15 +210,24 @@ class CloutilityClient:
                 continue
             return response
 
-    @staticmethod
-    def _describe_exception(exc):
+    def _describe_exception(self, exc):
+        text = str(exc)
         if isinstance(exc, requests.exceptions.SSLError):
-            return 'TLS error (set validate_certs=false only for a test portal): %s' % _excerpt(str(exc))
+            return 'TLS error talking to %s (set validate_certs=false only for a test portal): %s' % (self.base_url, _excerpt(text))
         if isinstance(exc, requests.exceptions.Timeout):
-            return 'timed out (raise the timeout option if the portal is slow)'
+            return 'no answer from %s within %s s (raise the timeout option if the portal is slow)' % (self.base_url, self.timeout)
         if isinstance(exc, requests.exceptions.ConnectionError):
-            return 'could not connect to the API; check api_url and that the portal is reachable (%s)' % _excerpt(str(exc), 160)
-        return _excerpt(str(exc))
+            cause = 'connection failed'
+            for marker, meaning in (('refused', 'connection refused'), ('Name or service not known', 'host name not found'),
+                                    ('getaddrinfo', 'host name not found'), ('timed out', 'connection timed out'),
+                                    ('RemoteDisconnected', 'the server closed the connection without an answer'),
+                                    ('Connection aborted', 'the connection was dropped before an answer came'),
+                                    ('reset', 'the connection was reset')):
+                if marker in text:
+                    cause = meaning
+                    break
+            return 'could not connect to the API at %s: %s; check api_url and that the portal is reachable' % (self.base_url, cause)
+        return _excerpt(text)
 
     @staticmethod
     def _display_path(path, params=None):

@@ -222,7 +222,8 @@ def test_connection_error_is_retried_then_explained(portal, make_client, sleeps)
     with pytest.raises(CloutilityApiError) as err:
         make_client(cache=False).get('me')
     assert err.value.status is None
-    assert 'GET /v1/me failed: could not connect' in str(err.value)
+    assert str(err.value) == ('GET /v1/me failed: could not connect to the API at https://portal.example.com/v1/: '
+                              'connection refused; check api_url and that the portal is reachable')
 
 
 def test_api_error_message_from_body(portal, make_client):
@@ -230,7 +231,7 @@ def test_api_error_message_from_body(portal, make_client):
                                         'developerMessage': 'BusinessUnit.Name empty', 'status': 400}))
     with pytest.raises(CloutilityApiError) as err:
         make_client(cache=False).put('bunits/5', json={})
-    assert str(err.value) == 'PUT /v1/bunits/5 failed with HTTP 400: Name is required BusinessUnit.Name empty'
+    assert str(err.value) == 'PUT /v1/bunits/5 failed with HTTP 400: Name is required (BusinessUnit.Name empty)'
     assert err.value.message == 'Name is required'
 
 
