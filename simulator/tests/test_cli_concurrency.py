@@ -16,8 +16,9 @@ SIMULATOR_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def test_cli_port_file(tmp_path):
     port_file = tmp_path / 'port'
     env = dict(os.environ, PYTHONPATH=SIMULATOR_DIR + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    proc = subprocess.Popen([sys.executable, '-m', 'cloutility_simulator', '--port', '0', '--port-file', str(port_file), '--page-size', '3',
-                             '--token-lifetime', '60', '--quiet'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    command = [sys.executable, '-m', 'cloutility_simulator', '--port', '0', '--port-file', str(port_file), '--page-size', '3',
+               '--token-lifetime', '60', '--quiet']
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)  # pylint: disable=consider-using-with
     try:
         deadline = time.time() + 15
         while not port_file.exists() and time.time() < deadline:
