@@ -21,6 +21,13 @@ CL_COLLECTIONS="$CL_ROOT/.ansible/collections"
 
 cl_log() { printf '[setup] %s\n' "$*" >&2; }
 
+# pip, minus the harmless "Location ... is ignored" noise this machine's extra index config causes.
+cl_pip() {
+    "$CL_VENV/bin/python" -m pip --disable-pip-version-check "$@" 2>&1 |
+        grep -v "^WARNING: Location '.*' is ignored: it is neither a file nor a directory"
+    return "${PIPESTATUS[0]}"
+}
+
 cl_find_python() {
     local candidate
     for candidate in "${PYTHON:-}" python3.11 python3; do
@@ -96,14 +103,14 @@ cl_setup_venv() {
         cl_log "venv up to date ($CL_VENV)"
     else
         cl_log "installing tool chain into $CL_VENV (first run takes a few minutes)"
-        "$CL_VENV/bin/python" -m pip install --disable-pip-version-check -q \
+        cl_pip install -q \
             -r "$CL_ROOT/scripts/requirements-dev.txt" -r "$CL_ROOT/requirements.txt" || {
             exec {lockfd}>&-
             return 1
         }
         if [ -f "$CL_ROOT/simulator/pyproject.toml" ] || [ -f "$CL_ROOT/simulator/setup.py" ]; then
             cl_log "installing the simulator (pip install -e ./simulator)"
-            "$CL_VENV/bin/python" -m pip install --disable-pip-version-check -q -e "$CL_ROOT/simulator" || {
+            cl_pip install -q -e "$CL_ROOT/simulator" || {
                 exec {lockfd}>&-
                 return 1
             }

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Demo of cloutility.cloutility against the local Cloutility simulator.
+#
+#   bash scripts/demo.sh
+#
+# 1. sets up .venv (tools + simulator) and installs the collection into .ansible/collections
+# 2. starts the simulator on 127.0.0.1:8180 (stopped again on exit, whatever happens)
+# 3. runs demo/site.yml            -> creates the desired state
+# 4. runs demo/site.yml again      -> idempotent: the recap shows changed=0
+# 5. makes a manual change through the API (demo/make_drift.py)
+# 6. runs demo/site.yml --check --diff -> shows the drift it would correct, changes nothing
+#
+# Environment: DEMO_PORT (default 8180).
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PORT="${DEMO_PORT:-8180}"
+HOST=127.0.0.1
+
+if [ -t 1 ]; then
+    BOLD=$'\033[1m' RESET=$'\033[0m'
+else
+    BOLD='' RESET=''
+fi
+heading() {
+    printf '\n%s==============================================================================\n' "$BOLD"
+    printf '== %s\n' "$*"
+    printf '==============================================================================%s\n' "$RESET"
+}
+
+heading "1/6 Setting up the virtual environment and installing the collection"
+CL_ROOT="$ROOT"
+# shellcheck source=scripts/setup-venv.sh
+source "$ROOT/scripts/setup-venv.sh" --no-run
+cl_setup_venv
+cl_install_collection
+export PATH="$CL_VENV/bin:$PATH"
+export VIRTUAL_ENV="$CL_VENV"
+export ANSIBLE_COLLECTIONS_PATH="$ROOT/.ansible/collections"
+# Modules run on localhost with the venv's interpreter (requests installed there).
+export ANSIBLE_PYTHON_INTERPRETER="$CL_VENV/bin/python"
+ansible-galaxy collection list cloutility.cloutility 2>/dev/null | sed -n '/cloutility\.cloutility/p'
+
+RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/cloutility-demo.XXXXXX")"
+SIM_PID=""
+cleanup() {
+    local rc=$?
+    if [ -n "$SIM_PID" ] && kill -0 "$SIM_PID" 2>/dev/null; then
+        heading "Stopping the simulator (pid $SIM_PID)"
+        kill "$SIM_PID" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            kill -0 "$SIM_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$SIM_PID" 2>/dev/null || true
+    fi
+    rm -rf "$RUN_DIR"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+heading "2/6 Starting the Cloutility simulator (python -m cloutility_simulator)"
+python -m cloutility_simulator --host "$HOST" --port "$PORT" --port-file "$RUN_DIR/port" --quiet \
+    >"$RUN_DIR/simulator.log" 2>&1 &
+SIM_PID=$!
+for _ in $(seq 1 150); do
+    [ -s "$RUN_DIR/port" ] && break
+    if ! kill -0 "$SIM_PID" 2>/dev/null; then
+        echo "The simulator exited early:" >&2
+        cat "$RUN_DIR/simulator.log" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
+if [ ! -s "$RUN_DIR/port" ]; then
+    echo "The simulator did not start within 15 s:" >&2
+    cat "$RUN_DIR/simulator.log" >&2
+    exit 1
+fi
+PORT="$(cat "$RUN_DIR/port")"
+BASE_URL="http://$HOST:$PORT"
+echo "simulator running (pid $SIM_PID) at $BASE_URL"
+
+export CLOUTILITY_API_URL="$BASE_URL"
+export CLOUTILITY_CLIENT_ID="ansible-demo"
+export CLOUTILITY_ORIGIN="https://ansible.example.com"
+export CLOUTILITY_USERNAME="ansible@example.com"
+export CLOUTILITY_PASSWORD="Sim-Passw0rd!"
+
+PLAYBOOK=(ansible-playbook -i demo/inventory.yml demo/site.yml)
+
+heading "3/6 First run of demo/site.yml: creating the desired state"
+"${PLAYBOOK[@]}"
+
+heading "4/6 Second run of demo/site.yml: nothing to do (look for changed=0 in the recap)"
+"${PLAYBOOK[@]}"
+
+heading "5/6 Someone changes things by hand through the API (demo/make_drift.py)"
+python demo/make_drift.py "$BASE_URL"
+
+heading "6/6 Check mode with diff: what Ansible would put back (nothing is changed)"
+"${PLAYBOOK[@]}" --check --diff
+
+heading "Demo finished"
