@@ -43,7 +43,7 @@ options:
       - V(node_name) is the backup node's name on the Storage Protect server (C(tsmName)); a node that is not
         activated yet has none and is named by its consumption unit.
       - Consumption unit names are not unique. When several nodes would get the same host name, none of them is
-        merged into another: each gets its consumption unit id appended (V(laptop_442)) and a warning says so.
+        merged into another; each gets its consumption unit id appended (V(laptop_442)) and a warning says so.
     type: str
     choices: [consumer_name, node_name]
     default: consumer_name
