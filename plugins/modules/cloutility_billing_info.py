@@ -93,7 +93,7 @@ invoices:
   type: list
   elements: dict
   sample:
-    - {date: "2024-05-01", href: "https://portal.example/v1/bunits/22/invoices/2024-05-01", total: 1234.5}
+    - {date: "2024-06-01", href: "https://portal.example/v1/bunits/22/invoices/2024-06-01", amount: 24.18, currency: EUR}
 invoice_files:
   description: The invoice files uploaded for the unit (for example C(id), C(fileName), C(erpReference)).
   returned: when O(include) has V(invoice_files)
@@ -109,7 +109,11 @@ billing:
   type: list
   elements: dict
   sample:
-    - {invoiceDate: "2024-05-01", items: [{businessUnitName: Contoso, consumerName: web01, storageGB: 41.2}]}
+    - date: "2024-05-01"
+      currency: EUR
+      total: 24.18
+      rows:
+        - {consumer: {id: 408, name: web01}, businessUnit: {id: 94, name: Contoso}, activeDays: 31, storageGB: 91.7, amount: 6.83}
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule

@@ -12,7 +12,7 @@ version_added: 1.0.0
 description:
   - Returns the jobs (backups, restores, ...) of a consumption unit's backup node over a time range.
   - The API refuses a range that starts before the completion of the node's first job. The module reads that time
-    from C(jobs/first) (and nothing else: the other fields of that answer are not to be trusted) and moves the start
+    from C(jobs/first), and nothing else from that answer, whose other fields are not to be trusted, and moves the start
     of the range up to it when needed, reporting so in RV(range).
   - A node without any job, or a range that ends before the first job completed, returns no jobs without asking
     for the range.
