@@ -78,6 +78,7 @@ attributes:
     description: Returns C(before) and C(after) of the whole managed object, secrets masked.
   action_group:
     support: full
+    description: Use C(group/cloutility.cloutility.cloutility) in C(module_defaults) to set the connection options once.
     membership:
       - cloutility.cloutility.cloutility
 '''
@@ -87,12 +88,15 @@ attributes:
 attributes:
   check_mode:
     support: full
+    description: Can run in check mode and return the data it would return in normal mode.
     details: This module only reads; it behaves the same in check mode.
   diff_mode:
     support: N/A
+    description: Would return details on what has changed, in diff mode.
     details: This module never changes anything.
   action_group:
     support: full
+    description: Use C(group/cloutility.cloutility.cloutility) in C(module_defaults) to set the connection options once.
     membership:
       - cloutility.cloutility.cloutility
 '''

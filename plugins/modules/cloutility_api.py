@@ -15,7 +15,7 @@ description:
   - Prefer the dedicated modules where they exist; they are idempotent, this module is not.
   - V(GET) never reports C(changed); any other method does. In check mode only V(GET) requests are sent.
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.ACTIONS

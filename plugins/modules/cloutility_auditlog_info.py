@@ -14,7 +14,7 @@ description:
     filtered by type and time range, optionally with the entries of its descendants.
   - Walks the API's pages to the end, or stops after O(limit) entries.
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO

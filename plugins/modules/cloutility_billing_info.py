@@ -14,7 +14,7 @@ description:
     uploaded for it and, for a reseller unit, the billing data of its children.
   - The answers are returned as the API gives them, as JSON ready to feed an ERP import.
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO

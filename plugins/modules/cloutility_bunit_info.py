@@ -14,7 +14,7 @@ description:
     and the details of one unit.
   - Optionally returns the users of that unit.
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO

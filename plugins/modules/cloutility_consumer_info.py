@@ -14,7 +14,7 @@ description:
   - The list answer of the API is incomplete; O(details=true) reads each unit in full, one call per unit.
   - Consumption unit names are not unique; filtering by O(name) may return several units.
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO

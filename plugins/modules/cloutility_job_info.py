@@ -17,7 +17,7 @@ description:
   - A node without any job, or a range that ends before the first job completed, returns no jobs without asking
     for the range.
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO

@@ -14,7 +14,7 @@ description:
     with its policy domains and client option sets, and the node warning types.
   - These are the names the other modules accept; ids differ between installations.
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO

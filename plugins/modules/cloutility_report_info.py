@@ -14,7 +14,7 @@ description:
     Reports hold usage over time, such as the storage used and the data transferred.
   - Warnings are returned with the name of their node warning type added as C(typeName).
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO
