@@ -544,7 +544,12 @@ def _side(client, tree, role, bunit_ref, name, consumer_id, required):
     bunit = tree.resolve(bunit_ref)
     if name is None and consumer_id is None:
         raise CloutilityError('Set %s or %s_id' % (role, role))
-    consumer = find_consumer(client, bunit['id'], name, consumer_id)
+    try:
+        consumer = find_consumer(client, bunit['id'], name, consumer_id)
+    except CloutilityApiError:
+        raise
+    except CloutilityError as exc:
+        raise CloutilityError('Proxy %s: %s' % (role, str(exc).replace('Set consumer_id', 'Set %s_id' % role)))
     if consumer is None:
         if not required:
             return None

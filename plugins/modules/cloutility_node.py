@@ -19,7 +19,7 @@ description:
   - Consumption unit names are not unique in Cloutility. When two units of the business unit have O(consumer)
     and O(consumer_id) is not given, the module fails and lists their ids.
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.ACTIONS
@@ -77,7 +77,7 @@ options:
       - Activate (register) the node on the backup server when it is not activated yet, with O(tsm_name)
         or, when O(tsm_name) is left out, the name the server suggests.
       - An activated node is left alone when its name matches O(tsm_name) (case-insensitively) or O(tsm_name)
-        is not set. A node cannot be renamed: a different O(tsm_name) fails.
+        is not set. A node cannot be renamed, so a different O(tsm_name) fails.
       - Activation is never sent in check mode.
     type: bool
     default: false
@@ -106,7 +106,7 @@ options:
   return_password:
     description:
       - Return the node password (C(tsmPassword)) in RV(node) instead of a mask. The diff never shows it.
-      - A task using it should set C(no_log: true).
+      - A task using it should set C(no_log=true).
     type: bool
     default: false
   state:

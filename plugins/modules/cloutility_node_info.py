@@ -15,7 +15,7 @@ description:
   - Collections are read to the end, whatever the portal's page size.
   - The node password (C(tsmPassword)) is always masked.
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO

@@ -17,7 +17,7 @@ description:
   - Both nodes must exist and be activated, and the agent must be among the target's possible proxy nodes;
     otherwise the module fails before any write and says which.
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.ACTIONS
@@ -52,7 +52,7 @@ options:
   state:
     description:
       - V(present) grants the relationship, V(absent) revokes it.
-      - With V(absent), a missing unit or node means there is no relationship: nothing changes.
+      - With V(absent), a missing unit or node means there is no relationship, so nothing changes.
     type: str
     choices: [present, absent]
     default: present
