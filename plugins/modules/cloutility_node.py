@@ -107,6 +107,8 @@ options:
     description:
       - Return the node password (C(tsmPassword)) in RV(node) instead of a mask. The diff never shows it.
       - A task using it should set C(no_log=true).
+      - Ansible hides any value equal to O(node_password) in the output, so this is useful for a password the server
+        generated at activation.
     type: bool
     default: false
   state:
