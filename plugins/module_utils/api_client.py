@@ -187,7 +187,7 @@ class CloutilityClient:
             self._cache.forget(self._cache_key)
 
     # ------------------------------------------------------------------ HTTP
-    def _send(self, method, path, params=None, json=None, data=None, auth=True, retry=True):
+    def _send(self, method, path, params=None, json=None, data=None, files=None, auth=True, retry=True):
         url = self.base_url + path.lstrip('/')
         headers = {}
         if auth:
@@ -197,7 +197,7 @@ class CloutilityClient:
             attempt += 1
             self.request_count += 1
             try:
-                response = self.session.request(method, url, params=params, json=json, data=data,
+                response = self.session.request(method, url, params=params, json=json, data=data, files=files,
                                                 headers=headers, timeout=self.timeout)
             except requests.exceptions.RequestException as exc:
                 if retry and attempt <= self.retries:
@@ -262,18 +262,21 @@ class CloutilityClient:
         except ValueError:
             return response.text
 
-    def request(self, method, path, params=None, json=None, retry=None):
-        """One API call. ``retry`` defaults to True for everything but POST."""
+    def request(self, method, path, params=None, json=None, files=None, retry=None):
+        """One API call. ``retry`` defaults to True for everything but POST.
+
+        ``files`` sends multipart/form-data, as ``requests`` takes it: {'file': (name, content, type)}.
+        """
         method = method.upper()
         if retry is None:
             retry = method != 'POST'
         self._ensure_token()
-        response = self._send(method, path, params=params, json=json, retry=retry)
+        response = self._send(method, path, params=params, json=json, files=files, retry=retry)
         if response.status_code == 401:
             # The token expired or was revoked between tasks: one new login, then repeat once.
             self._drop_token()
             self._ensure_token()
-            response = self._send(method, path, params=params, json=json, retry=retry)
+            response = self._send(method, path, params=params, json=json, files=files, retry=retry)
         if response.status_code >= 400:
             raise self._error(method, path, response, params)
         return self._parse(response, method, path)
@@ -290,23 +293,35 @@ class CloutilityClient:
     def delete(self, path, params=None):
         return self.request('DELETE', path, params=params)
 
-    def get_all(self, path, params=None):
-        """Every item of a collection, following ``total``/``offset`` paging to the end."""
+    def get_all(self, path, params=None, limit=None):
+        """Every item of a collection (at most ``limit``), following ``total``/``offset`` paging to the end."""
+        items, _first = self.collect(path, params, limit)
+        return items or []
+
+    def collect(self, path, params=None, limit=None):
+        """Walk a collection's pages: ``(items, first answer)``; ``items`` is None when the answer is no collection."""
         params = dict(params or {})
+        if limit is not None:
+            params['limit'] = limit
+        first = page = self.get(path, params=params or None)
+        if isinstance(page, list):  # some endpoints answer a bare list
+            return (page[:limit] if limit is not None else page), first
+        if not isinstance(page, dict) or not isinstance(page.get('items'), list):
+            return None, first
         items = []
         while True:
-            page = self.get(path, params=params or None)
-            if isinstance(page, list):  # some endpoints answer a bare list
-                return items + page
-            if not isinstance(page, dict):
-                return items
             page_items = page.get('items') or []
             requested = int(params.get('offset', 0))
             if requested and page.get('offset') is not None and int(page['offset']) != requested:
                 # The server ignored the offset we asked for: stop rather than collect a page twice.
-                return items
+                return items, first
             items.extend(page_items)
+            if limit is not None and len(items) >= limit:
+                return items[:limit], first
             total = page.get('total')
             if not page_items or total is None or len(items) >= int(total):
-                return items
+                return items, first
             params['offset'] = requested + len(page_items)
+            if limit is not None:
+                params['limit'] = limit - len(items)
+            page = self.get(path, params=params)

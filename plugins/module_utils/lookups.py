@@ -175,10 +175,10 @@ def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False):
     return client.get(consumers_path(bunit_id, matches[0]['id'])) if full else matches[0]
 
 
-def get_optional(client, path):
+def get_optional(client, path, params=None):
     """GET an object that may not exist: None on 404."""
     try:
-        return client.get(path)
+        return client.get(path, params=params)
     except CloutilityApiError as exc:
         if exc.status == 404:
             return None

@@ -14,11 +14,7 @@ import datetime
 import hashlib
 import re
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import (
-    CloutilityApiError,
-    CloutilityError,
-    requests,
-)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import (
     consumers_path,
     find_consumer,
@@ -194,39 +190,6 @@ def job_range(start, end, first_completed):
     return begin, end, adjusted, end < begin
 
 
-# ----------------------------------------------------------------------------- paging
-def walk_pages(client, path, params=None, limit=None):
-    """GET a collection and follow ``total``/``offset`` paging to the end, or until ``limit`` items.
-
-    Returns ``(items, first_answer)``; ``items`` is None when the answer is not a collection.
-    """
-    params = dict(params or {})
-    if limit is not None:
-        params['limit'] = limit
-    first = page = client.get(path, params=params or None)
-    if isinstance(page, list):
-        return (page[:limit] if limit is not None else page), first
-    if not isinstance(page, dict) or not isinstance(page.get('items'), list):
-        return None, first
-    items = []
-    while True:
-        requested = int(params.get('offset', 0))
-        offset = page.get('offset')
-        if items and offset is not None and int(offset) != requested:
-            return items, first  # the server ignores offset: stop rather than loop forever
-        page_items = page.get('items') or []
-        items.extend(page_items)
-        if limit is not None and len(items) >= limit:
-            return items[:limit], first
-        total = page.get('total')
-        if not page_items or total is None or len(items) >= int(total):
-            return items, first
-        params['offset'] = requested + len(page_items)
-        if limit is not None:
-            params['limit'] = limit - len(items)
-        page = client.get(path, params=params)
-
-
 # ----------------------------------------------------------------------------- lookups
 def resolve_consumer(client, tree, bunit, name=None, consumer_id=None):
     """(business unit, consumption unit) for a task's bunit + consumer name or consumer_id.
@@ -245,16 +208,6 @@ def resolve_consumer(client, tree, bunit, name=None, consumer_id=None):
         raise CloutilityError("Consumption unit '%s' not found in business unit %s. Its units: %s"
                               % (name, where, ', '.join(names) or '(none)'))
     return unit, consumer
-
-
-def get_or_none(client, path, params=None):
-    """GET an object that may not exist: None on 404."""
-    try:
-        return client.get(path, params=params)
-    except CloutilityApiError as exc:
-        if exc.status == 404:
-            return None
-        raise
 
 
 def consumer_summary(consumer):
@@ -365,29 +318,8 @@ def compare_checksum(item, checksums):
 
 
 def upload_file(client, path, filename, content, params=None, content_type='application/pdf'):
-    """POST one file as multipart/form-data (field ``file``); the answer parsed like any call.
+    """POST one file as multipart/form-data (field ``file``).
 
     Never retried: the caller re-reads the file list to see whether an interrupted upload took effect.
     """
-    # The client has no multipart call; use its session, token and error handling.
-    # pylint: disable=protected-access
-    client._ensure_token()
-    url = client.base_url + path.lstrip('/')
-
-    def send():
-        client.request_count += 1
-        try:
-            return client.session.post(url, params=params, files={'file': (filename, content, content_type)},
-                                       headers={'Authorization': 'Bearer %s' % client._access_token},
-                                       timeout=client.timeout)
-        except requests.exceptions.RequestException as exc:  # no answer came
-            raise CloutilityApiError('POST', client._display_path(path, params), None, reason=client._describe_exception(exc))
-
-    response = send()
-    if response.status_code == 401:
-        client._drop_token()
-        client._ensure_token()
-        response = send()
-    if response.status_code >= 400:
-        raise client._error('POST', path, response, params)
-    return client._parse(response, 'POST', path)
+    return client.request('POST', path, params=params, files={'file': (filename, content, content_type)})

@@ -117,7 +117,7 @@ skipped_in_check_mode:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import api_path, query_params, walk_pages
+from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import api_path, query_params
 
 
 def run(module):
@@ -135,7 +135,7 @@ def run(module):
         module.exit_json(**result)
     client = module.client
     if params['follow_pages']:
-        items, answer = walk_pages(client, path, query)
+        items, answer = client.collect(path, query)
         result['json'] = answer
         if items is not None:
             result['collection'] = items

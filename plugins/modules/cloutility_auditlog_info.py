@@ -132,7 +132,6 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.readside imp
     name_audit_entries,
     parse_range,
     resolve_consumer,
-    walk_pages,
 )
 
 
@@ -151,7 +150,7 @@ def run(module):
     if end is not None:
         query['endTime'] = format_datetime(end)
     path = consumers_path(unit['id'], consumer['id']) + '/auditlogs'
-    items, answer = walk_pages(client, path, query, limit=params['limit'])
+    items, answer = client.collect(path, query, limit=params['limit'])
     if items is None:
         items = []
     total = answer.get('total') if isinstance(answer, dict) else None

@@ -117,7 +117,8 @@ billing:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import get_or_none, parse_day
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import parse_day
 
 KINDS = ('contract', 'invoices', 'invoice_files', 'billing')
 
@@ -134,10 +135,10 @@ def run(module):
     base = 'bunits/%s' % unit['id']
     result = dict(changed=False, bunit_id=unit['id'], bunit_path=module.bunits.path(unit['id']))
     if 'contract' in include:
-        result['contract'] = get_or_none(client, base + '/contract') or {}
+        result['contract'] = get_optional(client, base + '/contract') or {}
     if 'invoices' in include:
         if invoice_date:
-            invoice = get_or_none(client, '%s/invoices/%s' % (base, invoice_date))
+            invoice = get_optional(client, '%s/invoices/%s' % (base, invoice_date))
             result['invoices'] = [invoice] if invoice else []
         else:
             result['invoices'] = client.get_all(base + '/invoices')
@@ -145,7 +146,7 @@ def run(module):
         result['invoice_files'] = client.get_all(base + '/invoicefiles')
     if 'billing' in include:
         if billing_date:
-            entry = get_or_none(client, '%s/billing/%s' % (base, billing_date))
+            entry = get_optional(client, '%s/billing/%s' % (base, billing_date))
             result['billing'] = [entry] if entry else []
         else:
             query = dict(includeNext=params['include_next']) if params['include_next'] is not None else None

@@ -112,7 +112,6 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.readside imp
     file_checksums,
     file_name_of,
     upload_file,
-    walk_pages,
 )
 
 
@@ -145,7 +144,7 @@ def run(module):
     path = 'bunits/%s/invoicefiles' % unit['id']
 
     def files():
-        items, answer = walk_pages(client, path)
+        items, answer = client.collect(path)
         return items if items is not None else []
 
     existing = _same_name(files(), name)

@@ -126,16 +126,14 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
     consumer_summary,
     first_job_completed,
     format_datetime,
-    get_or_none,
     job_range,
     parse_range,
     resolve_consumer,
-    walk_pages,
 )
 
 
@@ -145,11 +143,11 @@ def run(module):
     client = module.client
     unit, consumer = resolve_consumer(client, module.bunits, params['bunit'], params['consumer'], params['consumer_id'])
     base = consumers_path(unit['id'], consumer['id']) + '/jobs'
-    first = first_job_completed(get_or_none(client, base + '/first'))
+    first = first_job_completed(get_optional(client, base + '/first'))
     start, end, adjusted, empty = job_range(requested_start, end, first)
     jobs = []
     if not empty:
-        items, answer = walk_pages(client, base, dict(startTime=format_datetime(start), endTime=format_datetime(end)))
+        items, answer = client.collect(base, dict(startTime=format_datetime(start), endTime=format_datetime(end)))
         jobs = items if items is not None else ([answer] if isinstance(answer, dict) else [])
     module.exit_json(
         changed=False, jobs=jobs, first_job_completed=format_datetime(first), consumer=consumer_summary(consumer),

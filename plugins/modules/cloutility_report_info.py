@@ -137,14 +137,13 @@ end:
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
     consumer_summary,
     format_datetime,
-    get_or_none,
     name_warnings,
     parse_range,
     resolve_consumer,
-    walk_pages,
     warning_type_index,
 )
 
@@ -162,7 +161,7 @@ def run(module):
     if params['latest']:
         query = dict(userId=params['user_id']) if params['user_id'] is not None else None
         path = base + '/latest'
-        report = get_or_none(client, path, query)
+        report = get_optional(client, path, query)
         result['report'] = name_warnings(report, index) if isinstance(report, dict) else {}
     else:
         query = dict(status=str(params['status']).lower(), warnings=str(params['warnings']).lower())
@@ -170,7 +169,7 @@ def run(module):
             query['startDate'] = format_datetime(start)
         if end is not None:
             query['endDate'] = format_datetime(end)
-        items, answer = walk_pages(client, base, query)
+        items, answer = client.collect(base, query)
         if items is None:
             items = [answer] if isinstance(answer, dict) else []
         if index is not None:

@@ -270,3 +270,37 @@ def test_paging_walks_every_page(portal, make_client):
 def test_paging_stops_when_server_ignores_offset(portal, make_client):
     portal.on('GET', 'things', (200, {'total': 10, 'offset': 0, 'items': [{'id': 1}, {'id': 2}]}))
     assert make_client(cache=False).get_all('things') == [{'id': 1}, {'id': 2}]
+
+
+def test_paging_with_a_limit_stops_early(portal, make_client):
+    items = [{'id': n} for n in range(50)]
+
+    def page(query):
+        offset, limit = int(query.get('offset', ['0'])[0]), int(query.get('limit', ['2'])[0])
+        return 200, {'total': len(items), 'offset': offset, 'items': items[offset:offset + min(limit, 2)]}
+
+    portal.on('GET', 'auditlogs', page)
+    found, first = make_client(cache=False).collect('auditlogs', {'types': [0, 100]}, limit=5)
+    assert found == items[:5] and first['total'] == 50
+    queries = [call[2] for call in portal.calls if call[1] == 'auditlogs']
+    assert len(queries) == 3 and queries[-1]['limit'] == ['1'] and queries[-1]['types'] == ['0', '100']
+
+
+def test_collect_tells_a_collection_from_other_answers(portal, make_client):
+    portal.on('GET', 'fullVersion', (200, '1.0.4480.0'))
+    portal.on('GET', 'me', (200, {'id': 1}))
+    portal.on('GET', 'list', (200, [1, 2, 3]))
+    client = make_client(cache=False)
+    assert client.collect('fullVersion') == (None, '1.0.4480.0')
+    assert client.collect('me') == (None, {'id': 1})
+    assert client.collect('list', limit=2) == ([1, 2], [1, 2, 3])
+
+
+def test_multipart_upload(portal, make_client):
+    portal.on('POST', 'bunits/22/invoicefiles', (201, {'name': 'inv.pdf'}))
+    answer = make_client(cache=False).request('POST', 'bunits/22/invoicefiles', params={'erpReference': 'E1'},
+                                              files={'file': ('inv.pdf', b'%PDF-1.4', 'application/pdf')})
+    assert answer == {'name': 'inv.pdf'}
+    method, path, query, headers, body = portal.calls[-1]
+    assert headers['Content-Type'].startswith('multipart/form-data') and b'%PDF-1.4' in body
+    assert query == {'erpReference': ['E1']}

@@ -25,7 +25,6 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.readside imp
     parse_day,
     parse_range,
     query_params,
-    walk_pages,
     warning_type_index,
 )
 
@@ -126,57 +125,6 @@ def test_job_range_rule():
     assert job_range(early, end, None) == (early, end, False, True)
 
 
-class PagedClient:
-    """Serves a collection of ``total`` items in pages of ``page_size``, recording the calls."""
-
-    def __init__(self, total, page_size, honour_offset=True):
-        self.items = [{'id': i} for i in range(total)]
-        self.page_size = page_size
-        self.honour_offset = honour_offset
-        self.calls = []
-
-    def get(self, path, params=None):
-        params = dict(params or {})
-        self.calls.append(params)
-        offset = int(params.get('offset', 0)) if self.honour_offset else 0
-        count = min(int(params.get('limit', self.page_size)), self.page_size)
-        return {'total': len(self.items), 'offset': offset, 'items': self.items[offset:offset + count]}
-
-
-def test_walk_pages_to_the_end():
-    client = PagedClient(7, 2)
-    items, first = walk_pages(client, 'x', {'types': [0, 100]})
-    assert [item['id'] for item in items] == list(range(7))
-    assert len(client.calls) == 4
-    assert all(call['types'] == [0, 100] for call in client.calls)
-    assert first['total'] == 7
-
-
-def test_walk_pages_with_limit_stops_early():
-    client = PagedClient(50, 2)
-    items, dummy = walk_pages(client, 'x', limit=5)
-    assert [item['id'] for item in items] == [0, 1, 2, 3, 4]
-    assert len(client.calls) == 3
-    assert client.calls[-1]['limit'] == 1
-
-
-def test_walk_pages_stops_when_offset_is_ignored():
-    client = PagedClient(7, 2, honour_offset=False)
-    items, dummy = walk_pages(client, 'x')
-    assert len(items) == 2 and len(client.calls) == 2
-
-
-def test_walk_pages_non_collections():
-    class Plain:
-        def __init__(self, answer):
-            self.answer = answer
-
-        def get(self, path, params=None):
-            return self.answer
-
-    assert walk_pages(Plain({'id': 1}), 'x') == (None, {'id': 1})
-    assert walk_pages(Plain('1.0.4480.0'), 'x') == (None, '1.0.4480.0')
-    assert walk_pages(Plain([1, 2, 3]), 'x', limit=2) == ([1, 2], [1, 2, 3])
 
 
 def test_name_warnings():
