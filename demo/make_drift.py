@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make manual changes through the Cloutility API, as a person at the portal would, for the audit demo.

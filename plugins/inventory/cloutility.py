@@ -16,7 +16,7 @@ description:
   - Supports the inventory cache, O(compose), O(groups) and O(keyed_groups).
   - The configuration file name must end with C(cloutility.yml) or C(cloutility.yaml).
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (@cloutility-ansible)
 extends_documentation_fragment:
   - constructed
   - inventory_cache
@@ -97,6 +97,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups impo
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin
 
 display = Display()
+
 
 def _name(ref):
     """The name of a nested reference object such as operatingSystem or domain."""

@@ -12,7 +12,7 @@ description:
   - Returns one entry per consumption unit of the business units given as terms, read-only.
   - Used by the C(cloutility.cloutility.audit) playbook to find consumption units no inventory host claims.
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (@cloutility-ansible)
 extends_documentation_fragment:
   - cloutility.cloutility.plugin_connection
 options:

@@ -13,7 +13,7 @@ description:
     (C(GET /v1/bunits/{id}/defaultserver)).
   - The C(cloutility.cloutility.onboard) role uses its address and port to write the backup client's option files.
 author:
-  - Cloutility Ansible collection contributors
+  - Cloutility Ansible collection contributors (@cloutility-ansible)
 extends_documentation_fragment:
   - cloutility.cloutility.plugin_connection
 options:
