@@ -9,6 +9,7 @@
 # 4. runs demo/site.yml again      -> idempotent: the recap shows changed=0
 # 5. makes a manual change through the API (demo/make_drift.py)
 # 6. runs demo/site.yml --check --diff -> shows the drift it would correct, changes nothing
+# 7. runs demo/audit.yml --check --diff (when present) -> the drift report (JSON and Markdown)
 #
 # Environment: DEMO_PORT (default 8180).
 
@@ -31,9 +32,9 @@ heading() {
     printf '==============================================================================%s\n' "$RESET"
 }
 
-heading "1/6 Setting up the virtual environment and installing the collection"
-CL_ROOT="$ROOT"
-# shellcheck source=scripts/setup-venv.sh
+heading "1/7 Setting up the virtual environment and installing the collection"
+export CL_ROOT="$ROOT"
+# shellcheck source=/dev/null
 source "$ROOT/scripts/setup-venv.sh" --no-run
 cl_setup_venv
 cl_install_collection
@@ -63,7 +64,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-heading "2/6 Starting the Cloutility simulator (python -m cloutility_simulator)"
+heading "2/7 Starting the Cloutility simulator (python -m cloutility_simulator)"
 python -m cloutility_simulator --host "$HOST" --port "$PORT" --port-file "$RUN_DIR/port" --quiet \
     >"$RUN_DIR/simulator.log" 2>&1 &
 SIM_PID=$!
@@ -93,16 +94,21 @@ export CLOUTILITY_PASSWORD="Sim-Passw0rd!"
 
 PLAYBOOK=(ansible-playbook -i demo/inventory.yml demo/site.yml)
 
-heading "3/6 First run of demo/site.yml: creating the desired state"
+heading "3/7 First run of demo/site.yml: creating the desired state"
 "${PLAYBOOK[@]}"
 
-heading "4/6 Second run of demo/site.yml: nothing to do (look for changed=0 in the recap)"
+heading "4/7 Second run of demo/site.yml: nothing to do (look for changed=0 in the recap)"
 "${PLAYBOOK[@]}"
 
-heading "5/6 Someone changes things by hand through the API (demo/make_drift.py)"
+heading "5/7 Someone changes things by hand through the API (demo/make_drift.py)"
 python demo/make_drift.py "$BASE_URL"
 
-heading "6/6 Check mode with diff: what Ansible would put back (nothing is changed)"
+heading "6/7 Check mode with diff: what Ansible would put back (nothing is changed)"
 "${PLAYBOOK[@]}" --check --diff
+
+if [ -f demo/audit.yml ]; then
+    heading "7/7 The audit playbook (check mode): drift report"
+    ansible-playbook -i demo/inventory.yml demo/audit.yml --check --diff
+fi
 
 heading "Demo finished"

@@ -24,8 +24,8 @@ set -u
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
-CL_ROOT="$ROOT"
-# shellcheck source=scripts/setup-venv.sh
+export CL_ROOT="$ROOT"
+# shellcheck source=/dev/null
 source "$ROOT/scripts/setup-venv.sh" --no-run
 
 ALL_STEPS=(simulator sanity units integration lint docs changelog build)
