@@ -17,6 +17,8 @@
 #
 # Environment knobs:
 #   TEST_TIMEOUT_<STEP>   seconds for a step (e.g. TEST_TIMEOUT_SANITY=2400)
+#   TEST_BUDGET           seconds for the whole run (default 5100 = 85 min, under CI's 90 min):
+#                         a step gets at most what is left, so the summary line is always printed
 #   TEST_KEEP_WORKDIR=1   keep the temporary copy (path is printed) for debugging
 #   TEST_VERBOSE=1        pass -v to ansible-test
 
@@ -83,14 +85,21 @@ heading() {
 
 # run_step NAME COMMAND... : run under timeout, record PASS/FAIL and duration.
 run_step() {
-    local name="$1" limit rc start dur status var
+    local name="$1" limit left rc start dur status var
     shift
     var="TEST_TIMEOUT_${name^^}"
     limit="${!var:-${LIMIT[$name]:-900}}"
+    left=$((${TEST_BUDGET:-5100} - (SECONDS - START_ALL) - 45))
+    [ "$left" -lt "$limit" ] && limit=$left
     heading "$name (time limit ${limit}s)"
     start=$SECONDS
-    timeout --kill-after=30 "$limit" "$@"
-    rc=$?
+    if [ "$limit" -le 0 ]; then
+        echo "no time left in the run's budget (TEST_BUDGET=${TEST_BUDGET:-5100}s): not run"
+        rc=124
+    else
+        timeout --kill-after=30 "$limit" "$@"
+        rc=$?
+    fi
     dur=$((SECONDS - start))
     if [ $rc -eq 0 ]; then
         status=PASS
