@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2329  # functions are called indirectly (trap, bash -c "step_$name")
 # Demo of cloutility.cloutility against the local Cloutility simulator.
 #
 #   bash scripts/demo.sh
@@ -13,6 +14,9 @@
 #
 # Environment: DEMO_PORT (default 8180).
 
+# The whole script is one compound command, parsed before it runs: editing or checking out
+# this file while it runs cannot change what the running instance does.
+{
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -112,3 +116,5 @@ if [ -f demo/audit.yml ]; then
 fi
 
 heading "Demo finished"
+exit
+}

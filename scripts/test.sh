@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2329  # functions are called indirectly (trap, bash -c "step_$name")
 # Run every test of the cloutility.cloutility collection, offline, from a fresh clone.
 #
 #   bash scripts/test.sh                               # all steps
@@ -22,6 +23,9 @@
 #   TEST_KEEP_WORKDIR=1   keep the temporary copy (path is printed) for debugging
 #   TEST_VERBOSE=1        pass -v to ansible-test
 
+# The whole script is one compound command, parsed before it runs: editing or checking out
+# this file while it runs cannot change what the running instance does.
+{
 set -u
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -233,3 +237,5 @@ done
 
 summary
 [ "$FAILED" -eq 0 ]
+exit
+}
