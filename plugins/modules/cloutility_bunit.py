@@ -35,7 +35,7 @@ options:
     type: str
   time_zone:
     description:
-      - Time zone of the unit, by name (V(\(GMT+01:00\) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna)),
+      - Time zone of the unit, by name (V((GMT+01:00\) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna)),
         Windows id (V(W. Europe Standard Time)) or numeric id.
     type: str
   note:

@@ -5,8 +5,8 @@ import time
 
 from flask import Blueprint, jsonify, request
 
-from .common import (BACKUP_NODE_TYPE, HYPER, bind, check_name, embedded, href, json_body, new_node, paged, prune, query_bool,
-                     render_timezone, replace_fields, sim, state, unit_ref, user)
+from .common import (BACKUP_NODE_TYPE, HYPER, bind, check_name, embedded, href, json_body, new_node, paged, prune, query_bool, render_timezone,
+                     replace_fields, sim, sorted_values, state, unit_ref, user)
 from .store import ApiError, bad_request, conflict, forbidden, not_found, now_iso, utcnow
 
 bp = Blueprint('cloutility_core', __name__)
@@ -122,7 +122,7 @@ def full_version():
 # ----------------------------------------------------------------- time zones
 @bp.route('/v1/timezones', methods=['GET'])
 def timezones():
-    items = [render_timezone(tz) for _, tz in sorted(state()['timeZones'].items())]
+    items = [render_timezone(tz) for tz in sorted_values(state()['timeZones'])]
     return jsonify(paged(items, href('timezones'), 'TimeZone'))
 
 

@@ -7,8 +7,8 @@ import secrets
 from flask import Blueprint, jsonify, request
 
 from .api_core import data_source_state, delete_consumer_and_node, file_deletion_request
-from .common import (bind, new_node, href, json_body, paged, prune, query_bool, render_domain, render_node_type, render_option_set, render_os, render_server,
-                     sim, state, unit_ref, user)
+from .common import (bind, href, json_body, new_node, paged, prune, query_bool, render_domain, render_node_type, render_option_set, render_os,
+                     render_server, sim, sorted_values, state, unit_ref, user)
 from .store import bad_request, conflict, fmt_time, not_found, now_iso, parse_time
 
 bp = Blueprint('cloutility_nodes', __name__)
@@ -53,20 +53,20 @@ def defaultserver(unit_id):
 @bp.route('/v1/bunits/<int:unit_id>/defaultserver/domains', methods=['GET'])
 def defaultserver_domains(unit_id):
     server = _default_server(unit_id)
-    items = [render_domain(d, unit_id) for _, d in sorted(state()['domains'].items()) if d.get('serverId') == server['id']]
+    items = [render_domain(d, unit_id) for d in sorted_values(state()['domains']) if d.get('serverId') == server['id']]
     return jsonify(paged(items, href('bunits', unit_id, 'defaultserver', 'domains'), 'Domain'))
 
 
 @bp.route('/v1/bunits/<int:unit_id>/defaultserver/clientoptionsets', methods=['GET'])
 def defaultserver_optionsets(unit_id):
     server = _default_server(unit_id)
-    items = [render_option_set(o, unit_id) for _, o in sorted(state()['clientOptionSets'].items()) if o.get('serverId') == server['id']]
+    items = [render_option_set(o, unit_id) for o in sorted_values(state()['clientOptionSets']) if o.get('serverId') == server['id']]
     return jsonify(paged(items, href('bunits', unit_id, 'defaultserver', 'clientoptionsets'), 'ClientOptionSet'))
 
 
 @bp.route('/v1/nodeoperatingsystems', methods=['GET'])
 def operating_systems():
-    items = [render_os(o) for _, o in sorted(state()['operatingSystems'].items())]
+    items = [render_os(o) for o in sorted_values(state()['operatingSystems'])]
     return jsonify(paged(items, href('nodeoperatingsystems'), 'NodeOperatingSystem'))
 
 
@@ -80,7 +80,7 @@ def operating_system(os_id):
 
 @bp.route('/v1/nodetypes', methods=['GET'])
 def node_types():
-    items = [render_node_type(t) for _, t in sorted(state()['nodeTypes'].items())]
+    items = [render_node_type(t) for t in sorted_values(state()['nodeTypes'])]
     return jsonify(paged(items, href('nodetypes'), 'NodeType'))
 
 
@@ -190,7 +190,7 @@ def _validate_node_values(values, unit_id):
 
 @bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/node', methods=['GET'])
 def node_get(unit_id, consumer_id):
-    _, node = _consumer_and_node(unit_id, consumer_id)
+    node = _consumer_and_node(unit_id, consumer_id)[1]
     return jsonify(render_node(node))
 
 
@@ -278,7 +278,7 @@ def suggest_name(consumer):
 
 @bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/node/spname', methods=['GET'])
 def node_spname(unit_id, consumer_id):
-    consumer, _ = _consumer_and_node(unit_id, consumer_id)
+    consumer = _consumer_and_node(unit_id, consumer_id)[0]
     return jsonify(suggest_name(consumer))
 
 
@@ -372,7 +372,7 @@ def filespaces_of(node):
 
 @bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/node/filespaces', methods=['GET'])
 def node_filespaces(unit_id, consumer_id):
-    _, node = _consumer_and_node(unit_id, consumer_id)
+    node = _consumer_and_node(unit_id, consumer_id)[1]
     query_bool('tsmSync', False)
     return jsonify(paged(filespaces_of(node), href('bunits', unit_id, 'consumers', consumer_id, 'node', 'filespaces'), 'Filespace'))
 
@@ -393,7 +393,7 @@ def possible_proxy_nodes(node):
 
 @bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/node/possibleproxynodes', methods=['GET'])
 def node_possible_proxies(unit_id, consumer_id):
-    _, node = _consumer_and_node(unit_id, consumer_id)
+    node = _consumer_and_node(unit_id, consumer_id)[1]
     items = [render_node_item(n) for n in possible_proxy_nodes(node)]
     return jsonify(paged(items, href('bunits', unit_id, 'consumers', consumer_id, 'node', 'possibleproxynodes'), 'Node'))
 
@@ -438,7 +438,7 @@ def _link(unit_id, consumer_id, other_consumer_id, this_is_target):
 
 
 def _unlink(unit_id, consumer_id, other_consumer_id, this_is_target):
-    _, node = _consumer_and_node(unit_id, consumer_id)
+    node = _consumer_and_node(unit_id, consumer_id)[1]
     other = state()['consumers'].get(other_consumer_id)
     other_node = sim().node_of(other_consumer_id) if other else None
     if other_node is None:

@@ -38,7 +38,7 @@ def _authenticate():
         raise ApiError(403, 'InvalidOrigin', 'The Origin header is missing or not registered for any API client',
                        'Send the Origin header registered with the client id on every call (got %r)' % origin)
     header = request.headers.get('Authorization', '')
-    scheme, _, token = header.partition(' ')
+    scheme, _space, token = header.partition(' ')
     if scheme.lower() != 'bearer' or not token.strip():
         raise ApiError(401, 'Unauthorized', 'Authorization has been denied for this request.', 'Missing Authorization: Bearer <access_token> header')
     entry = st['accessTokens'].get(token.strip())

@@ -193,6 +193,11 @@ def prune(obj):
 
 
 # ----------------------------------------------------------------- renderers of reference data
+def sorted_values(mapping):
+    """A state table's records in key order (ids), as the API lists them."""
+    return [mapping[key] for key in sorted(mapping)]
+
+
 def render_timezone(tz):
     return prune({
         '$type': HYPER % 'TimeZone',

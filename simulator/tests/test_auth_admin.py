@@ -114,9 +114,9 @@ def test_drop_after_commit(sim, api):
 def test_error_rate_is_seeded(sim, api):
     api.login()
     requests.post(sim.url + '/_sim/faults', json={'error_rate': 0.5, 'random_seed': 42}, timeout=5)
-    first = [api.get('me').status_code for _ in range(20)]
+    first = [api.get('me').status_code for _attempt in range(20)]
     requests.post(sim.url + '/_sim/faults', json={'error_rate': 0.5, 'random_seed': 42}, timeout=5)
-    second = [api.get('me').status_code for _ in range(20)]
+    second = [api.get('me').status_code for _attempt in range(20)]
     assert first == second and 503 in first and 200 in first
 
 

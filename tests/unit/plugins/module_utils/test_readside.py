@@ -125,8 +125,6 @@ def test_job_range_rule():
     assert job_range(early, end, None) == (early, end, False, True)
 
 
-
-
 def test_name_warnings():
     index = warning_type_index([{'id': 1, 'name': 'NoActivity'}, {'id': 2, 'name': 'FailedBackup'}])
     report = {'warnings': [{'type': {'id': 2, 'name': 'FailedBackup'}}, {'typeId': 1}, {'typeId': 9}, {'message': 'x'}]}
