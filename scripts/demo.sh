@@ -10,7 +10,7 @@
 # 4. runs demo/site.yml again      -> idempotent: the recap shows changed=0
 # 5. makes a manual change through the API (demo/make_drift.py)
 # 6. runs demo/site.yml --check --diff -> shows the drift it would correct, changes nothing
-# 7. runs demo/audit.yml --check --diff (when present) -> the drift report (JSON and Markdown)
+# 7. runs demo/audit.yml --check --diff -> the drift report in demo/output/ (JSON and Markdown), printed
 #
 # Environment: DEMO_PORT (default 8180).
 
@@ -110,10 +110,14 @@ python demo/make_drift.py "$BASE_URL"
 heading "6/7 Check mode with diff: what Ansible would put back (nothing is changed)"
 "${PLAYBOOK[@]}" --check --diff
 
-if [ -f demo/audit.yml ]; then
-    heading "7/7 The audit playbook (check mode): drift report"
-    ansible-playbook -i demo/inventory.yml demo/audit.yml --check --diff
-fi
+heading "7/7 The audit playbook (check mode): drift report"
+REPORT="$ROOT/demo/output/cloutility-audit.json"
+mkdir -p "$(dirname "$REPORT")"
+ansible-playbook -i demo/inventory.yml demo/audit.yml --check --diff -e "audit_report=$REPORT"
+echo
+echo "The drift report, as written to ${REPORT%.json}.md (JSON beside it):"
+echo
+cat "${REPORT%.json}.md"
 
 heading "Demo finished"
 exit
