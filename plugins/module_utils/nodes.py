@@ -584,15 +584,12 @@ def ensure_proxy(client, tree, params, check_mode=False):
         _require_active(target)
     if agent.consumer['id'] == target.consumer['id']:
         raise CloutilityError('A node cannot be a proxy agent for itself (%s)' % agent.describe())
-    agents = target.node.get('proxyAgents')
-    if agents is None:
-        agents = client.get_all(node_path(target.bunit['id'], target.consumer['id'], 'proxyagents'))
+    # The node item lists both sides; an absent list is an empty one (unset fields are left out, not null).
+    agents = target.node.get('proxyAgents') or []
     present = _in_list(agents, agent.consumer['id'], agent.node)
     if not present:
         # The relationship may have been created from the agent's side.
-        targets = agent.node.get('proxyTargets')
-        if targets is None:
-            targets = client.get_all(node_path(agent.bunit['id'], agent.consumer['id'], 'proxytargets'))
+        targets = agent.node.get('proxyTargets') or []
         present = _in_list(targets, target.consumer['id'], target.node)
     before_names = sorted(_label(item) for item in agents or [] if isinstance(item, dict))
     agent_label = agent.node.get('tsmName') or agent.consumer.get('name')

@@ -187,6 +187,9 @@ def job_range(start, end, first_completed):
         return start, end, False, True
     adjusted = start < first_completed
     begin = first_completed if adjusted else start
+    if adjusted and begin.microsecond % 1000:
+        # Dates go out with milliseconds: round up, or the start would fall just before the first job.
+        begin += datetime.timedelta(microseconds=1000 - begin.microsecond % 1000)
     return begin, end, adjusted, end < begin
 
 

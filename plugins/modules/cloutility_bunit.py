@@ -108,7 +108,8 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups impo
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, ResourceSpec
 
 BUNIT = ResourceSpec('bunit', [
-    Field('name', 'name'),
+    # Found case-insensitively (as paths are), so compared that way too: never a rename by letter case.
+    Field('name', 'name', case_insensitive=True),
     Field('registration_number', 'registrationNumber'),
     Field('time_zone', 'timeZone', kind='ref'),
     Field('note', 'note'),

@@ -139,7 +139,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.readside imp
 
 def run(module):
     params = module.params
-    requested_start, end = parse_range(params['start'], params['end'])  # refused before any call
+    requested_start, end = parse_range(params['start'], params['end'], default_start='-24h', default_end='now')  # refused before any call
     client = module.client
     unit, consumer = resolve_consumer(client, module.bunits, params['bunit'], params['consumer'], params['consumer_id'])
     base = consumers_path(unit['id'], consumer['id']) + '/jobs'

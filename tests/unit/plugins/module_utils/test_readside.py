@@ -123,6 +123,10 @@ def test_job_range_rule():
     assert job_range(early, datetime.datetime(2020, 1, 1, tzinfo=UTC), first)[3] is True
     # No job at all: nothing to ask.
     assert job_range(early, end, None) == (early, end, False, True)
+    # A first completion with sub-millisecond precision: the start sent (milliseconds) must not precede it.
+    precise = first.replace(microsecond=123456)
+    begin = job_range(early, end, precise)[0]
+    assert begin >= precise and format_datetime(begin).endswith('.124Z')
 
 
 def test_name_warnings():
