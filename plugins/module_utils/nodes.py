@@ -609,7 +609,7 @@ def ensure_proxy(client, tree, params, check_mode=False):
                 ', '.join(sorted(_label(item) for item in possible if isinstance(item, dict))) or '(none)'))
         after = sorted(before_names + [agent_label])
         if not check_mode:
-            client.post(path, params={'proxyAgentId': agent.consumer['id']})
+            _grant_proxy(client, path, agent, target)
     else:
         after = [name for name in before_names if name != agent_label]
         if not check_mode:
@@ -621,6 +621,18 @@ def ensure_proxy(client, tree, params, check_mode=False):
         if fresh is not None and fresh.get('proxyAgents') is not None:
             result['proxy_agents'] = proxy_list(fresh, 'proxyAgents')
     return result
+
+
+def _grant_proxy(client, path, agent, target):
+    """POST the relationship once; after an answer that leaves it unclear (none, or 5xx), read whether it took."""
+    try:
+        client.post(path, params={'proxyAgentId': agent.consumer['id']})
+    except CloutilityApiError as exc:
+        if exc.status is not None and exc.status < 500:
+            raise
+        fresh = get_node(client, target.bunit['id'], target.consumer['id'])
+        if not _in_list((fresh or {}).get('proxyAgents') or [], agent.consumer['id'], agent.node):
+            raise
 
 
 def _label(item):

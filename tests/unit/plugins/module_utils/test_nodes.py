@@ -20,6 +20,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import
     validate_node_params,
     validate_tsm_name,
     writable_body,
+    _grant_proxy,
     _in_list,
 )
 
@@ -48,6 +49,9 @@ class FakeClient:
     def request(self, method, path, params=None, json=None, retry=None):
         self.calls.append((method, path, params, retry))
         return self._answer(method + ' ' + path)
+
+    def post(self, path, json=None, params=None):
+        return self.request('POST', path, params=params, json=json)
 
 
 # ---------------------------------------------------------------------------- node names
@@ -249,3 +253,23 @@ def test_proxy_membership_by_consumer_or_node_id():
     assert _in_list(items, 999, {'id': 1240})
     assert not _in_list(items, 408, {'id': 1201})
     assert not _in_list([], 456, None)
+
+
+def test_proxy_grant_without_answer_rereads_before_failing():
+    class Side:
+        def __init__(self, consumer_id, node_id):
+            self.bunit, self.consumer, self.node = {'id': 94}, {'id': consumer_id}, {'id': node_id}
+
+    agent, target = Side(456, 1240), Side(408, 1201)
+    path = node_path(94, 408, 'proxyagents')
+    lost = CloutilityApiError('POST', '/v1/' + path, None, reason='connection reset')
+    took_effect = FakeClient({'POST ' + path: lost, 'bunits/94/consumers/408/node': {'id': 1201, 'proxyAgents': [{'id': 1240}]}})
+    _grant_proxy(took_effect, path, agent, target)
+    assert [call[0] for call in took_effect.calls] == ['POST', 'GET']
+    did_not = FakeClient({'POST ' + path: lost, 'bunits/94/consumers/408/node': {'id': 1201}})
+    with pytest.raises(CloutilityApiError):
+        _grant_proxy(did_not, path, agent, target)
+    refused = FakeClient({'POST ' + path: CloutilityApiError('POST', '/v1/' + path, 400, 'not possible')})
+    with pytest.raises(CloutilityApiError, match='400'):
+        _grant_proxy(refused, path, agent, target)
+    assert len(refused.calls) == 1
