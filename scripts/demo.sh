@@ -102,7 +102,13 @@ heading "3/7 First run of demo/site.yml: creating the desired state"
 "${PLAYBOOK[@]}"
 
 heading "4/7 Second run of demo/site.yml: nothing to do (look for changed=0 in the recap)"
-"${PLAYBOOK[@]}"
+"${PLAYBOOK[@]}" | tee "$RUN_DIR/second-run.log"
+if grep -Eq 'changed=[1-9]' "$RUN_DIR/second-run.log"; then
+    echo "The second run changed something: the collection is not idempotent here." >&2
+    exit 1
+fi
+echo
+echo "Second run: changed=0 for every host."
 
 heading "5/7 Someone changes things by hand through the API (demo/make_drift.py)"
 python demo/make_drift.py "$BASE_URL"
@@ -118,6 +124,9 @@ echo
 echo "The drift report, as written to ${REPORT%.json}.md (JSON beside it):"
 echo
 cat "${REPORT%.json}.md"
+echo
+echo "The drift is the two manual changes of step 5. The orphans are units the simulator is seeded with"
+echo "(simulator/cloutility_simulator/seed/default.json) that no demo host claims."
 
 heading "Demo finished"
 exit
