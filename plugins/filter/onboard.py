@@ -10,6 +10,8 @@ import json
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
+
 # Node fields that are about activation, reported as "not activated" rather than as settings.
 ACTIVATION_KEYS = ('activatedDate', 'tsmName', 'activated', 'tsm_name', 'activate')
 # Fields that are not a setting a playbook manages (passwords are actions, never drift).
@@ -21,10 +23,16 @@ def onboard_path_parts(path):
     return [part.strip() for part in str(path).split('/') if part.strip()]
 
 
-def onboard_claim(settings, kind):
-    """The key a host claims: its consumption unit within its business unit, or its node name."""
+def onboard_claim(settings, kind, tree=None):
+    """The key a host claims: its consumption unit within its business unit, or its node name.
+
+    With ``tree`` (the business unit tree from cloutility_bunit_info), a unit is the same however its path is
+    written (with or without the top unit's name, by id, in another letter case).
+    """
     if kind == 'unit':
-        return '%s: %s' % ('/'.join(onboard_path_parts(settings.get('bunit', ''))).lower(), str(settings.get('consumer', '')).lower())
+        bunit = settings.get('bunit', '')
+        where = BusinessUnitTree(None, root=tree).key(bunit) if tree else '/'.join(onboard_path_parts(bunit)).lower()
+        return '%s: %s' % (where, str(settings.get('consumer', '')).lower())
     if kind == 'node':
         return str(settings.get('node_name') or '').upper() or None
     raise AnsibleFilterError("onboard_claim: kind must be 'unit' or 'node', got %r" % (kind,))

@@ -70,9 +70,10 @@ class BusinessUnitTree:
     ('Top/Child/Grandchild') or by id.
     """
 
-    def __init__(self, client):
+    def __init__(self, client, root=None):
+        """One GET /v1/bunits, or ``root``: a tree read before (cloutility_bunit_info's ``tree``)."""
         self.client = client
-        self.root = client.get('bunits')
+        self.root = client.get('bunits') if root is None else root
         if not isinstance(self.root, dict) or 'id' not in self.root:
             raise CloutilityError('GET /v1/bunits did not return a business unit tree')
         self.by_id = {}
@@ -116,23 +117,38 @@ class BusinessUnitTree:
                 raise CloutilityError('Business unit id %s is not visible to this account (visible below %s)'
                                       % (ref, self.root['name']))
             return unit
-        parts = self.split(ref)
-        unit = self.root
+        unit, missing = self._walk(ref)
+        if missing:
+            if not required:
+                return None
+            raise CloutilityError("Business unit path '%s' not found: '%s' has no unit '%s' (its units: %s)"
+                                  % (ref, self.path(unit['id']), missing[0], _names(self.children(unit['id']))))
+        return unit
+
+    def _walk(self, path):
+        """Follow a path of names from the top: (the deepest unit reached, the names left over)."""
+        parts = self.split(path)
         if parts and parts[0].lower() == self.root['name'].lower() and (
                 parts[0] == self.root['name'] or find_one(self.children(self.root['id']), parts[0], 'Business unit', required=False) is None):
             parts = parts[1:]  # the path names the top unit itself
-        walked = [self.root['name']]
-        for part in parts:
+        unit = self.root
+        for position, part in enumerate(parts):
             children = self.children(unit['id'])
             child = find_one(children, part, 'Business unit', required=False) if children else None
             if child is None:
-                if not required:
-                    return None
-                raise CloutilityError("Business unit path '%s' not found: '%s' has no unit '%s' (its units: %s)"
-                                      % (ref, PATH_SEPARATOR.join(walked), part, _names(children)))
+                return unit, parts[position:]
             unit = child
-            walked.append(unit['name'])
-        return unit
+        return unit, []
+
+    def key(self, ref):
+        """The same text for every way of naming one unit (id, path with or without the top's name, letter case),
+        also for a unit that does not exist yet: the id of the deepest existing unit, then the names left over."""
+        if ref is None or (isinstance(ref, str) and not ref.strip()):
+            return str(self.root['id'])
+        if _is_id(ref):
+            return str(int(ref))
+        unit, missing = self._walk(ref)
+        return PATH_SEPARATOR.join([str(unit['id'])] + [part.lower() for part in missing])
 
     def parent_and_name(self, path, parent=None):
         """For a unit to be created: the parent unit and the new unit's own name."""

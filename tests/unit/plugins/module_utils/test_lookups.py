@@ -61,6 +61,16 @@ def test_unknown_path_names_the_missing_part(tree):
                               "'Initech' (its units: Contoso, Fabrikam)")
 
 
+@pytest.mark.parametrize('spellings, expected', [
+    (['Acme/Customers/Contoso', 'Customers/Contoso', 'acme / customers / CONTOSO', '31', 31], '31'),
+    ([None, '', 'Acme', 'acme'], '22'),
+    (['Acme/Customers/Initech/Lab', 'customers/initech/LAB'], '30/initech/lab'),
+])
+def test_key_is_the_same_however_a_unit_is_written(spellings, expected):
+    tree = BusinessUnitTree(None, root=TREE)  # a tree read before: no client call
+    assert set(tree.key(spelling) for spelling in spellings) == {expected}
+
+
 def test_unknown_id(tree):
     with pytest.raises(CloutilityError, match='id 99 is not visible'):
         tree.resolve(99)
