@@ -57,12 +57,15 @@ for arg in "$@"; do
     *) targets+=("$arg") ;;
     esac
 done
-if [ ${#steps[@]} -eq 0 ]; then
-    if [ ${#targets[@]} -gt 0 ]; then
-        steps=(integration)
-    else
-        steps=("${ALL_STEPS[@]}")
-    fi
+if [ ${#steps[@]} -eq 0 ] && [ ${#targets[@]} -eq 0 ]; then
+    steps=("${ALL_STEPS[@]}")
+elif [ ${#targets[@]} -gt 0 ] && [[ " ${steps[*]} " != *" integration "* ]]; then
+    # Targets name integration targets: run them, in the step order, with any steps also named.
+    ordered=()
+    for step in "${ALL_STEPS[@]}"; do
+        [[ " ${steps[*]} integration " == *" $step "* ]] && ordered+=("$step")
+    done
+    steps=("${ordered[@]}")
 fi
 
 PASSED=0
