@@ -119,7 +119,10 @@ def audit_report(results, consumers=None, hosts=None):
         if consumer.get('id') in claimed_ids:
             continue
         name = str(consumer.get('name', '')).lower()
-        if (consumer.get('bunit_id'), name) in claimed_names or (str(consumer.get('bunit_path', '')).lower(), name) in claimed_names:
+        path = onboard_path_parts(consumer.get('bunit_path', ''))
+        # A host's path may leave out the top unit's name, as the modules allow.
+        spellings = ['/'.join(path).lower(), '/'.join(path[1:]).lower()]
+        if (consumer.get('bunit_id'), name) in claimed_names or any((spelling, name) in claimed_names for spelling in spellings):
             continue
         orphans.append(dict(id=consumer.get('id'), name=consumer.get('name'), bunit_id=consumer.get('bunit_id'),
                             bunit_path=consumer.get('bunit_path')))
