@@ -7,7 +7,8 @@
 #   bash scripts/test.sh integration cloutility_consumer   # integration, only these targets
 #
 # Steps (in this order): simulator sanity units integration lint docs changelog build
-# Any argument that is not a step name is passed to ansible-test integration as a target.
+# Any argument that is not a step name is passed to ansible-test integration as a target (and adds the
+# integration step when other steps are named).
 #
 # Every step runs under `timeout` and prints PASS/FAIL and its duration. The last line is
 # "N passed, N failed"; the exit status is non-zero when any step failed.
