@@ -67,7 +67,8 @@ notes:
     C(async)), the module runs inside the controller's worker process instead of starting a new Python, which
     makes a task several times cheaper. The module receives the same arguments and returns the same result
     either way. Set the variable C(cloutility_in_process=false) to run it as an ordinary module process;
-    C(-vvv) shows which way a task ran.
+    C(-vvv) shows which way a task ran. On a macOS controller modules run as processes unless
+    C(cloutility_in_process=true), because macOS system frameworks may abort in a forked process.
 requirements:
   - requests
 '''

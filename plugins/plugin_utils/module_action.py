@@ -11,7 +11,8 @@ with the arguments the module would have received and its output parsed exactly 
 module's output, so validation, ``no_log`` masking, check and diff mode behave the same. The module
 code is imported once by the controller, and each forked worker inherits it.
 
-Anywhere else (another connection, ``become``, ``async``), or with the variable
+Anywhere else (another connection, ``become``, ``async``), on a macOS controller (whose system
+frameworks are not safe to use after a fork) unless ``cloutility_in_process: true``, or with
 ``cloutility_in_process: false``, the module is run as usual. ansible.netcommon runs network modules
 in-process the same way.
 """
@@ -66,8 +67,12 @@ class ModuleAction(ActionBase):
 
     def _not_in_process_because(self, task_vars):
         """None when the module can run in this process, else why not."""
-        if not boolean(task_vars.get('cloutility_in_process', True), strict=False):
+        wanted = task_vars.get('cloutility_in_process')
+        if wanted is not None and not boolean(wanted, strict=False):
             return 'cloutility_in_process is false'
+        if wanted is None and sys.platform == 'darwin':
+            # macOS system frameworks (requests asks them for proxy settings) may abort in a forked process.
+            return 'macOS controller; set cloutility_in_process=true to run in-process anyway'
         if self._connection.transport != 'local':
             return 'the task runs on another host, over the %s connection' % self._connection.transport
         if self._task.async_val:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import types
 from unittest.mock import MagicMock
 
@@ -113,9 +114,16 @@ def test_arguments_do_not_leak_between_runs():
     (dict(async_val=30), {}, 'async'),
     (dict(), {'cloutility_in_process': 'false'}, 'cloutility_in_process is false'),
 ])
-def test_when_it_runs_in_process(kwargs, task_vars, reason):
+def test_when_it_runs_in_process(kwargs, task_vars, reason, monkeypatch):
+    monkeypatch.setattr(sys, 'platform', 'linux')
     found = make_action({'name': 'x'}, **kwargs)._not_in_process_because(task_vars)
     if reason is None:
         assert found is None
     else:
         assert reason in found
+
+
+def test_macos_runs_modules_as_processes_unless_asked(monkeypatch):
+    monkeypatch.setattr(sys, 'platform', 'darwin')
+    assert 'macOS' in make_action({'name': 'x'})._not_in_process_because({})
+    assert make_action({'name': 'x'})._not_in_process_because({'cloutility_in_process': True}) is None
