@@ -13,6 +13,7 @@ Plain Python: it knows nothing of Ansible, so it can be used from a shell::
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 try:
@@ -106,7 +107,8 @@ class CloutilityClient:
     """
 
     def __init__(self, api_url, client_id, origin, username, password, validate_certs=True,
-                 timeout=30, token_cache=True, retries=DEFAULT_RETRIES, backoff=0.5, cache_dir=None):
+                 timeout=30, token_cache=True, retries=DEFAULT_RETRIES, backoff=0.5, cache_dir=None,
+                 pool_size=None):
         if not HAS_REQUESTS:
             raise CloutilityError('The Python library requests is required: %s' % REQUESTS_IMPORT_ERROR)
         missing = [name for name, value in (('client_id', client_id), ('origin', origin),
@@ -124,6 +126,14 @@ class CloutilityClient:
         self.session = requests.Session()
         self.session.verify = validate_certs
         self.session.headers.update({'Origin': origin, 'Accept': 'application/json'})
+        if pool_size:
+            # Threads of one task (concurrency.map_bounded) share this session: one keep-alive
+            # connection per worker instead of requests' default of 10.
+            adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=int(pool_size))
+            self.session.mount('https://', adapter)
+            self.session.mount('http://', adapter)
+        # One token for every thread of this client: only one of them logs in or refreshes.
+        self._token_lock = threading.RLock()
         self._access_token = None
         self._refresh_token = None
         self._expires_at = 0.0
@@ -165,6 +175,12 @@ class CloutilityClient:
         self._store_token(body, 'POST', 'oauth')
 
     def _ensure_token(self):
+        if self._token_valid():
+            return
+        with self._token_lock:
+            self._ensure_token_locked()
+
+    def _ensure_token_locked(self):
         if self._token_valid():
             return
         if self._access_token is None and self._cache:
@@ -271,11 +287,14 @@ class CloutilityClient:
         if retry is None:
             retry = method != 'POST'
         self._ensure_token()
+        sent_token = self._access_token
         response = self._send(method, path, params=params, json=json, files=files, retry=retry)
         if response.status_code == 401:
             # The token expired or was revoked between tasks: one new login, then repeat once.
-            self._drop_token()
-            self._ensure_token()
+            with self._token_lock:
+                if self._access_token == sent_token:  # no other thread has replaced it yet
+                    self._drop_token()
+                self._ensure_token_locked()
             response = self._send(method, path, params=params, json=json, files=files, retry=retry)
         if response.status_code >= 400:
             raise self._error(method, path, response, params)
