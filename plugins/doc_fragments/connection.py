@@ -57,10 +57,27 @@ options:
       - If not set, the value of the E(CLOUTILITY_TOKEN_CACHE) environment variable is used.
     type: bool
     default: true
+  retries:
+    description:
+      - How many times one request is sent again after a transient fault (HTTP 429, 502, 503, 504, no answer).
+        V(0) sends every request once.
+      - If not set, the value of the E(CLOUTILITY_RETRIES) environment variable is used.
+    type: int
+    default: 5
+  retry_max_time:
+    description:
+      - The most seconds spent waiting between the attempts of one request (and of one write that is re-read and
+        sent again). A wait that would go past it is not made and the last error is reported.
+      - If not set, the value of the E(CLOUTILITY_RETRY_MAX_TIME) environment variable is used.
+    type: float
+    default: 60
 notes:
-  - Calls that are safe to repeat (GET, PUT, DELETE) are retried up to three times with backoff on
-    HTTP 429, 502, 503 and 504 and on connection errors, honouring C(Retry-After). A POST is never repeated;
-    the module re-reads the portal to see whether it took effect.
+  - "Transient faults: HTTP 429 means the server did nothing, so any request is sent again after C(Retry-After)
+    (seconds or an HTTP date, at most 30 s) or a backoff. After HTTP 502, 503, 504 or no answer, GET, PUT and
+    DELETE are sent again. A POST and the node activation are never sent again blindly: the module re-reads the
+    portal, takes the effect when it is there and sends again only when it is not. Waits double from 0.5 s
+    (at most 8 s) and are stretched by a random share of up to half, so parallel forks do not retry in lockstep;
+    O(retries) and O(retry_max_time) bound them."
   - Set the connection options once per play with C(module_defaults) and the action group
     C(group/cloutility.cloutility.cloutility).
   - When the task runs on the controller (C(delegate_to=localhost) or C(connection=local), without C(become) or

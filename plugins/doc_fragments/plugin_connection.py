@@ -68,6 +68,20 @@ options:
     default: true
     env:
       - name: CLOUTILITY_TOKEN_CACHE
+  retries:
+    description:
+      - How many times one request is sent again after a transient fault (HTTP 429, 502, 503, 504, no answer).
+    type: int
+    default: 5
+    env:
+      - name: CLOUTILITY_RETRIES
+  retry_max_time:
+    description:
+      - The most seconds spent waiting between the attempts of one request.
+    type: float
+    default: 60
+    env:
+      - name: CLOUTILITY_RETRY_MAX_TIME
 requirements:
   - requests
 '''

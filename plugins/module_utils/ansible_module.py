@@ -17,7 +17,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client i
     CloutilityError,
 )
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
-from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Reconciler
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import PartialWriteError, Reconciler
 
 
 def connection_argument_spec():
@@ -31,6 +31,8 @@ def connection_argument_spec():
         validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['CLOUTILITY_VALIDATE_CERTS'])),
         timeout=dict(type='int', default=30, fallback=(env_fallback, ['CLOUTILITY_TIMEOUT'])),
         token_cache=dict(type='bool', default=True, fallback=(env_fallback, ['CLOUTILITY_TOKEN_CACHE'])),
+        retries=dict(type='int', default=5, fallback=(env_fallback, ['CLOUTILITY_RETRIES'])),
+        retry_max_time=dict(type='float', default=60.0, fallback=(env_fallback, ['CLOUTILITY_RETRY_MAX_TIME'])),
     )
 
 
@@ -43,7 +45,9 @@ def client_from_options(options):
                             options.get('username'), options.get('password'),
                             validate_certs=options.get('validate_certs', True),
                             timeout=options.get('timeout') or 30,
-                            token_cache=options.get('token_cache', True))
+                            token_cache=options.get('token_cache', True),
+                            retries=options.get('retries'),
+                            retry_max_time=options.get('retry_max_time'))
 
 
 def error_details(exc):
@@ -83,9 +87,14 @@ class CloutilityModule(AnsibleModule):
 
     @property
     def reconciler(self):
-        return Reconciler(check_mode=self.check_mode)
+        return Reconciler(check_mode=self.check_mode, client=self.client)
 
     def fail_on_error(self, exc, **extra):
+        if isinstance(exc, PartialWriteError):
+            # Earlier steps wrote: the task changed the portal, and says what exists now and what is left.
+            extra.update(exc.result)
+            extra['changed'] = True
+            extra.update(error_details(exc.cause))
         extra.update(error_details(exc))
         self.fail_json(msg=str(exc), **extra)
 

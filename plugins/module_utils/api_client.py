@@ -12,9 +12,11 @@ Plain Python: it knows nothing of Ansible, so it can be used from a shell::
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 import time
+from email.utils import parsedate_to_datetime
 
 try:
     import requests
@@ -27,9 +29,19 @@ except ImportError as exc:  # pragma: no cover - reported by the Ansible glue
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.token_cache import TokenCache
 
-RETRY_STATUSES = (429, 502, 503, 504)
-DEFAULT_RETRIES = 3
+# The write protocol (docs/architecture.md): 429 means the server did nothing, so any request is sent
+# again after Retry-After; 502/503/504 and a lost answer are sent again only for requests that are
+# safe to repeat; for the others the error is marked ``uncertain`` and the engine re-reads.
+THROTTLED = 429
+TRANSIENT_STATUSES = (502, 503, 504)
+RETRY_STATUSES = (THROTTLED,) + TRANSIENT_STATUSES
+DEFAULT_RETRIES = 5
+DEFAULT_RETRY_MAX_TIME = 60.0
+DEFAULT_BACKOFF = 0.5
+MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 30.0
+# Every wait is stretched by a random share of up to this much, so forks do not retry in lockstep.
+JITTER = 0.5
 # Refresh a token this many seconds before the server says it expires, so a call
 # made just before expiry does not race it.
 EXPIRY_MARGIN = 20
@@ -40,21 +52,35 @@ class CloutilityError(Exception):
 
 
 class CloutilityApiError(CloutilityError):
-    """An HTTP call failed. ``status`` is None when no HTTP answer came at all."""
+    """An HTTP call failed. ``status`` is None when no HTTP answer came at all.
 
-    def __init__(self, method, path, status=None, message=None, developer_message=None, reason=None):
+    ``uncertain`` is true when a request that is not safe to repeat got no clear answer (none, or a 5xx):
+    it may or may not have taken effect, and only a re-read can tell.
+    """
+
+    def __init__(self, method, path, status=None, message=None, developer_message=None, reason=None, uncertain=False):
         self.method = method
         self.path = path
         self.status = status
         self.message = message
         self.developer_message = developer_message
         self.reason = reason
+        self.uncertain = uncertain
         super().__init__(self._describe())
+
+    def mark_uncertain(self):
+        self.uncertain = True
+        self.args = (self._describe(),)
+        return self
+
+    def __str__(self):
+        return self._describe()
 
     def _describe(self):
         where = '%s %s' % (self.method, self.path)
         if self.status is None:
-            return '%s failed: %s' % (where, self.reason or 'no response')
+            text = '%s failed: %s' % (where, self.reason or 'no response')
+            return text + (' (uncertain whether it took effect)' if self.uncertain else '')
         text = '%s failed with HTTP %s' % (where, self.status)
         if self.reason:
             text += ' %s' % self.reason
@@ -63,6 +89,8 @@ class CloutilityApiError(CloutilityError):
             details = details[:1]
         if details:
             text += ': ' + details[0] + (' (%s)' % details[1] if len(details) > 1 else '')
+        if self.uncertain:
+            text += ' (uncertain whether it took effect)'
         return text
 
 
@@ -89,13 +117,23 @@ def _excerpt(text, limit=200):
 
 
 def _retry_after_seconds(response, default):
+    """Seconds the server asks to wait (``Retry-After`` as seconds or an HTTP date, capped), else ``default``."""
     value = response.headers.get('Retry-After') if response is not None else None
     if value:
+        value = value.strip()
         try:
-            return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+            seconds = float(value)
         except ValueError:
-            pass
+            try:
+                seconds = parsedate_to_datetime(value).timestamp() - time.time()
+            except (TypeError, ValueError, IndexError, OverflowError):
+                return default
+        return min(max(seconds, 0.0), MAX_RETRY_AFTER)
     return default
+
+
+def _jittered(seconds):
+    return seconds * (1 + JITTER * random.random())
 
 
 class CloutilityClient:
@@ -107,8 +145,8 @@ class CloutilityClient:
     """
 
     def __init__(self, api_url, client_id, origin, username, password, validate_certs=True,
-                 timeout=30, token_cache=True, retries=DEFAULT_RETRIES, backoff=0.5, cache_dir=None,
-                 pool_size=None):
+                 timeout=30, token_cache=True, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, cache_dir=None,
+                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME):
         if not HAS_REQUESTS:
             raise CloutilityError('The Python library requests is required: %s' % REQUESTS_IMPORT_ERROR)
         missing = [name for name, value in (('client_id', client_id), ('origin', origin),
@@ -121,7 +159,8 @@ class CloutilityClient:
         self.username = username
         self._password = password
         self.timeout = timeout
-        self.retries = max(int(retries), 0)
+        self.retries = max(int(DEFAULT_RETRIES if retries is None else retries), 0)
+        self.retry_max_time = max(float(DEFAULT_RETRY_MAX_TIME if retry_max_time is None else retry_max_time), 0.0)
         self.backoff = backoff
         self.session = requests.Session()
         self.session.verify = validate_certs
@@ -203,12 +242,28 @@ class CloutilityClient:
             self._cache.forget(self._cache_key)
 
     # ------------------------------------------------------------------ HTTP
+    def wait_before_retry(self, attempt, started, response=None):
+        """Sleep before attempt ``attempt + 1`` and return True, or False when the budget is spent."""
+        if attempt > self.retries:
+            return False
+        delay = min(self.backoff * 2 ** (attempt - 1), MAX_BACKOFF)
+        if response is not None and response.status_code == THROTTLED:
+            delay = _retry_after_seconds(response, delay)
+        delay = _jittered(delay)
+        if time.monotonic() - started + delay > self.retry_max_time:
+            return False
+        time.sleep(delay)
+        return True
+
     def _send(self, method, path, params=None, json=None, data=None, files=None, auth=True, retry=True):
+        """Send one request under the protocol: 429 always sent again (the server did nothing), 502/503/504 and
+        a lost answer sent again only when ``retry`` (safe to repeat); attempts and time bounded."""
         url = self.base_url + path.lstrip('/')
         headers = {}
         if auth:
             headers['Authorization'] = 'Bearer %s' % self._access_token
         attempt = 0
+        started = time.monotonic()
         while True:
             attempt += 1
             self.request_count += 1
@@ -216,13 +271,12 @@ class CloutilityClient:
                 response = self.session.request(method, url, params=params, json=json, data=data, files=files,
                                                 headers=headers, timeout=self.timeout)
             except requests.exceptions.RequestException as exc:
-                if retry and attempt <= self.retries:
-                    time.sleep(self.backoff * 2 ** (attempt - 1))
+                if retry and self.wait_before_retry(attempt, started):
                     continue
                 raise CloutilityApiError(method, self._display_path(path, params), None,
-                                         reason=self._describe_exception(exc))
-            if retry and response.status_code in RETRY_STATUSES and attempt <= self.retries:
-                time.sleep(_retry_after_seconds(response, self.backoff * 2 ** (attempt - 1)))
+                                         reason=self._describe_exception(exc), uncertain=not retry)
+            status = response.status_code
+            if (status == THROTTLED or (retry and status in TRANSIENT_STATUSES)) and self.wait_before_retry(attempt, started, response):
                 continue
             return response
 
@@ -279,7 +333,9 @@ class CloutilityClient:
             return response.text
 
     def request(self, method, path, params=None, json=None, files=None, retry=None):
-        """One API call. ``retry`` defaults to True for everything but POST.
+        """One API call. ``retry`` (safe to repeat after a 5xx or a lost answer) defaults to True for everything
+        but POST; pass ``retry=False`` for a GET with side effects (node activation). A request that is not safe
+        to repeat and gets no clear answer raises a CloutilityApiError with ``uncertain`` set.
 
         ``files`` sends multipart/form-data, as ``requests`` takes it: {'file': (name, content, type)}.
         """
@@ -297,14 +353,18 @@ class CloutilityClient:
                 self._ensure_token_locked()
             response = self._send(method, path, params=params, json=json, files=files, retry=retry)
         if response.status_code >= 400:
-            raise self._error(method, path, response, params)
+            error = self._error(method, path, response, params)
+            if not retry and response.status_code >= 500:
+                error.mark_uncertain()
+            raise error
         return self._parse(response, method, path)
 
     def get(self, path, params=None):
         return self.request('GET', path, params=params)
 
-    def post(self, path, json=None, params=None):
-        return self.request('POST', path, params=params, json=json)
+    def post(self, path, json=None, params=None, retry=None):
+        """POST; ``retry=True`` only for a POST whose effect is the same however often it is sent (a password)."""
+        return self.request('POST', path, params=params, json=json, retry=retry)
 
     def put(self, path, json=None, params=None):
         return self.request('PUT', path, params=params, json=json)

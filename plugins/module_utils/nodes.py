@@ -1,16 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Backup nodes: name rules, reference resolution, activation, and the node / proxy workflows.
+"""Backup nodes: name rules, parameter checks, reference resolution, node and proxy reads.
 
-Plain Python (no Ansible): the modules cloutility_node, cloutility_proxy and cloutility_node_info
-call the functions here with a CloutilityClient and the business unit tree, and turn the
-returned dicts into module results.
+Plain Python (no Ansible). No workflow and no write lives here: workflows.py builds the plans of
+cloutility_node and cloutility_proxy from these pieces and the engine (reconcile.py) sends them.
 """
 
 from __future__ import annotations
 
 import copy
+import threading
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import (
     CloutilityApiError,
@@ -24,9 +24,8 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups impo
 )
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import (
     MASK,
-    Field,
-    Reconciler,
     ResourceSpec,
+    split_declaration,
 )
 
 # ---------------------------------------------------------------------------- node names
@@ -93,16 +92,29 @@ def ref_id(value):
     return value
 
 
-# ---------------------------------------------------------------------------- the node spec
-NODE = ResourceSpec('node', [
-    Field('operating_system', 'operatingSystem', kind='ref'),
-    Field('node_type', 'type', kind='ref'),
-    Field('domain', 'domain', kind='ref'),
-    Field('client_option_set', 'clientOptionSet', kind='ref'),
-    Field('server', 'server', kind='ref'),
-    Field('contact', 'contact'),
-    Field('cpu_count', 'cpuCount', kind='int'),
-], secrets=('tsmPassword',), volatile=('syncState',))
+# ---------------------------------------------------------------------------- the node options, declared once
+# cloutility_node's argument_spec and the engine's field spec (NODE) both come from this declaration.
+NODE_OPTIONS = dict(
+    bunit=dict(type='str'),
+    consumer=dict(type='str'),
+    consumer_id=dict(type='int'),
+    operating_system=dict(type='str', api='operatingSystem', kind='ref'),
+    node_type=dict(type='str', api='type', kind='ref'),
+    domain=dict(type='str', api='domain', kind='ref'),
+    client_option_set=dict(type='str', api='clientOptionSet', kind='ref'),
+    server=dict(type='str', api='server', kind='ref'),
+    contact=dict(type='str', api='contact'),
+    cpu_count=dict(type='int', api='cpuCount'),
+    activate=dict(type='bool', default=False),
+    tsm_name=dict(type='str'),
+    node_password=dict(type='str', no_log=True),
+    update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
+    return_password=dict(type='bool', default=False, no_log=False),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    deletion_comment=dict(type='str'),
+)
+NODE_ARGUMENT_SPEC, _NODE_FIELDS = split_declaration(NODE_OPTIONS)
+NODE = ResourceSpec('node', _NODE_FIELDS, secrets=('tsmPassword',), volatile=('syncState',))
 
 # The fields a PUT replaces: everything else of the node is server-managed.
 WRITABLE_KEYS = ('operatingSystem', 'type', 'domain', 'clientOptionSet', 'server', 'contact', 'cpuCount')
@@ -121,6 +133,32 @@ def writable_body(node):
 
 
 # ---------------------------------------------------------------------------- reference data
+class ReferenceCache:
+    """Reference data read once and shared: by the references of one task, or by every host of a play (fleet mode).
+
+    Thread-safe: one loader runs per key; other threads asking for that key wait for its answer.
+    """
+
+    def __init__(self):
+        self._guard = threading.Lock()
+        self._values = {}
+        self._locks = {}
+
+    def get(self, key, load):
+        with self._guard:
+            if key in self._values:
+                return self._values[key]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._guard:
+                if key in self._values:
+                    return self._values[key]
+            value = load()
+            with self._guard:
+                self._values[key] = value
+            return value
+
+
 class References:
     """Name -> object resolution of the node's references, each list fetched at most once.
 
@@ -136,33 +174,33 @@ class References:
         'server': ('server', 'Backup server'),
     }
 
-    def __init__(self, client, bunit_id):
+    def __init__(self, client, bunit_id, cache=None):
         self.client = client
         self.bunit_id = bunit_id
-        self._lists = {}
-        self._default_server = None
+        self.cache = cache if cache is not None else ReferenceCache()
 
     def default_server(self):
-        if self._default_server is None:
-            self._default_server = self.client.get('bunits/%s/defaultserver' % self.bunit_id)
-        return self._default_server
+        return self.cache.get(('defaultserver', self.bunit_id), lambda: self.client.get('bunits/%s/defaultserver' % self.bunit_id))
+
+    def _load(self, option):
+        if option == 'operating_system':
+            items = self.client.get_all('nodeoperatingsystems')
+        elif option == 'node_type':
+            items = self.client.get_all('nodetypes')
+        elif option == 'domain':
+            items = self.client.get_all('bunits/%s/defaultserver/domains' % self.bunit_id)
+        elif option == 'client_option_set':
+            items = self.client.get_all('bunits/%s/defaultserver/clientoptionsets' % self.bunit_id)
+        elif option == 'server':
+            items = [self.default_server()]
+        else:
+            raise CloutilityError('Unknown node reference %s' % option)
+        return [item for item in items if isinstance(item, dict)]
 
     def items(self, option):
-        if option not in self._lists:
-            if option == 'operating_system':
-                items = self.client.get_all('nodeoperatingsystems')
-            elif option == 'node_type':
-                items = self.client.get_all('nodetypes')
-            elif option == 'domain':
-                items = self.client.get_all('bunits/%s/defaultserver/domains' % self.bunit_id)
-            elif option == 'client_option_set':
-                items = self.client.get_all('bunits/%s/defaultserver/clientoptionsets' % self.bunit_id)
-            elif option == 'server':
-                items = [self.default_server()]
-            else:
-                raise CloutilityError('Unknown node reference %s' % option)
-            self._lists[option] = [item for item in items if isinstance(item, dict)]
-        return self._lists[option]
+        # Operating systems and node types are the same for every unit; the rest belong to the unit's default server.
+        scope = None if option in ('operating_system', 'node_type') else self.bunit_id
+        return self.cache.get((option, scope), lambda: self._load(option))
 
     def resolve(self, option, value, current=None):
         """The object ``value`` (a name or an id) names.
@@ -240,30 +278,12 @@ def suggested_name(client, bunit_id, consumer_id):
     return validate_tsm_name(name.strip(), option='The server-suggested name')
 
 
-def activate_node(client, bunit_id, consumer_id, name):
-    """GET .../node/activate once (it has side effects: never retried), then the node as it is now.
-
-    When no clear answer came (connection lost, 5xx), the node is re-read to see whether the
-    activation took effect before failing.
-    """
-    try:
-        client.request('GET', node_path(bunit_id, consumer_id, 'activate'), params={'tsmName': name}, retry=False)
-    except CloutilityApiError as exc:
-        if exc.status is not None and exc.status < 500:
-            raise
-        node = get_node(client, bunit_id, consumer_id)
-        if not (is_activated(node) and same_tsm_name(node.get('tsmName'), name)):
-            raise
-        return node
-    return get_node(client, bunit_id, consumer_id)
-
-
 # ---------------------------------------------------------------------------- cloutility_node
-def _short(obj, keys=('id', 'name')):
+def short(obj, keys=('id', 'name')):
     return dict((key, obj.get(key)) for key in keys if isinstance(obj, dict) and key in obj)
 
 
-def _present(node, return_password):
+def present_node(node, return_password):
     if node is None:
         return {}
     shown = copy.deepcopy(node)
@@ -278,6 +298,14 @@ def validate_node_params(params):
         raise CloutilityError('Set consumer (the consumption unit name) or consumer_id')
     if params.get('consumer') is not None and not str(params['consumer']).strip():
         raise CloutilityError('consumer must not be empty')
+    if params.get('state') == 'absent':
+        given = [option for option in ('activate', 'tsm_name', 'node_password') if params.get(option) not in (None, False)]
+        if given:
+            raise CloutilityError('%s cannot be used with state: absent (it deletes the node); leave %s out'
+                                  % (', '.join(given), 'them' if len(given) > 1 else 'it'))
+    if params.get('tsm_name') is not None and not params.get('activate'):
+        raise CloutilityError('tsm_name is the name to activate the node with and needs activate: true; on a node that is '
+                              'already activated with that name, activate: true changes nothing')
     if params.get('tsm_name') is not None:
         validate_tsm_name(params['tsm_name'])
     password = params.get('node_password')
@@ -287,185 +315,6 @@ def validate_node_params(params):
                                   'require more, for example at least 8)' % TSM_NAME_MAX)
     if params.get('cpu_count') is not None and params['cpu_count'] < 1:
         raise CloutilityError('cpu_count must be at least 1, got %s' % params['cpu_count'])
-
-
-class NodeTask:
-    """One run of cloutility_node: ``run()`` returns the module result (without failing itself).
-
-    ``tree`` is a BusinessUnitTree or a callable returning one, called only after the
-    parameters passed the checks that need no API call.
-    """
-
-    def __init__(self, client, tree, params, check_mode=False):
-        self.client = client
-        self.tree = tree
-        self.params = params
-        self.check_mode = check_mode
-        self.bunit = None
-        self.refs = None
-
-    def run(self):
-        params = self.params
-        validate_node_params(params)
-        if callable(self.tree):
-            self.tree = self.tree()
-        self.bunit = self.tree.resolve(params.get('bunit'))
-        self.refs = References(self.client, self.bunit['id'])
-        consumer = find_consumer(self.client, self.bunit['id'], params.get('consumer'), params.get('consumer_id'))
-        if consumer is None and params.get('consumer_id') is not None and params['state'] == 'present':
-            raise CloutilityError('Consumption unit id %s not found in business unit %s; leave consumer_id out to create '
-                                  'a unit by name' % (params['consumer_id'], self.tree.path(self.bunit['id'])))
-        node = get_node(self.client, self.bunit['id'], consumer['id']) if consumer else None
-        if params['state'] == 'absent':
-            return self.absent(consumer, node)
-        return self.present(consumer, node)
-
-    # ------------------------------------------------------------------ present
-    def present(self, consumer, node):
-        params = self.params
-        bunit_id = self.bunit['id']
-        if node is None:
-            missing = [option for option in REQUIRED_ON_CREATE if params.get(option) is None]
-            if missing:
-                raise CloutilityError('Consumption unit %s has no backup node; creating one needs %s (missing: %s)'
-                                      % ("'%s'" % (consumer or {}).get('name', params.get('consumer')),
-                                         ', '.join(REQUIRED_ON_CREATE), ', '.join(missing)))
-        activation = plan_activation(node, params['activate'], params.get('tsm_name'))
-        resolved = self.refs.resolve_all(params, node)
-        desired = NODE.desired(params, resolved)
-        if node is None and 'server' not in desired:
-            server = self.refs.default_server()
-            desired['server'] = _short(server)
-        state = {'consumer': consumer, 'consumer_created': False}
-
-        def create(body):
-            if state['consumer'] is None:
-                created = self.client.post(consumers_path(bunit_id), json={'name': params['consumer']})
-                if not isinstance(created, dict) or 'id' not in created:
-                    created = find_consumer(self.client, bunit_id, params['consumer'])
-                state['consumer'] = created
-                state['consumer_created'] = True
-            answer = self.client.post(node_path(bunit_id, state['consumer']['id']), json=writable_body(body))
-            return answer if isinstance(answer, dict) and answer else get_node(self.client, bunit_id, state['consumer']['id'])
-
-        def recover():
-            if state['consumer'] is None:
-                state['consumer'] = find_consumer(self.client, bunit_id, params['consumer'])
-                if state['consumer'] is None:
-                    return None
-            return get_node(self.client, bunit_id, state['consumer']['id'])
-
-        def update(body, changed):
-            answer = self.client.put(node_path(bunit_id, consumer['id']), json=writable_body(body))
-            return answer if isinstance(answer, dict) and answer else get_node(self.client, bunit_id, consumer['id'])
-
-        result = Reconciler(self.check_mode).ensure(NODE, node, desired, 'present', create=create, update=update,
-                                                    recover=recover if node is None else None)
-        consumer = state['consumer']
-        changed_keys = list(result['changed_keys'])
-        if node is None:
-            changed_keys = ['node'] + changed_keys
-            if consumer is None or state['consumer_created']:
-                changed_keys = ['consumer'] + changed_keys
-        # result['object'] is masked; keep the unmasked object for return_password.
-        final = self._unmasked(result, node)
-        if self.check_mode and node is None:
-            final['consumer'] = {'id': consumer['id'], 'name': consumer.get('name')} if consumer else {'name': params['consumer']}
-        changed = result['changed']
-        reread = False
-
-        # Password: an action on create or when asked, never compared with the portal's copy.
-        password = params.get('node_password')
-        if password is not None and (node is None or params.get('update_password') == 'always'):
-            changed = True
-            changed_keys.append('tsmPassword')
-            if not self.check_mode:
-                self.client.post(node_path(bunit_id, consumer['id'], 'password'), json={'tsmPassword': password})
-                reread = True
-            else:
-                final['tsmPassword'] = password
-
-        # Activation: a GET with side effects, never in check mode.
-        activated = False
-        if activation is not None:
-            name = activation
-            if not name and consumer is not None and (node is not None or not self.check_mode):
-                name = suggested_name(self.client, bunit_id, consumer['id'])
-            changed = True
-            activated = True
-            changed_keys.extend(['tsmName', 'activatedDate'])
-            if self.check_mode:
-                if name:
-                    final['tsmName'] = name
-            else:
-                final = activate_node(self.client, bunit_id, consumer['id'], name) or final
-                reread = False
-        if reread:
-            final = get_node(self.client, bunit_id, consumer['id']) or final
-
-        after = NODE.project(final) if changed else result['diff']['before']
-        if changed and self.check_mode and final.get('tsmPassword'):
-            after = dict(after, tsmPassword=MASK)
-        consumer_ref = _short(consumer) if consumer else {'name': params['consumer']}
-        if not consumer_ref.get('name') and isinstance(final.get('consumer'), dict):
-            consumer_ref['name'] = final['consumer'].get('name')
-        return dict(
-            changed=changed,
-            node=_present(final, params.get('return_password')),
-            consumer=consumer_ref,
-            consumer_id=consumer_ref.get('id'),
-            bunit_id=bunit_id,
-            changed_keys=changed_keys,
-            activated=activated,
-            deletion_requested=False,
-            diff={'before': result['diff']['before'], 'after': after},
-        )
-
-    @staticmethod
-    def _unmasked(result, node):
-        """The reconciled object with its real tsmPassword (the engine masks it)."""
-        obj = copy.deepcopy(result['object']) if result['object'] is not None else {}
-        if node is not None and obj.get('tsmPassword') == MASK:
-            obj['tsmPassword'] = node.get('tsmPassword')
-        return obj
-
-    # ------------------------------------------------------------------ absent
-    def absent(self, consumer, node):
-        params = self.params
-        bunit_id = self.bunit['id']
-        base = dict(changed=False, node={}, consumer=_short(consumer) if consumer else {}, bunit_id=bunit_id,
-                    consumer_id=consumer['id'] if consumer else None, changed_keys=[], activated=False,
-                    deletion_requested=False, diff={'before': {}, 'after': {}})
-        if consumer is None:
-            return base
-        before = NODE.project(node) if node else {}
-        base['diff']['before'] = before
-        if pending_deletion(consumer, node):
-            base.update(deletion_requested=True, node=_present(node, params.get('return_password')), msg=(
-                'A deletion request for this node is already waiting for approval; nothing was sent'))
-            base['diff']['after'] = before
-            return base
-        base.update(changed=True, changed_keys=['node', 'consumer'] if node else ['consumer'])
-        if self.check_mode:
-            return base
-        query = {}
-        if params.get('deletion_comment'):
-            query['deletionComment'] = params['deletion_comment']
-        if node is not None:
-            answer = self.client.delete(node_path(bunit_id, consumer['id']), params=query or None)
-        else:
-            query['deleteAssociations'] = 'false'
-            answer = self.client.delete(consumers_path(bunit_id, consumer['id']), params=query)
-        remaining = get_optional(self.client, consumers_path(bunit_id, consumer['id']))
-        if remaining is not None:
-            left = get_node(self.client, bunit_id, consumer['id'])
-            base.update(deletion_requested=True, node=_present(left, params.get('return_password')),
-                        msg='The account may only request deletion: a deletion request was filed and the node stays '
-                            'until it is approved')
-            if isinstance(answer, dict):
-                base['deletion_request'] = answer
-            base['diff']['after'] = NODE.project(left) if left else {}
-        return base
 
 
 def pending_deletion(consumer, node):
@@ -479,10 +328,6 @@ def pending_deletion(consumer, node):
         if isinstance(state, dict) and 'delet' in str(state.get('name', '')).lower():
             return True
     return False
-
-
-def ensure_node(client, tree, params, check_mode=False):
-    return NodeTask(client, tree, params, check_mode).run()
 
 
 # ---------------------------------------------------------------------------- proxies
@@ -502,22 +347,22 @@ def _proxy_ids(items):
     return ids
 
 
-def _in_list(items, consumer_id, node):
+def in_proxy_list(items, consumer_id, node):
     ids = _proxy_ids(items)
     return ('consumer', consumer_id) in ids or (node is not None and ('node', node.get('id')) in ids)
 
 
 def proxy_list(node, key):
-    return [_proxy_summary(item) for item in (node or {}).get(key) or [] if isinstance(item, dict)]
+    return [proxy_summary(item) for item in (node or {}).get(key) or [] if isinstance(item, dict)]
 
 
-def _proxy_summary(item):
+def proxy_summary(item):
     summary = dict((k, item[k]) for k in ('id', 'name', 'tsmName') if k in item)
     consumer = item.get('consumer')
     if isinstance(consumer, dict):
-        summary['consumer'] = _short(consumer)
+        summary['consumer'] = short(consumer)
         if consumer.get('businessUnit'):
-            summary['consumer']['businessUnit'] = _short(consumer['businessUnit'])
+            summary['consumer']['businessUnit'] = short(consumer['businessUnit'])
     return summary
 
 
@@ -540,7 +385,7 @@ class ProxySide:
         return out
 
 
-def _side(client, tree, role, bunit_ref, name, consumer_id, required):
+def proxy_side(client, tree, role, bunit_ref, name, consumer_id, required):
     bunit = tree.resolve(bunit_ref)
     if name is None and consumer_id is None:
         raise CloutilityError('Set %s or %s_id' % (role, role))
@@ -559,7 +404,7 @@ def _side(client, tree, role, bunit_ref, name, consumer_id, required):
     return ProxySide(role, bunit, consumer, node)
 
 
-def _require_active(side):
+def require_active(side):
     if side.node is None:
         raise CloutilityError('Proxy %s has no backup node; create it with cloutility.cloutility.cloutility_node first'
                               % side.describe())
@@ -568,76 +413,14 @@ def _require_active(side):
                               'in a proxy relationship' % side.describe())
 
 
-def ensure_proxy(client, tree, params, check_mode=False):
-    """Grant or revoke the right of an agent node to act for a target node."""
-    state = params['state']
-    required = state == 'present'
-    agent = _side(client, tree, 'agent', params.get('bunit'), params.get('agent'), params.get('agent_id'), required)
-    target_bunit = params.get('target_bunit') if params.get('target_bunit') is not None else params.get('bunit')
-    target = _side(client, tree, 'target', target_bunit, params.get('target'), params.get('target_id'), required)
-    result = dict(changed=False, agent=agent.summary() if agent else {}, target=target.summary() if target else {},
-                  diff={'before': {}, 'after': {}})
-    if agent is None or target is None or ((agent.node is None or target.node is None) and state == 'absent'):
-        return result
-    if state == 'present':
-        _require_active(agent)
-        _require_active(target)
-    if agent.consumer['id'] == target.consumer['id']:
-        raise CloutilityError('A node cannot be a proxy agent for itself (%s)' % agent.describe())
-    # The node item lists both sides; an absent list is an empty one (unset fields are left out, not null).
-    agents = target.node.get('proxyAgents') or []
-    present = _in_list(agents, agent.consumer['id'], agent.node)
-    if not present:
-        # The relationship may have been created from the agent's side.
-        targets = agent.node.get('proxyTargets') or []
-        present = _in_list(targets, target.consumer['id'], target.node)
-    before_names = sorted(_label(item) for item in agents or [] if isinstance(item, dict))
-    agent_label = agent.node.get('tsmName') or agent.consumer.get('name')
-    if present and agent_label not in before_names:
-        before_names = sorted(before_names + [agent_label])
-    result['diff']['before'] = {'proxyAgents': before_names}
-    result['proxy_agents'] = [_proxy_summary(item) for item in agents or [] if isinstance(item, dict)]
-    if (state == 'present') == present:
-        result['diff']['after'] = {'proxyAgents': before_names}
-        return result
-    path = node_path(target.bunit['id'], target.consumer['id'], 'proxyagents')
-    if state == 'present':
-        possible = client.get_all(node_path(target.bunit['id'], target.consumer['id'], 'possibleproxynodes'))
-        if not _in_list(possible, agent.consumer['id'], agent.node):
-            raise CloutilityError('%s is not among the possible proxy nodes of %s. Possible: %s' % (
-                agent.describe(), target.describe(),
-                ', '.join(sorted(_label(item) for item in possible if isinstance(item, dict))) or '(none)'))
-        after = sorted(before_names + [agent_label])
-        if not check_mode:
-            _grant_proxy(client, path, agent, target)
-    else:
-        after = [name for name in before_names if name != agent_label]
-        if not check_mode:
-            client.delete('%s/%s' % (path, agent.consumer['id']))
-    result['changed'] = True
-    result['diff']['after'] = {'proxyAgents': after}
-    if not check_mode:
-        fresh = get_node(client, target.bunit['id'], target.consumer['id'])
-        if fresh is not None and fresh.get('proxyAgents') is not None:
-            result['proxy_agents'] = proxy_list(fresh, 'proxyAgents')
-    return result
-
-
-def _grant_proxy(client, path, agent, target):
-    """POST the relationship once; after an answer that leaves it unclear (none, or 5xx), read whether it took."""
-    try:
-        client.post(path, params={'proxyAgentId': agent.consumer['id']})
-    except CloutilityApiError as exc:
-        if exc.status is not None and exc.status < 500:
-            raise
-        fresh = get_node(client, target.bunit['id'], target.consumer['id'])
-        if not _in_list((fresh or {}).get('proxyAgents') or [], agent.consumer['id'], agent.node):
-            raise
-
-
-def _label(item):
+def proxy_label(item):
     consumer = item.get('consumer') if isinstance(item.get('consumer'), dict) else {}
     return item.get('tsmName') or consumer.get('name') or item.get('name') or str(item.get('id'))
+
+
+# The names node_info used before the workflow moved out.
+_present = present_node
+_short = short
 
 
 # ---------------------------------------------------------------------------- info
@@ -658,8 +441,8 @@ def node_info(client, tree, params):
         node = get_node(client, bunit['id'], consumer['id'])
         if node is None:
             continue
-        entry = _present(node, False)
-        entry.setdefault('consumer', _short(consumer))
+        entry = present_node(node, False)
+        entry.setdefault('consumer', short(consumer))
         entry['bunit_id'] = bunit['id']
         entry['consumer_id'] = consumer['id']
         if params.get('filespaces'):

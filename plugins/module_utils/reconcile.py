@@ -1,17 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Compare a resource with what a playbook asks for, change only what differs, predict in check mode.
+"""The engine: compare a resource with what a playbook asks for, plan the writes, send them, predict in check mode.
 
-Knows nothing of any one resource (a module describes its fields with a ResourceSpec) and
-nothing of Ansible (the caller passes check_mode and the create/update/delete callables).
+Knows nothing of any one resource (a module describes its fields with a ResourceSpec, its writes as Steps)
+and nothing of Ansible (the caller passes check_mode). Every write of the collection goes through
+``Plan.run``: check mode applies each step's prediction and sends nothing; otherwise each step is sent
+under the write protocol (``perform``), and a failure after earlier steps wrote raises a PartialWriteError
+that says what exists now and what is left.
 """
 
 from __future__ import annotations
 
 import copy
+import time
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import ControllerLock
 
 MASK = '********'
 
@@ -150,6 +155,178 @@ def _short_ref(value):
     return dict((key, item) for key, item in value.items() if key not in VOLATILE_KEYS)
 
 
+def split_declaration(options):
+    """One declaration of a module's options -> (argument_spec, [Field]).
+
+    Each option is an Ansible argument spec plus engine keys: ``api`` (the API key it manages; options
+    without it are not fields), ``kind`` (Field kind; default from ``type``), ``case_insensitive``,
+    ``unordered`` and ``api_default`` (what the server means when the key is absent).
+    """
+    argument_spec = {}
+    fields = []
+    for option, declared in options.items():
+        spec = dict(declared)
+        api = spec.pop('api', None)
+        kind = spec.pop('kind', None) or {'int': 'int', 'float': 'float', 'bool': 'bool', 'list': 'list'}.get(spec.get('type'), 'str')
+        extra = dict(case_insensitive=spec.pop('case_insensitive', False), unordered=spec.pop('unordered', False),
+                     default=spec.pop('api_default', None))
+        argument_spec[option] = spec
+        if api:
+            fields.append(Field(option, api, kind=kind, **extra))
+    return argument_spec, fields
+
+
+# ---------------------------------------------------------------------------- locks
+def object_lock(client, *key):
+    """The controller lock of one API object (its key without the account's URL), shared by forks and threads.
+
+    Take it before the read that decides what to write, and re-read inside it.
+    """
+    return ControllerLock(getattr(client, 'base_url', ''), *key)
+
+
+def consumer_lock_key(bunit_id, name=None, consumer_id=None):
+    """The one key every task uses for a consumption unit: by name within its business unit, else by id."""
+    if name is not None and str(name).strip():
+        return (bunit_id, 'consumer', str(name).strip().lower())
+    return ('consumer', consumer_id)
+
+
+# ---------------------------------------------------------------------------- steps and plans
+class Step:
+    """One write of a plan.
+
+    send(ctx) -> answer: the request, through the client (which applies the transport part of the protocol).
+    verify(ctx) -> the effect, or None when it did not take: the re-read after an uncertain answer.
+      A step without verify is safe to repeat (the client repeats it) or simply fails when uncertain.
+    apply(ctx, effect): record the answer (or what verify found) in ctx.
+    predict(ctx): check mode only: change ctx as the step would, without a request that writes.
+    what: text (or callable(ctx) -> text) naming the step for people; hint: how to finish when it failed.
+    gone_ok: a 404 means the effect is there (a delete whose first answer was lost).
+    """
+
+    def __init__(self, name, what, send, verify=None, apply=None, predict=None, changed_keys=(), hint=None, gone_ok=False):
+        self.name = name
+        self.what = what
+        self.send = send
+        self.verify = verify
+        self.apply = apply
+        self.predict = predict
+        self.changed_keys = list(changed_keys)
+        self.hint = hint
+        self.gone_ok = gone_ok
+
+    def describe(self, ctx):
+        return self.what(ctx) if callable(self.what) else self.what
+
+
+def perform(step, ctx, client=None):
+    """Send one step under the write protocol; return its effect.
+
+    After an uncertain answer (none, or 5xx, to a request that is not safe to repeat) the step's verify()
+    re-reads: the effect found is taken; not found, the step is sent again, within the client's budget
+    (``retries`` attempts, ``retry_max_time`` seconds, jittered backoff).
+    """
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return step.send(ctx)
+        except CloutilityApiError as exc:
+            if step.gone_ok and exc.status == 404:
+                return None
+            if not exc.uncertain or step.verify is None:
+                raise
+            found = step.verify(ctx)
+            if found is not None:
+                return found
+            wait = getattr(client, 'wait_before_retry', None)
+            if wait is None or not wait(attempt, started):
+                raise
+
+
+class PartialWriteError(CloutilityError):
+    """A step failed after earlier steps wrote: ``result`` is the module result (changed: true, ids, steps)."""
+
+    def __init__(self, message, result, cause=None):
+        super().__init__(message)
+        self.result = result
+        self.cause = cause
+
+
+class StepFailed(CloutilityError):
+    """Raised by Plan.run: which step failed, what was done before it, what is left."""
+
+    def __init__(self, message, step, done, pending, cause):
+        super().__init__(message)
+        self.step = step
+        self.done = done
+        self.pending = pending
+        self.cause = cause
+
+
+class Plan:
+    """An ordered list of steps; ``changed`` and ``changed_keys`` come from it."""
+
+    def __init__(self, steps=()):
+        self.steps = list(steps)
+
+    def add(self, step):
+        self.steps.append(step)
+        return step
+
+    def __bool__(self):
+        return bool(self.steps)
+
+    @property
+    def changed(self):
+        return bool(self.steps)
+
+    @property
+    def changed_keys(self):
+        keys = []
+        for step in self.steps:
+            keys.extend(key for key in step.changed_keys if key not in keys)
+        return keys
+
+    def names(self):
+        return [step.name for step in self.steps]
+
+    def run(self, ctx, check_mode=False, client=None):
+        """Check mode: each step's prediction, nothing sent. Otherwise each step in order under the protocol.
+
+        A step that fails raises its own error when nothing was written before it, else StepFailed.
+        """
+        done = []
+        for position, step in enumerate(self.steps):
+            if check_mode:
+                if step.predict is not None:
+                    step.predict(ctx)
+                done.append(step)
+                continue
+            try:
+                effect = perform(step, ctx, client)
+            except CloutilityError as exc:
+                if not done:
+                    raise
+                pending = self.steps[position + 1:]
+                raise StepFailed(self.failure_message(ctx, step, done, pending, exc), step, done, pending, exc)
+            if step.apply is not None:
+                step.apply(ctx, effect)
+            done.append(step)
+        return done
+
+    @staticmethod
+    def failure_message(ctx, step, done, pending, exc):
+        text = 'Partly done. Done: %s. Failed: %s: %s.' % ('; '.join(item.describe(ctx) for item in done), step.describe(ctx), exc)
+        if pending:
+            text += ' Not done: %s.' % '; '.join(item.describe(ctx) for item in pending)
+        if step.hint:
+            text += ' To finish: %s.' % step.hint
+        return text
+
+
 class Result(dict):
     """What ensure() returns: changed, object, diff, and the keys that changed."""
 
@@ -159,55 +336,47 @@ class Result(dict):
 
 
 class Reconciler:
-    """Brings one object to the desired state, or predicts doing so in check mode."""
+    """Brings one object to the desired state through a one-step plan, or predicts doing so in check mode."""
 
-    def __init__(self, check_mode=False):
+    def __init__(self, check_mode=False, client=None):
         self.check_mode = check_mode
+        self.client = client
 
     def ensure(self, spec, current, desired, state='present', create=None, update=None, delete=None, recover=None):
         """Converge ``current`` (None when missing) to ``desired``.
 
         create(body) -> new object; update(body, changed_keys) -> updated object; delete(current) -> anything.
-        recover() -> the object or None: called when a create failed without a clear answer
-        (no response, 5xx), because POST is never repeated blindly.
+        recover() -> the object or None: the re-read after an uncertain create (no answer, 5xx), because a
+        POST is never repeated blindly.
         """
         before = spec.project(current) if current is not None else {}
+        ctx = {'object': current, 'outcome': None}
         if state == 'absent':
             if current is None:
                 return self._result(spec, False, None, {}, {})
-            outcome = None if self.check_mode else delete(current)
-            return self._result(spec, True, None, before, {}, changed_keys=list(before), outcome=outcome)
+            step = Step('delete', 'delete the %s' % spec.kind, send=lambda ctx: delete(current), gone_ok=True,
+                        apply=lambda ctx, answer: ctx.update(outcome=answer), changed_keys=list(before))
+            Plan([step]).run(ctx, self.check_mode, self.client)
+            return self._result(spec, True, None, before, {}, changed_keys=step.changed_keys, outcome=ctx['outcome'])
 
         if current is None:
             body = spec.apply({}, desired)
-            if self.check_mode:
-                after = body
-            else:
-                after = self._create(create, body, recover)
-            return self._result(spec, True, after, {}, spec.project(after), changed_keys=sorted(desired))
-
-        changed_keys = spec.differences(current, desired)
-        if not changed_keys:
-            return self._result(spec, False, current, before, before)
-        body = spec.apply(current, desired)
-        if self.check_mode:
-            after = body
+            step = Step('create', 'create the %s' % spec.kind, send=lambda ctx: create(body),
+                        verify=(lambda ctx: recover()) if recover else None,
+                        apply=lambda ctx, answer: ctx.update(object=answer or body),
+                        predict=lambda ctx: ctx.update(object=body), changed_keys=sorted(desired))
         else:
-            after = update(body, changed_keys) or body
-        return self._result(spec, True, after, before, spec.project(after), changed_keys=changed_keys)
-
-    @staticmethod
-    def _create(create, body, recover):
-        try:
-            return create(body) or body
-        except CloutilityApiError as exc:
-            uncertain = exc.status is None or exc.status >= 500
-            if not (uncertain and recover):
-                raise
-            found = recover()
-            if found is None:
-                raise
-            return found
+            changed_keys = spec.differences(current, desired)
+            if not changed_keys:
+                return self._result(spec, False, current, before, before)
+            body = spec.apply(current, desired)
+            step = Step('update', 'update the %s (%s)' % (spec.kind, ', '.join(changed_keys)),
+                        send=lambda ctx: update(body, changed_keys),
+                        apply=lambda ctx, answer: ctx.update(object=answer or body),
+                        predict=lambda ctx: ctx.update(object=body), changed_keys=changed_keys)
+        Plan([step]).run(ctx, self.check_mode, self.client)
+        after = ctx['object']
+        return self._result(spec, True, after, before, spec.project(after), changed_keys=step.changed_keys)
 
     @staticmethod
     def _result(spec, changed, obj, before, after, changed_keys=(), outcome=None):

@@ -69,6 +69,10 @@ options:
     description:
       - With O(state=absent), the comment recorded with the deletion.
     type: str
+notes:
+  - Tasks of parallel forks on one controller that ensure the same unit (same business unit and O(name)) take turns
+    through a lock file under C(~/.cache/cloutility-ansible/locks); the unit is read inside the lock, so only one unit
+    is created and updates of different fields all land.
 seealso:
   - module: cloutility.cloutility.cloutility_node
   - module: cloutility.cloutility.cloutility_consumer_info
@@ -142,7 +146,7 @@ diff:
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path, find_consumer
-from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, ResourceSpec
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, ResourceSpec, consumer_lock_key, object_lock
 
 CONSUMER = ResourceSpec('consumer', [
     Field('name', 'name'),
@@ -161,20 +165,23 @@ def run(module):
     def lookup():
         return find_consumer(client, bunit['id'], params['name'], params['consumer_id'], full=True)
 
-    current = lookup()
-    if current is None and params['consumer_id'] is not None and params['state'] == 'present':
-        module.fail_json(msg='Consumption unit id %s not found in business unit %s'
-                         % (params['consumer_id'], module.bunits.path(bunit['id'])))
     deletion = dict(deleteAssociations=str(params['delete_associations']).lower())
     if params['deletion_comment']:
         deletion['deletionComment'] = params['deletion_comment']
-    result = module.reconciler.ensure(
-        CONSUMER, current, CONSUMER.desired(params), params['state'],
-        create=lambda body: client.post(consumers_path(bunit['id']), json=body),
-        update=lambda body, changed: client.put(consumers_path(bunit['id'], current['id']), json=body),
-        delete=lambda obj: client.delete(consumers_path(bunit['id'], obj['id']), params=deletion),
-        recover=lookup,
-    )
+    # Forks ensuring the same unit take turns: the read that decides (create? which fields?) happens under the lock,
+    # so one unit is created and every fork's update lands on the latest object.
+    with object_lock(client, *consumer_lock_key(bunit['id'], params['name'])):
+        current = lookup()
+        if current is None and params['consumer_id'] is not None and params['state'] == 'present':
+            module.fail_json(msg='Consumption unit id %s not found in business unit %s'
+                             % (params['consumer_id'], module.bunits.path(bunit['id'])))
+        result = module.reconciler.ensure(
+            CONSUMER, current, CONSUMER.desired(params), params['state'],
+            create=lambda body: client.post(consumers_path(bunit['id']), json=body),
+            update=lambda body, changed: client.put(consumers_path(bunit['id'], current['id']), json=body),
+            delete=lambda obj: client.delete(consumers_path(bunit['id'], obj['id']), params=deletion),
+            recover=lookup,
+        )
     module.exit_reconciled(result, 'consumer', bunit_id=bunit['id'])
 
 

@@ -52,8 +52,9 @@ options:
     type: bool
     default: false
 notes:
-  - An upload is a POST and is never repeated automatically. If the connection breaks during the upload, the module
-    reads the unit's files again to see whether it took effect.
+  - An upload is a POST and is never repeated blindly. After an uncertain answer (none, or HTTP 5xx) the module
+    reads the unit's files again and uploads again only when the file is not there.
+  - Parallel tasks on one controller that upload the same file name to the same unit take turns.
   - With O(send_to_billing_address=true) the portal sends the invoice when it is uploaded; a file that is not uploaded
     again is not sent again.
 seealso:
@@ -106,13 +107,8 @@ diff:
 import os
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
-    compare_checksum,
-    file_checksums,
-    file_name_of,
-    upload_file,
-)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import file_checksums
+from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_invoice_file
 
 
 def _read_pdf(module, src):
@@ -128,72 +124,14 @@ def _read_pdf(module, src):
     return content
 
 
-def _same_name(items, name):
-    return [item for item in items if isinstance(item, dict) and file_name_of(item) == name]
-
-
 def run(module):
     params = module.params
     content = _read_pdf(module, params['src'])  # refused before any call
     name = params['file_name'] or os.path.basename(params['src'])
     if not name.strip() or '/' in name:
         module.fail_json(msg="file_name must be a plain file name, got '%s'" % name)
-    checksums = file_checksums(content)
-    client = module.client
-    unit = module.bunits.resolve(params['bunit'])
-    path = 'bunits/%s/invoicefiles' % unit['id']
-
-    def files():
-        items, answer = client.collect(path)
-        return items if items is not None else []
-
-    existing = _same_name(files(), name)
-    ids_before = set(entry.get('id') for entry in existing)
-    match = None
-    reason = 'no file of this name yet'
-    same = [entry for entry in existing if compare_checksum(entry, checksums)]
-    unknown = [entry for entry in existing if compare_checksum(entry, checksums) is None]
-    if same:
-        match, reason = same[-1], 'a file of this name and content is already uploaded'
-    elif unknown and not params['force']:
-        match = unknown[-1]
-        reason = 'a file of this name is already uploaded; its content cannot be read back (force=true uploads anyway)'
-    elif unknown:
-        reason = 'force=true: a file of this name is uploaded, its content cannot be compared'
-    elif existing:
-        reason = 'the uploaded file of this name has different content'
-    if match is not None:
-        module.exit_json(changed=False, uploaded=False, reason=reason, invoice_file=match, checksum=checksums['sha256'],
-                         bunit_id=unit['id'], diff=dict(before=match, after=match))
-
-    before = existing[-1] if existing else {}
-    query = dict(sendToBillingAddress=str(params['send_to_billing_address']).lower())
-    predicted = dict(fileName=name, sendToBillingAddress=params['send_to_billing_address'])
-    if params['erp_reference']:
-        query['erpReference'] = params['erp_reference']
-        predicted['erpReference'] = params['erp_reference']
-    if module.check_mode:
-        module.exit_json(changed=True, uploaded=True, reason=reason, invoice_file=predicted, checksum=checksums['sha256'],
-                         bunit_id=unit['id'], diff=dict(before=before, after=predicted))
-
-    def new_files():
-        return [entry for entry in _same_name(files(), name) if entry.get('id') not in ids_before]
-
-    try:
-        answer = upload_file(client, path, name, content, params=query)
-    except CloutilityApiError as exc:
-        if exc.status is not None and exc.status < 500:
-            raise
-        # The upload may have been stored before the answer was lost: look again before failing.
-        fresh = new_files()
-        if not fresh:
-            raise
-        answer = fresh[-1]
-    if not isinstance(answer, dict) or not answer:
-        fresh = new_files()
-        answer = fresh[-1] if fresh else predicted
-    module.exit_json(changed=True, uploaded=True, reason=reason, invoice_file=answer, checksum=checksums['sha256'],
-                     bunit_id=unit['id'], diff=dict(before=before, after=answer))
+    module.exit_json(**ensure_invoice_file(module.client, module.bunits, params, name, content, file_checksums(content),
+                                           check_mode=module.check_mode))
 
 
 def main():

@@ -85,8 +85,8 @@ options:
     description:
       - Node name on the backup server, used by the backup client. At most 64 characters from A-Z, 0-9,
         V(_), V(.), V(-), V(+) and V(&), no spaces; letters are case-insensitive (the server stores upper case).
-      - Validated before any call. Used to activate with O(activate=true); on an already activated node it must
-        match the node's name, whatever O(activate) says.
+      - Validated before any call. Needs O(activate=true). On an already activated node it must match the node's name
+        (then nothing changes).
     type: str
   node_password:
     description:
@@ -107,14 +107,18 @@ options:
     description:
       - Return the node password (C(tsmPassword)) in RV(node) instead of a mask. The diff never shows it.
       - A task using it should set C(no_log=true).
-      - Ansible hides any value equal to O(node_password) in the output, so this is useful for a password the server
-        generated at activation.
+      - It returns the password the portal holds after the task. When the server generated it at activation
+        (no O(node_password)), this is the only way to learn it.
+      - When that password equals O(node_password), Ansible replaces the returned value with
+        C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER), as it does for any returned value equal to a C(no_log) option:
+        you already have the password, use the value you passed as O(node_password).
     type: bool
     default: false
   state:
     description:
       - V(present) creates, updates and activates as asked.
       - V(absent) deletes the node and with it the consumption unit (a unit without a node is deleted too).
+        O(activate), O(tsm_name) and O(node_password) are refused with V(absent).
         When the account may only file deletion requests, a request is filed, RV(deletion_requested) is true and
         the node stays (locked) until someone approves it; running the task again files nothing.
     type: str
@@ -130,7 +134,15 @@ notes:
     C(GET .../node), plus one login when no cached token is valid. Reference data (operating systems, types,
     domains, option sets, server) is read only when the node's current reference does not already carry the
     requested name or id."
-  - Activation (C(GET .../node/activate)) has side effects; it is sent at most once per task, never retried blindly.
+  - "The task is a plan of steps (create the consumption unit, create the node or update it, set the password,
+    activate), sent in this order. Activation (C(GET .../node/activate)) and the creating POSTs have side effects:
+    after an uncertain answer (none, or HTTP 5xx) the module re-reads the node and sends again only when the
+    step did not take effect (see the connection options O(retries) and O(retry_max_time))."
+  - "When a step fails after earlier steps wrote, the task fails with C(changed=true), returns RV(consumer_id),
+    RV(node_id), RV(steps_done) and RV(steps_not_done), and its message says what was done and how to finish,
+    for example to re-run with another O(tsm_name) when the server refused the name."
+  - Tasks of parallel forks on one controller that ensure the same consumption unit (same business unit and name)
+    take turns through a lock file under C(~/.cache/cloutility-ansible/locks), so only one unit is created.
 seealso:
   - module: cloutility.cloutility.cloutility_consumer
   - module: cloutility.cloutility.cloutility_proxy
@@ -232,9 +244,34 @@ deletion_requested:
   returned: always
   type: bool
 msg:
-  description: Explanation when a deletion request was filed instead of a deletion.
-  returned: when RV(deletion_requested) is true
+  description:
+    - Explanation when a deletion request was filed instead of a deletion.
+    - On a failure after earlier steps wrote, what was done, which step failed and why, what is left and how to finish.
+  returned: when RV(deletion_requested) is true, or on failure
   type: str
+node_id:
+  description: On a failure after earlier steps wrote, the id of the node that exists now (null when none).
+  returned: on a failure after a write
+  type: int
+steps_done:
+  description:
+    - On a failure after earlier steps wrote, the steps that took effect, in order, from
+      C(create_consumer), C(create_node), C(update_node), C(set_password), C(activate).
+  returned: on a failure after a write
+  type: list
+  elements: str
+  sample: [create_consumer, create_node]
+steps_not_done:
+  description: On a failure after earlier steps wrote, the step that failed and those after it.
+  returned: on a failure after a write
+  type: list
+  elements: str
+  sample: [activate]
+failed_step:
+  description: On a failure after earlier steps wrote, the step that failed.
+  returned: on a failure after a write
+  type: str
+  sample: activate
 diff:
   description: The node before and after the task, without server-managed fields; the password is always masked.
   returned: always
@@ -242,7 +279,8 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import ensure_node
+from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import NODE_ARGUMENT_SPEC
+from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_node
 
 
 def run(module):
@@ -251,28 +289,8 @@ def run(module):
 
 
 def main():
-    module = CloutilityModule(
-        argument_spec=dict(
-            bunit=dict(type='str'),
-            consumer=dict(type='str'),
-            consumer_id=dict(type='int'),
-            operating_system=dict(type='str'),
-            node_type=dict(type='str'),
-            domain=dict(type='str'),
-            client_option_set=dict(type='str'),
-            server=dict(type='str'),
-            contact=dict(type='str'),
-            cpu_count=dict(type='int'),
-            activate=dict(type='bool', default=False),
-            tsm_name=dict(type='str'),
-            node_password=dict(type='str', no_log=True),
-            update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
-            return_password=dict(type='bool', default=False, no_log=False),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            deletion_comment=dict(type='str'),
-        ),
-        required_one_of=[('consumer', 'consumer_id')],
-    )
+    # The options are declared once (nodes.NODE_OPTIONS): this argument_spec and the engine's field spec come from it.
+    module = CloutilityModule(argument_spec=NODE_ARGUMENT_SPEC, required_one_of=[('consumer', 'consumer_id')])
     module.run(run)
 
 

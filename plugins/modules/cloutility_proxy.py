@@ -101,7 +101,7 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import ensure_proxy
+from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_proxy
 
 
 def run(module):

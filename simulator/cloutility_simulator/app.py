@@ -67,6 +67,9 @@ def _before():
         time.sleep(latency / 1000.0)
     fault = simulator.take_fault(request.method, path)
     if fault is not None:
+        # Read the body before answering early: left unread in a keep-alive connection it would be taken for the
+        # start of the next request.
+        request.get_data()
         status = fault['status']
         headers = {}
         if fault.get('retry_after') is not None:
@@ -79,7 +82,11 @@ def _before():
         return error_response(status, code, 'Injected fault: HTTP %d' % status, 'Simulator fault rule answered before doing any work', headers)
     if path.rstrip('/') != '/v1/oauth':
         with simulator.lock:
-            _authenticate()
+            try:
+                _authenticate()
+            except ApiError:
+                request.get_data()  # an early answer: read the body first (see above)
+                raise
     return None
 
 

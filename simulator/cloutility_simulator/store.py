@@ -131,7 +131,8 @@ class Simulator:
 
     def reset_counters(self):
         with self.lock:
-            self.counters = {'total': 0, 'writes': 0, 'password_grants': 0, 'refresh_grants': 0, 'by_route': {}}
+            self.counters = {'total': 0, 'writes': 0, 'password_grants': 0, 'refresh_grants': 0, 'by_route': {},
+                             'faults': 0, 'drops': 0}
 
     def clear_faults(self):
         with self.lock:
@@ -154,7 +155,11 @@ class Simulator:
                         re.compile(rule['path'])
                     except re.error as exc:
                         raise bad_request('bad path regex %r: %s' % (rule['path'], exc)) from exc
-                    entry = {'method': (rule.get('method') or '*').upper(), 'path': rule['path'], 'times': rule.get('times')}
+                    rate = rule.get('rate')
+                    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1):
+                        raise bad_request('rate must be a number from 0 to 1, got %r' % (rate,))
+                    entry = {'method': (rule.get('method') or '*').upper(), 'path': rule['path'], 'times': rule.get('times'),
+                             'rate': rate}
                     if key == 'rules':
                         entry['status'] = int(rule.get('status', 503))
                         entry['retry_after'] = rule.get('retry_after')
@@ -174,7 +179,7 @@ class Simulator:
             counters = self.counters
             counters['total'] += 1
             counters['by_route'][key] = counters['by_route'].get(key, 0) + 1
-            if path.rstrip('/') != '/v1/oauth' and (method in ('POST', 'PUT', 'DELETE', 'PATCH') or path.rstrip('/').endswith('/node/activate')):
+            if self.is_write(method, path):
                 counters['writes'] += 1
 
     def count_grant(self, grant_type):
@@ -185,8 +190,18 @@ class Simulator:
                 self.counters['refresh_grants'] += 1
 
     @staticmethod
-    def _matches(rule, method, path):
-        return rule['method'] in ('*', method) and re.search(rule['path'], path) is not None
+    def is_write(method, path):
+        """A request that changes something: POST/PUT/DELETE/PATCH under /v1 except /v1/oauth, and the activation GET."""
+        return path.rstrip('/') != '/v1/oauth' and (method in ('POST', 'PUT', 'DELETE', 'PATCH') or path.rstrip('/').endswith('/node/activate'))
+
+    def _matches(self, rule, method, path):
+        """Method: '*', one method, several joined by '|', or WRITE (see is_write). Then a random draw for a 'rate'."""
+        methods = rule['method'].split('|')
+        if not ('*' in methods or method in methods or ('WRITE' in methods and self.is_write(method, path))):
+            return False
+        if re.search(rule['path'], path) is None:
+            return False
+        return rule.get('rate') is None or self.random.random() < rule['rate']
 
     def take_fault(self, method, path):
         """Return the fault rule to apply to this request (consuming one of its 'times'), or None."""
@@ -197,9 +212,11 @@ class Simulator:
                 if self._matches(rule, method, path):
                     if rule['times'] is not None:
                         rule['times'] -= 1
+                    self.counters['faults'] = self.counters.get('faults', 0) + 1
                     return dict(rule)
             rate = self.faults['error_rate']
             if rate and self.random.random() < rate:
+                self.counters['faults'] = self.counters.get('faults', 0) + 1
                 return {'status': 503, 'retry_after': None, 'body': None, 'random': True}
         return None
 
@@ -211,6 +228,7 @@ class Simulator:
                 if self._matches(rule, method, path):
                     if rule['times'] is not None:
                         rule['times'] -= 1
+                    self.counters['drops'] = self.counters.get('drops', 0) + 1
                     return True
         return False
 

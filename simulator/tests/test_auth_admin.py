@@ -120,6 +120,23 @@ def test_error_rate_is_seeded(sim, api):
     assert first == second and 503 in first and 200 in first
 
 
+def test_fault_rates_per_method_are_seeded_and_write_matches_activation(sim, api):
+    api.login()
+    spec = {'random_seed': 3, 'rules': [{'method': 'GET', 'path': r'^/v1/me$', 'status': 429, 'retry_after': 2, 'rate': 0.3},
+                                         {'method': 'GET|PUT', 'path': r'^/v1/me$', 'status': 503, 'rate': 0.3}]}
+    requests.post(sim.url + '/_sim/faults', json=spec, timeout=5)
+    first = [api.get('me').status_code for _attempt in range(40)]
+    requests.post(sim.url + '/_sim/faults', json=spec, timeout=5)
+    second = [api.get('me').status_code for _attempt in range(40)]
+    assert first == second and {200, 429, 503} <= set(first)
+    assert requests.post(sim.url + '/_sim/faults', json={'rules': [{'path': 'x', 'rate': 2}]}, timeout=5).status_code == 400
+    # WRITE: every write, including the activation GET, and nothing else
+    requests.post(sim.url + '/_sim/faults', json={'rules': [{'method': 'WRITE', 'path': '^/v1/', 'status': 503}]}, timeout=5)
+    assert api.get('me').status_code == 200
+    assert_error(api.get('bunits/94/consumers/408/node/activate', params={'tsmName': 'X'}), 503)
+    assert_error(api.post('bunits/94/consumers', json={'name': 'w'}), 503)
+
+
 def test_bulk(sim, api):
     answer = requests.post(sim.url + '/_sim/bulk', json={'bunit': 157, 'consumers': 250, 'prefix': 'bulk-', 'nodes': True}, timeout=10).json()
     assert len(answer['ids']) == 250 and len(set(answer['ids'])) == 250 and len(answer['nodeIds']) == 250

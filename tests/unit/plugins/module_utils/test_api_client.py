@@ -102,6 +102,7 @@ class FakePortal(BaseAdapter):
 def sleeps(monkeypatch):
     waited = []
     monkeypatch.setattr(api_client.time, 'sleep', waited.append)
+    monkeypatch.setattr(api_client.random, 'random', lambda: 0.0)  # no jitter: exact waits (test_protocol.py tests jitter)
     return waited
 
 
@@ -201,7 +202,7 @@ def test_retries_are_bounded(portal, make_client, sleeps):
     with pytest.raises(CloutilityApiError) as err:
         make_client(cache=False).get('me')
     assert err.value.status == 503
-    assert len(sleeps) == 3
+    assert len(sleeps) == api_client.DEFAULT_RETRIES
     assert str(err.value).startswith('GET /v1/me failed with HTTP 503')
     assert '503 Service Unavailable' in str(err.value) and '<h1>' not in str(err.value)
 

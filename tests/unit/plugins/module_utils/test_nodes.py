@@ -9,8 +9,8 @@ import pytest
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import (
+    ReferenceCache,
     References,
-    activate_node,
     check_type_supported,
     is_activated,
     node_path,
@@ -20,8 +20,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import
     validate_node_params,
     validate_tsm_name,
     writable_body,
-    _grant_proxy,
-    _in_list,
+    in_proxy_list,
 )
 
 
@@ -115,7 +114,10 @@ def test_params_need_a_consumer():
 
 
 @pytest.mark.parametrize('changes, fragment', [
-    ({'tsm_name': 'no spaces please'}, 'a space'),
+    ({'tsm_name': 'no spaces please', 'activate': True}, 'a space'),
+    ({'tsm_name': 'web01'}, 'tsm_name is the name to activate the node with and needs activate: true'),
+    ({'tsm_name': 'web01', 'activate': True, 'state': 'absent'}, 'activate, tsm_name cannot be used with state: absent'),
+    ({'node_password': 'Secret-123', 'state': 'absent'}, 'node_password cannot be used with state: absent'),
     ({'cpu_count': 0}, 'cpu_count must be at least 1'),
     ({'node_password': 'has space'}, 'without spaces'),
     ({'node_password': ''}, 'node_password'),
@@ -128,7 +130,16 @@ def test_bad_params_fail(changes, fragment):
 
 
 def test_good_params_pass():
-    validate_node_params(dict(BASE_PARAMS, tsm_name='ok', cpu_count=2, node_password='Secret-123'))
+    validate_node_params(dict(BASE_PARAMS, tsm_name='ok', activate=True, cpu_count=2, node_password='Secret-123'))
+    validate_node_params(dict(BASE_PARAMS, state='absent', activate=False))
+
+
+def test_reference_cache_reads_each_list_once_across_unit_references():
+    cache = ReferenceCache()
+    client = FakeClient(ANSWERS)
+    for _round in range(3):
+        References(client, 94, cache=cache).resolve_all({'operating_system': 'Linux', 'node_type': 'File Server', 'domain': '30DAYS'})
+    assert sorted(call[1] for call in client.calls) == ['bunits/94/defaultserver/domains', 'nodeoperatingsystems', 'nodetypes']
 
 
 # ---------------------------------------------------------------------------- references
@@ -219,28 +230,6 @@ def test_is_activated():
     assert is_activated({'activatedDate': '2024-01-01T00:00:00Z'})
 
 
-def test_activation_is_sent_once_and_never_retried():
-    path = node_path(94, 408, 'activate')
-    client = FakeClient({'GET ' + path: 'X', 'bunits/94/consumers/408/node': {'id': 1, 'tsmName': 'X', 'activatedDate': 'now'}})
-    node = activate_node(client, 94, 408, 'X')
-    assert node['tsmName'] == 'X'
-    assert client.calls[0] == ('GET', path, {'tsmName': 'X'}, False)
-
-
-def test_activation_without_answer_rereads_before_failing():
-    path = node_path(94, 408, 'activate')
-    lost = CloutilityApiError('GET', '/v1/' + path, None, reason='connection reset')
-    took_effect = FakeClient({'GET ' + path: lost, 'bunits/94/consumers/408/node': {'id': 1, 'tsmName': 'X', 'activatedDate': 'now'}})
-    assert activate_node(took_effect, 94, 408, 'x')['tsmName'] == 'X'
-    did_not = FakeClient({'GET ' + path: lost, 'bunits/94/consumers/408/node': {'id': 1}})
-    with pytest.raises(CloutilityApiError):
-        activate_node(did_not, 94, 408, 'X')
-    refused = FakeClient({'GET ' + path: CloutilityApiError('GET', '/v1/' + path, 409, 'name in use')})
-    with pytest.raises(CloutilityApiError, match='409'):
-        activate_node(refused, 94, 408, 'X')
-    assert len(refused.calls) == 1
-
-
 # ---------------------------------------------------------------------------- deletion and proxies
 def test_pending_deletion():
     assert pending_deletion(None, {'dataSourceState': {'id': 5, 'name': 'Pending deletion'}})
@@ -249,27 +238,7 @@ def test_pending_deletion():
 
 def test_proxy_membership_by_consumer_or_node_id():
     items = [{'id': 1240, 'consumer': {'id': 456}}]
-    assert _in_list(items, 456, None)
-    assert _in_list(items, 999, {'id': 1240})
-    assert not _in_list(items, 408, {'id': 1201})
-    assert not _in_list([], 456, None)
-
-
-def test_proxy_grant_without_answer_rereads_before_failing():
-    class Side:
-        def __init__(self, consumer_id, node_id):
-            self.bunit, self.consumer, self.node = {'id': 94}, {'id': consumer_id}, {'id': node_id}
-
-    agent, target = Side(456, 1240), Side(408, 1201)
-    path = node_path(94, 408, 'proxyagents')
-    lost = CloutilityApiError('POST', '/v1/' + path, None, reason='connection reset')
-    took_effect = FakeClient({'POST ' + path: lost, 'bunits/94/consumers/408/node': {'id': 1201, 'proxyAgents': [{'id': 1240}]}})
-    _grant_proxy(took_effect, path, agent, target)
-    assert [call[0] for call in took_effect.calls] == ['POST', 'GET']
-    did_not = FakeClient({'POST ' + path: lost, 'bunits/94/consumers/408/node': {'id': 1201}})
-    with pytest.raises(CloutilityApiError):
-        _grant_proxy(did_not, path, agent, target)
-    refused = FakeClient({'POST ' + path: CloutilityApiError('POST', '/v1/' + path, 400, 'not possible')})
-    with pytest.raises(CloutilityApiError, match='400'):
-        _grant_proxy(refused, path, agent, target)
-    assert len(refused.calls) == 1
+    assert in_proxy_list(items, 456, None)
+    assert in_proxy_list(items, 999, {'id': 1240})
+    assert not in_proxy_list(items, 408, {'id': 1201})
+    assert not in_proxy_list([], 456, None)

@@ -29,6 +29,20 @@ CURRENT = {
 }
 
 
+class BudgetClient:
+    """The engine asks the client whether another attempt fits the budget (attempts; time is the client's business)."""
+
+    def __init__(self, retries=3):
+        self.retries = retries
+        self.waits = []
+
+    def wait_before_retry(self, attempt, started, response=None):
+        if attempt > self.retries:
+            return False
+        self.waits.append(attempt)
+        return True
+
+
 class Calls:
     def __init__(self):
         self.made = []
@@ -124,18 +138,22 @@ def test_delete_then_delete_again():
 
 def test_failed_post_recovers_when_the_object_was_created():
     def create(body):
-        raise CloutilityApiError('POST', '/v1/things', None, reason='connection dropped')
+        raise CloutilityApiError('POST', '/v1/things', None, reason='connection dropped', uncertain=True)
 
     result = Reconciler().ensure(SPEC, None, {'name': 'new'}, create=create, recover=lambda: {'id': 5, 'name': 'new'})
     assert result['changed'] and result['object']['id'] == 5
 
 
-def test_failed_post_raises_when_nothing_was_created_or_the_server_said_no():
+def test_failed_post_raises_when_nothing_was_created_within_the_budget_or_the_server_said_no():
+    sent = []
+
     def create(body):
-        raise CloutilityApiError('POST', '/v1/things', 502)
+        sent.append(body)
+        raise CloutilityApiError('POST', '/v1/things', 502, uncertain=True)
 
     with pytest.raises(CloutilityApiError):
-        Reconciler().ensure(SPEC, None, {'name': 'new'}, create=create, recover=lambda: None)
+        Reconciler(client=BudgetClient(retries=2)).ensure(SPEC, None, {'name': 'new'}, create=create, recover=lambda: None)
+    assert len(sent) == 3, 'sent again after each re-read that found nothing, within the budget'
 
     def refused(body):
         raise CloutilityApiError('POST', '/v1/things', 400, 'Name taken')
