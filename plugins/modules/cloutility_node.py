@@ -110,8 +110,8 @@ options:
       - It returns the password the portal holds after the task. When the server generated it at activation
         (no O(node_password)), this is the only way to learn it.
       - When that password equals O(node_password), Ansible replaces the returned value with
-        C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER), as it does for any returned value equal to a C(no_log) option:
-        you already have the password, use the value you passed as O(node_password).
+        C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER), as it does for any returned value equal to a C(no_log) option.
+        You already have that password; use the value you passed as O(node_password).
     type: bool
     default: false
   state:

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import (
     ReferenceCache,
     References,
     check_type_supported,
     is_activated,
-    node_path,
     pending_deletion,
     plan_activation,
     same_tsm_name,

@@ -193,6 +193,12 @@ class Budget:
         return True
 
 
+def raising(error):
+    def send(ctx):
+        raise error
+    return send
+
+
 def uncertain():
     return CloutilityApiError('POST', '/v1/x', 503, uncertain=True)
 
@@ -242,13 +248,13 @@ def test_certain_refusal_is_not_reread():
 
 
 def test_uncertain_without_verify_fails():
-    step = Step('x', 'x', send=lambda ctx: (_ for _ in ()).throw(uncertain()))
+    step = Step('x', 'x', send=raising(uncertain()))
     with pytest.raises(CloutilityApiError):
         perform(step, {}, Budget())
 
 
 def test_delete_whose_answer_was_lost_is_done_when_gone():
-    step = Step('delete', 'delete', send=lambda ctx: (_ for _ in ()).throw(CloutilityApiError('DELETE', '/v1/x', 404)), gone_ok=True)
+    step = Step('delete', 'delete', send=raising(CloutilityApiError('DELETE', '/v1/x', 404)), gone_ok=True)
     assert perform(step, {}, Budget()) is None
     step.gone_ok = False
     with pytest.raises(CloutilityApiError):
@@ -258,7 +264,7 @@ def test_delete_whose_answer_was_lost_is_done_when_gone():
 def test_plan_failure_after_a_write_says_what_is_done_and_left():
     first = Step('create_consumer', "create unit 'web01'", send=lambda ctx: {'id': 515})
     second = Step('activate', 'activate the node as WEB01', hint='re-run with another tsm_name',
-                  send=lambda ctx: (_ for _ in ()).throw(CloutilityApiError('GET', '/v1/a', 409, 'name in use')))
+                  send=raising(CloutilityApiError('GET', '/v1/a', 409, 'name in use')))
     third = Step('later', 'do the rest', send=lambda ctx: None)
     with pytest.raises(StepFailed) as err:
         Plan([first, second, third]).run({}, client=Budget())
@@ -269,7 +275,7 @@ def test_plan_failure_after_a_write_says_what_is_done_and_left():
 
 
 def test_plan_failure_before_any_write_is_the_plain_error():
-    failing = Step('x', 'x', send=lambda ctx: (_ for _ in ()).throw(CloutilityApiError('POST', '/v1/a', 400)))
+    failing = Step('x', 'x', send=raising(CloutilityApiError('POST', '/v1/a', 400)))
     with pytest.raises(CloutilityApiError):
         Plan([failing]).run({}, client=Budget())
 
