@@ -105,7 +105,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups impo
     find_one,
     find_ref,
 )
-from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, ResourceSpec
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, ResourceSpec, object_lock
 
 BUNIT = ResourceSpec('bunit', [
     # Found case-insensitively (as paths are), so compared that way too: never a rename by letter case.
@@ -145,26 +145,28 @@ def run(module):
     parent = module.bunits.resolve(params['parent'])
     parent_path = module.bunits.path(parent['id'])
     path = parent_path + PATH_SEPARATOR + params['name']
-    found = find_child(module.bunits, parent, params['name'])
-    current = client.get('bunits/%s' % found['id']) if found else None
-
     resolved = {}
     if params['time_zone'] is not None and params['state'] == 'present':
         resolved['time_zone'] = find_ref(client.get_all('timezones'), params['time_zone'], 'Time zone', keys=('name', 'windowsId'))
-    if current is not None and params['state'] == 'absent':
-        refuse_if_not_empty(module, current, path)
 
     def recover():
         again = find_child(BusinessUnitTree(client), parent, params['name'])
         return client.get('bunits/%s' % again['id']) if again else None
 
-    result = module.reconciler.ensure(
-        BUNIT, current, BUNIT.desired(params, resolved), params['state'],
-        create=lambda body: client.post('bunits/%s/bunits' % parent['id'], json=body),
-        update=lambda body, changed: client.put('bunits/%s' % current['id'], json=body),
-        delete=lambda obj: client.delete('bunits/%s' % obj['id']),
-        recover=recover,
-    )
+    # Forks ensuring the same unit take turns; the read that decides happens under the lock (a unit missing from
+    # the tree read before the lock is looked up again inside it, so a unit another fork just created is found).
+    with object_lock(client, parent['id'], 'bunit', params['name'].strip().lower()):
+        found = find_child(module.bunits, parent, params['name'])
+        current = client.get('bunits/%s' % found['id']) if found else (recover() if params['state'] == 'present' else None)
+        if current is not None and params['state'] == 'absent':
+            refuse_if_not_empty(module, current, path)
+        result = module.reconciler.ensure(
+            BUNIT, current, BUNIT.desired(params, resolved), params['state'],
+            create=lambda body: client.post('bunits/%s/bunits' % parent['id'], json=body),
+            update=lambda body, changed: client.put('bunits/%s' % current['id'], json=body),
+            delete=lambda obj: client.delete('bunits/%s' % obj['id']),
+            recover=recover,
+        )
     module.exit_reconciled(result, 'bunit', path=path)
 
 
