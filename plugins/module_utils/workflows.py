@@ -301,7 +301,19 @@ def ensure_node(client, tree, params, check_mode=False, refs=None):
 
 # ---------------------------------------------------------------------------- cloutility_proxy
 def ensure_proxy(client, tree, params, check_mode=False):
-    """Grant or revoke the right of an agent node to act for a target node."""
+    """Grant or revoke the right of an agent node to act for a target node.
+
+    Forks changing the proxies of one target take turns: the lock (the target unit's key, the one cloutility_node
+    uses) is taken before the target is read.
+    """
+    target_bunit = params.get('target_bunit') if params.get('target_bunit') is not None else params.get('bunit')
+    key = consumer_lock_key(tree.resolve(target_bunit)['id'], params.get('target') if params.get('target_id') is None else None,
+                            params.get('target_id'))
+    with object_lock(client, *key):
+        return _ensure_proxy(client, tree, params, check_mode)
+
+
+def _ensure_proxy(client, tree, params, check_mode):
     state = params['state']
     required = state == 'present'
     agent = proxy_side(client, tree, 'agent', params.get('bunit'), params.get('agent'), params.get('agent_id'), required)

@@ -64,7 +64,8 @@ def test_counters_shape_and_route_keys(sim, api):
     api.ok('GET', 'bunits/94/consumers/408')
     api.ok('POST', 'bunits/94/consumers', json={'name': 'c1'})
     counters = requests.get(sim.url + '/_sim/counters', timeout=5).json()
-    assert set(counters) == {'total', 'writes', 'password_grants', 'refresh_grants', 'by_route'}
+    assert set(counters) == {'total', 'writes', 'password_grants', 'refresh_grants', 'by_route', 'faults', 'drops'}
+    assert counters['faults'] == 0 and counters['drops'] == 0
     assert counters['total'] == 4  # oauth included
     assert counters['writes'] == 1
     assert counters['by_route'] == {'POST /v1/oauth': 1, 'GET /v1/bunits/{id}/consumers': 1, 'GET /v1/bunits/{id}/consumers/{id}': 1,
@@ -129,6 +130,8 @@ def test_fault_rates_per_method_are_seeded_and_write_matches_activation(sim, api
     requests.post(sim.url + '/_sim/faults', json=spec, timeout=5)
     second = [api.get('me').status_code for _attempt in range(40)]
     assert first == second and {200, 429, 503} <= set(first)
+    counted = requests.get(sim.url + '/_sim/counters', timeout=5).json()['faults']
+    assert counted == len([status for status in first + second if status != 200])
     assert requests.post(sim.url + '/_sim/faults', json={'rules': [{'path': 'x', 'rate': 2}]}, timeout=5).status_code == 400
     # WRITE: every write, including the activation GET, and nothing else
     requests.post(sim.url + '/_sim/faults', json={'rules': [{'method': 'WRITE', 'path': '^/v1/', 'status': 503}]}, timeout=5)
