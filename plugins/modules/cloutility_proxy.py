@@ -56,6 +56,11 @@ options:
     type: str
     choices: [present, absent]
     default: present
+notes:
+  - Granting is a POST, never repeated blindly. After an uncertain answer (none, or HTTP 5xx) the module re-reads the
+    target's agents and grants again only when the relationship is not there. A revoke whose answer was lost counts
+    as done when the relationship is gone.
+  - Tasks of parallel forks on one controller that change the proxies of the same target take turns.
 seealso:
   - module: cloutility.cloutility.cloutility_node
   - module: cloutility.cloutility.cloutility_node_info

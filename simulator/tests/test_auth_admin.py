@@ -123,8 +123,9 @@ def test_error_rate_is_seeded(sim, api):
 
 def test_fault_rates_per_method_are_seeded_and_write_matches_activation(sim, api):
     api.login()
-    spec = {'random_seed': 3, 'rules': [{'method': 'GET', 'path': r'^/v1/me$', 'status': 429, 'retry_after': 2, 'rate': 0.3},
-                                         {'method': 'GET|PUT', 'path': r'^/v1/me$', 'status': 503, 'rate': 0.3}]}
+    rules = [{'method': 'GET', 'path': r'^/v1/me$', 'status': 429, 'retry_after': 2, 'rate': 0.3},
+             {'method': 'GET|PUT', 'path': r'^/v1/me$', 'status': 503, 'rate': 0.3}]
+    spec = {'random_seed': 3, 'rules': rules}
     requests.post(sim.url + '/_sim/faults', json=spec, timeout=5)
     first = [api.get('me').status_code for _attempt in range(40)]
     requests.post(sim.url + '/_sim/faults', json=spec, timeout=5)
