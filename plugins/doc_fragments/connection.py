@@ -13,28 +13,38 @@ options:
     description:
       - Base URL of the Cloutility API, with or without the trailing C(/v1),
         for example V(https://portal-api.backup.sto2.safedc.net/v1).
-      - If not set, the value of the E(CLOUTILITY_API_URL) environment variable is used. One of them is required.
+      - If not set, the value of the E(CLOUTILITY_API_URL) environment variable is used. One of them is required;
+        a task that has neither fails before any request and names every missing connection option at once.
     type: str
+    required: true
   client_id:
     description:
       - Client ID generated in the Cloutility portal under Settings, API access.
-      - If not set, the value of the E(CLOUTILITY_CLIENT_ID) environment variable is used. One of them is required.
+      - If not set, the value of the E(CLOUTILITY_CLIENT_ID) environment variable is used. One of them is required;
+        a task that has neither fails before any request and names every missing connection option at once.
     type: str
+    required: true
   origin:
     description:
       - The origin URL registered with the client ID. It is sent as the C(Origin) header on every call.
-      - If not set, the value of the E(CLOUTILITY_ORIGIN) environment variable is used. One of them is required.
+      - If not set, the value of the E(CLOUTILITY_ORIGIN) environment variable is used. One of them is required;
+        a task that has neither fails before any request and names every missing connection option at once.
     type: str
+    required: true
   username:
     description:
       - Cloutility user name.
-      - If not set, the value of the E(CLOUTILITY_USERNAME) environment variable is used. One of them is required.
+      - If not set, the value of the E(CLOUTILITY_USERNAME) environment variable is used. One of them is required;
+        a task that has neither fails before any request and names every missing connection option at once.
     type: str
+    required: true
   password:
     description:
       - Password of O(username).
-      - If not set, the value of the E(CLOUTILITY_PASSWORD) environment variable is used. One of them is required.
+      - If not set, the value of the E(CLOUTILITY_PASSWORD) environment variable is used. One of them is required;
+        a task that has neither fails before any request and names every missing connection option at once.
     type: str
+    required: true
   validate_certs:
     description:
       - Whether to verify the API's TLS certificate. Turn it off only for a test portal.
@@ -43,7 +53,7 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for each HTTP answer.
+      - Seconds to wait for each HTTP answer; at least V(1).
       - If not set, the value of the E(CLOUTILITY_TIMEOUT) environment variable is used.
     type: int
     default: 30

@@ -44,6 +44,22 @@ WRONG_ENDPOINT_STATUSES = (404, 405)
 PLAIN_HTTP_MARKERS = ('wrong version number', 'record layer failure', 'packet length too long', 'unknown protocol',
                       'http request', 'wrong_version_number', 'record_layer_failure')
 CONNECTION_OPTIONS = ('api_url', 'client_id', 'origin', 'username', 'password')
+# The API's GET endpoints that act (the one place that knows them): check mode never sends them,
+# a caller never repeats them blindly, and sending one is a change. Paths relative to /v1, no query.
+SIDE_EFFECT_GETS = (
+    re.compile(r'^bunits/[^/]+/consumers/[^/]+/node/activate/?$', re.IGNORECASE),  # activates a backup node
+)
+SAFE_METHODS = ('GET', 'HEAD', 'OPTIONS')
+
+
+def has_side_effect(method, path):
+    """Whether a request may change something on the portal: any write, and the GETs that act."""
+    if method.upper() not in SAFE_METHODS:
+        return True
+    path = path.split('?', 1)[0].lstrip('/')
+    if path.lower().startswith('v1/'):
+        path = path[3:]
+    return any(pattern.match(path) for pattern in SIDE_EFFECT_GETS)
 
 
 def expiry_margin(lifetime):
