@@ -61,9 +61,16 @@ options:
     description:
       - Reuse an access token obtained by an earlier task, so a play of many tasks logs in once while
         the token is valid (about five minutes).
-      - Only the short-lived access token and its expiry are stored, in a C(0600) file of a C(0700) directory
-        under C($XDG_CACHE_HOME/cloutility-ansible) (default C(~/.cache)); never the password or the refresh token.
+      - Only the short-lived access token, its expiry and its lifetime are stored, in a C(0600) file of C(0700)
+        directories under C($XDG_CACHE_HOME/cloutility-ansible) (default C(~/.cache)); never the password or the
+        refresh token.
       - A token is reused only by a task with the same URL, client ID, origin, user and password.
+      - Nothing found there is trusted. A symlink anywhere below C(cloutility-ansible) is never followed, a file of
+        another user or one that others can read is ignored, and an entry that does not hold a well-formed token is
+        removed; the task then logs in again, it does not fail.
+      - Forks that start together with no cached token log in once per account: the first sends the password grant
+        under a controller lock (a file lock in C(cloutility-ansible/locks)), the others wait for it and reuse its token.
+      - A token is renewed a tenth of its lifetime (at most 20 seconds) before it expires.
       - If not set, the value of the E(CLOUTILITY_TOKEN_CACHE) environment variable is used.
     type: bool
     default: true
