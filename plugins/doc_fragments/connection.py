@@ -68,7 +68,7 @@ options:
       - Nothing found there is trusted. A symlink anywhere below C(cloutility-ansible) is never followed, a file of
         another user or one that others can read is ignored, and an entry that does not hold a well-formed token is
         removed; the task then logs in again, it does not fail.
-      - Forks that start together with no cached token log in once per account: the first sends the password grant
+      - Forks that start together with no cached token log in once per account; the first sends the password grant
         under a controller lock (a file lock in C(cloutility-ansible/locks)), the others wait for it and reuse its token.
       - A token is renewed a tenth of its lifetime (at most 20 seconds) before it expires.
       - If not set, the value of the E(CLOUTILITY_TOKEN_CACHE) environment variable is used.

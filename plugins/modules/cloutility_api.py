@@ -16,7 +16,7 @@ description:
   - V(GET) never reports C(changed), except a V(GET) that acts (C(.../node/activate)); any other method does.
   - In check mode only requests without a side effect are sent (V(GET)s other than C(.../node/activate));
     the others are not sent and reported as a change.
-  - Secrets in answers are masked unless O(return_secrets=true): the value of every key whose name contains
+  - Secrets in answers are masked unless O(return_secrets=true), that is the value of every key whose name contains
     C(password), C(secret) or C(token) (any letter case, at any depth), such as a node's C(tsmPassword).
 author:
   - Cloutility Ansible collection contributors (!UNKNOWN)
@@ -35,7 +35,7 @@ options:
   method:
     description:
       - HTTP method.
-      - Some V(GET) endpoints act, such as C(.../node/activate) (it activates a backup node): such a V(GET) is a
+      - Some V(GET) endpoints act, such as C(.../node/activate) (it activates a backup node), so such a V(GET) is a
         change, and is not sent in check mode.
     type: str
     choices: [GET, POST, PUT, DELETE, PATCH]
@@ -62,7 +62,7 @@ options:
     default: false
   return_secrets:
     description:
-      - Return secrets found in the answer in clear instead of masked (V(********)): the value of every key whose
+      - Return secrets found in the answer in clear instead of masked (V(********)), that is the value of every key whose
         name contains C(password), C(secret) or C(token), at any depth. Numbers and booleans under such keys
         (C(passwordExpirationDays)) are never masked.
       - A task that sets it should also set C(no_log=true), or the secret shows in the output at C(-v) and in logs.

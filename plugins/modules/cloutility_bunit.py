@@ -50,8 +50,8 @@ options:
     description:
       - V(present) creates or updates the unit, V(absent) deletes it.
       - A unit that still has child units or consumption units is not deleted; the module fails and says what is left.
-      - With V(absent), the options that set fields (O(registration_number), O(time_zone), O(note)) are refused:
-        they would have no effect.
+      - With V(absent), the options that set fields (O(registration_number), O(time_zone), O(note)) are refused,
+        as they would have no effect.
     type: str
     choices: [present, absent]
     default: present

@@ -344,7 +344,7 @@ def test_forks_starting_together_make_one_password_grant(portal, tmp_path):
         except Exception as exc:  # pylint: disable=broad-except
             errors.append(exc)
 
-    threads = [threading.Thread(target=fork) for _ in range(12)]
+    threads = [threading.Thread(target=fork) for _n in range(12)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -365,7 +365,7 @@ def test_short_lived_tokens_are_not_renewed_before_every_call(portal, make_clien
     portal.on('GET', 'me', (200, {'id': 1}))
     portal.lifetime = 20
     client = make_client(cache=False)
-    for _ in range(5):
+    for _n in range(5):
         client.get('me')
     assert len(portal.grants('password')) == 1 and portal.grants('refresh_token') == []
     assert api_client.expiry_margin(20) == 2 and api_client.expiry_margin(299) == api_client.EXPIRY_MARGIN
