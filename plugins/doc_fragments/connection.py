@@ -65,7 +65,7 @@ options:
         directories under C($XDG_CACHE_HOME/cloutility-ansible) (default C(~/.cache)); never the password or the
         refresh token.
       - A token is reused only by a task with the same URL, client ID, origin, user and password.
-      - Nothing found there is trusted. A symlink anywhere below C(cloutility-ansible) is never followed, a file of
+      - Nothing found there is trusted. A symlink in C(cloutility-ansible) or below is never followed, a file of
         another user or one that others can read is ignored, and an entry that does not hold a well-formed token is
         removed; the task then logs in again, it does not fail.
       - Forks that start together with no cached token log in once per account; the first sends the password grant
