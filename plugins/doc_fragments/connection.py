@@ -13,28 +13,38 @@ options:
     description:
       - Base URL of the Cloutility API, with or without the trailing C(/v1),
         for example V(https://portal-api.backup.sto2.safedc.net/v1).
-      - If not set, the value of the E(CLOUTILITY_API_URL) environment variable is used. One of them is required.
+      - If not set, the value of the E(CLOUTILITY_API_URL) environment variable is used. One of them is required;
+        a task that has neither fails before any request and names every missing connection option at once.
     type: str
+    required: true
   client_id:
     description:
       - Client ID generated in the Cloutility portal under Settings, API access.
-      - If not set, the value of the E(CLOUTILITY_CLIENT_ID) environment variable is used. One of them is required.
+      - If not set, the value of the E(CLOUTILITY_CLIENT_ID) environment variable is used. One of them is required;
+        a task that has neither fails before any request and names every missing connection option at once.
     type: str
+    required: true
   origin:
     description:
       - The origin URL registered with the client ID. It is sent as the C(Origin) header on every call.
-      - If not set, the value of the E(CLOUTILITY_ORIGIN) environment variable is used. One of them is required.
+      - If not set, the value of the E(CLOUTILITY_ORIGIN) environment variable is used. One of them is required;
+        a task that has neither fails before any request and names every missing connection option at once.
     type: str
+    required: true
   username:
     description:
       - Cloutility user name.
-      - If not set, the value of the E(CLOUTILITY_USERNAME) environment variable is used. One of them is required.
+      - If not set, the value of the E(CLOUTILITY_USERNAME) environment variable is used. One of them is required;
+        a task that has neither fails before any request and names every missing connection option at once.
     type: str
+    required: true
   password:
     description:
       - Password of O(username).
-      - If not set, the value of the E(CLOUTILITY_PASSWORD) environment variable is used. One of them is required.
+      - If not set, the value of the E(CLOUTILITY_PASSWORD) environment variable is used. One of them is required;
+        a task that has neither fails before any request and names every missing connection option at once.
     type: str
+    required: true
   validate_certs:
     description:
       - Whether to verify the API's TLS certificate. Turn it off only for a test portal.
@@ -43,7 +53,7 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for each HTTP answer.
+      - Seconds to wait for each HTTP answer; at least V(1).
       - If not set, the value of the E(CLOUTILITY_TIMEOUT) environment variable is used.
     type: int
     default: 30
@@ -51,9 +61,16 @@ options:
     description:
       - Reuse an access token obtained by an earlier task, so a play of many tasks logs in once while
         the token is valid (about five minutes).
-      - Only the short-lived access token and its expiry are stored, in a C(0600) file of a C(0700) directory
-        under C($XDG_CACHE_HOME/cloutility-ansible) (default C(~/.cache)); never the password or the refresh token.
+      - Only the short-lived access token, its expiry and its lifetime are stored, in a C(0600) file of C(0700)
+        directories under C($XDG_CACHE_HOME/cloutility-ansible) (default C(~/.cache)); never the password or the
+        refresh token.
       - A token is reused only by a task with the same URL, client ID, origin, user and password.
+      - Nothing found there is trusted. A symlink in C(cloutility-ansible) or below is never followed, a file of
+        another user or one that others can read is ignored, and an entry that does not hold a well-formed token is
+        removed; the task then logs in again, it does not fail.
+      - Forks that start together with no cached token log in once per account; the first sends the password grant
+        under a controller lock (a file lock in C(cloutility-ansible/locks)), the others wait for it and reuse its token.
+      - A token is renewed a tenth of its lifetime (at most 20 seconds) before it expires.
       - If not set, the value of the E(CLOUTILITY_TOKEN_CACHE) environment variable is used.
     type: bool
     default: true

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -17,17 +18,22 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client i
     CloutilityError,
 )
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import secret_values
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import PartialWriteError, Reconciler
 
 
 def connection_argument_spec():
-    """Connection options shared by every module; documented in the connection doc fragment."""
+    """Connection options shared by every module; documented in the connection doc fragment.
+
+    The five that say where and who are required: the environment variable satisfies ``required``
+    (fallbacks are applied first), so with nothing set the task names every missing one at once.
+    """
     return dict(
-        api_url=dict(type='str', fallback=(env_fallback, ['CLOUTILITY_API_URL'])),
-        client_id=dict(type='str', fallback=(env_fallback, ['CLOUTILITY_CLIENT_ID'])),
-        origin=dict(type='str', fallback=(env_fallback, ['CLOUTILITY_ORIGIN'])),
-        username=dict(type='str', fallback=(env_fallback, ['CLOUTILITY_USERNAME'])),
-        password=dict(type='str', no_log=True, fallback=(env_fallback, ['CLOUTILITY_PASSWORD'])),
+        api_url=dict(type='str', required=True, fallback=(env_fallback, ['CLOUTILITY_API_URL'])),
+        client_id=dict(type='str', required=True, fallback=(env_fallback, ['CLOUTILITY_CLIENT_ID'])),
+        origin=dict(type='str', required=True, fallback=(env_fallback, ['CLOUTILITY_ORIGIN'])),
+        username=dict(type='str', required=True, fallback=(env_fallback, ['CLOUTILITY_USERNAME'])),
+        password=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['CLOUTILITY_PASSWORD'])),
         validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['CLOUTILITY_VALIDATE_CERTS'])),
         timeout=dict(type='int', default=30, fallback=(env_fallback, ['CLOUTILITY_TIMEOUT'])),
         token_cache=dict(type='bool', default=True, fallback=(env_fallback, ['CLOUTILITY_TOKEN_CACHE'])),
@@ -37,6 +43,62 @@ def connection_argument_spec():
 
 
 CONNECTION_OPTIONS = tuple(connection_argument_spec())
+# Connection options that must be at least this; checked for every module.
+CONNECTION_MINIMUM = {'timeout': 1}
+
+
+def _kind_of(value):
+    if isinstance(value, bool):
+        return 'a boolean'
+    if isinstance(value, dict):
+        return 'a dictionary'
+    if isinstance(value, (list, tuple, set)):
+        return 'a list'
+    return 'a %s' % type(value).__name__
+
+
+def option_problems(argument_spec, params, given=None, strict_types=False, not_blank=(), minimum=None, only_in_state=None):
+    """What is wrong with a module's options beyond what the argument spec checks, one message per problem.
+
+    The one place for input rules of the resource modules (a module declares them as keyword arguments
+    of CloutilityModule), so every module refuses bad input the same way, before its first request:
+
+    - ``strict_types``: a dictionary, list or boolean given for a ``str`` option, or a boolean for an
+      ``int``/``float`` one, is refused (Ansible would turn ``{'a': 1}`` into the text "{'a': 1}" and
+      ``true`` into 1). ``given`` holds the values as the task gave them, before conversion.
+    - ``not_blank``: names of ``str`` options that, when given, must hold more than white space.
+    - ``minimum``: ``{option: least value}`` for numbers (NaN and infinity refused too).
+    - ``only_in_state``: ``{state: (options...)}``: options that only have an effect in that state; giving
+      one (other than its default) with another ``state`` is refused rather than silently ignored.
+    """
+    problems = []
+    if strict_types:
+        for name, spec in argument_spec.items():
+            value = (given or {}).get(name)
+            if value is None:
+                continue
+            kind = spec.get('type', 'str')
+            if kind == 'str' and isinstance(value, (bool, dict, list, tuple, set)):
+                problems.append('%s must be a string, not %s; quote the value if it is meant as text' % (name, _kind_of(value)))
+            elif kind in ('int', 'float') and isinstance(value, bool):
+                problems.append('%s must be a number, not a boolean' % name)
+    for name in not_blank:
+        value = params.get(name)
+        if isinstance(value, str) and not value.strip():
+            problems.append('%s must not be empty or blank' % name)
+    for name, least in sorted((minimum or {}).items()):
+        value = params.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and (not math.isfinite(value) or value < least):
+            problems.append('%s must be %s or more, not %s' % (name, least, value))
+    state = params.get('state')
+    for wanted, names in sorted((only_in_state or {}).items()):
+        if state == wanted:
+            continue
+        for name in names:
+            value = params.get(name)
+            if value is not None and value != argument_spec.get(name, {}).get('default'):
+                problems.append('%s has no effect with state=%s (only with state=%s); remove it' % (name, state, wanted))
+    return problems
 
 
 def client_from_options(options):
@@ -53,24 +115,53 @@ def client_from_options(options):
 def error_details(exc):
     """Extra result keys for a failed API call, so a playbook can branch on the status."""
     if isinstance(exc, CloutilityApiError):
-        return dict(api_error=dict(method=exc.method, path=exc.path, status=exc.status,
+        return dict(api_error=dict(method=exc.method, path=exc.path, url=exc.url, status=exc.status,
                                    message=exc.message, developer_message=exc.developer_message))
     return {}
 
 
 class CloutilityModule(AnsibleModule):
-    """AnsibleModule with the connection options, a lazily built client and API errors as failures."""
+    """AnsibleModule with the connection options, a lazily built client and API errors as failures.
 
-    def __init__(self, argument_spec, **kwargs):
+    ``strict_types``, ``not_blank``, ``minimum`` and ``only_in_state`` declare input rules beyond the
+    argument spec (see option_problems); a task that breaks one fails before any request, naming the option.
+    ``secret_keys_in`` names free-form options (a request body): their values under secret keys
+    (masking.is_secret_key) are treated as no_log values, masked in the invocation, the log and the result.
+    """
+
+    def __init__(self, argument_spec, strict_types=False, not_blank=(), minimum=None, only_in_state=None, secret_keys_in=(),
+                 **kwargs):
         spec = connection_argument_spec()
         spec.update(argument_spec)
         kwargs.setdefault('supports_check_mode', True)
+        self._given = {}
+        self._secret_keys_in = tuple(secret_keys_in)
         super().__init__(argument_spec=spec, **kwargs)
+        self._hide_secret_values()
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'),
                            exception=''.join(traceback.format_exception_only(type(REQUESTS_IMPORT_ERROR), REQUESTS_IMPORT_ERROR)))
+        problems = option_problems(spec, self.params, self._given, strict_types=strict_types, not_blank=not_blank,
+                                   minimum=dict(CONNECTION_MINIMUM, **(minimum or {})), only_in_state=only_in_state)
+        if problems:
+            self.fail_json(msg='; '.join(problems))
         self._client = None
         self._tree = None
+
+    def _load_params(self):
+        super()._load_params()
+        # The options as the task gave them, before the argument spec converts them: a dictionary given
+        # for a str option would become its text, and only the original tells it apart (strict_types).
+        self._given = dict(self.params) if isinstance(self.params, dict) else {}
+
+    def _hide_secret_values(self):
+        for name in self._secret_keys_in:
+            self.no_log_values.update(secret_values(self.params.get(name)))
+
+    def _log_invocation(self):
+        # AnsibleModule logs the arguments (syslog/journal) before __init__ returns: hide first.
+        self._hide_secret_values()
+        super()._log_invocation()
 
     @property
     def client(self):

@@ -12,6 +12,7 @@ Plain Python: it knows nothing of Ansible, so it can be used from a shell::
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import threading
@@ -27,7 +28,8 @@ except ImportError as exc:  # pragma: no cover - reported by the Ansible glue
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.token_cache import TokenCache
+from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import LockTimeout
+from ansible_collections.cloutility.cloutility.plugins.module_utils.token_cache import TokenCache, valid_token
 
 # The write protocol (docs/architecture.md): 429 means the server did nothing, so any request is sent
 # again after Retry-After; 502/503/504 and a lost answer are sent again only for requests that are
@@ -42,9 +44,41 @@ MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 30.0
 # Every wait is stretched by a random share of up to this much, so forks do not retry in lockstep.
 JITTER = 0.5
-# Refresh a token this many seconds before the server says it expires, so a call
-# made just before expiry does not race it.
+# Renew a token a little before the server says it expires, so a call made just before expiry
+# does not race it: a tenth of its lifetime, at most EXPIRY_MARGIN seconds. A fixed margin would
+# renew a short-lived token (20 s or less) before nearly every call.
 EXPIRY_MARGIN = 20
+EXPIRY_FRACTION = 0.1
+DEFAULT_TOKEN_LIFETIME = 299
+# Answers of the token endpoint that mean "no OAuth endpoint here": the URL is wrong, not the password.
+WRONG_ENDPOINT_STATUSES = (404, 405)
+# What an SSL library says when the other side speaks plain HTTP, not TLS.
+PLAIN_HTTP_MARKERS = ('wrong version number', 'record layer failure', 'packet length too long', 'unknown protocol',
+                      'http request', 'wrong_version_number', 'record_layer_failure')
+CONNECTION_OPTIONS = ('api_url', 'client_id', 'origin', 'username', 'password')
+# The API's GET endpoints that act (the one place that knows them): check mode never sends them,
+# a caller never repeats them blindly, and sending one is a change. Paths relative to /v1, no query.
+SIDE_EFFECT_GETS = (
+    re.compile(r'^bunits/[^/]+/consumers/[^/]+/node/activate/?$', re.IGNORECASE),  # activates a backup node
+)
+SAFE_METHODS = ('GET', 'HEAD', 'OPTIONS')
+
+
+def has_side_effect(method, path):
+    """Whether a request may change something on the portal: any write, and the GETs that act."""
+    if method.upper() not in SAFE_METHODS:
+        return True
+    path = path.split('?', 1)[0].lstrip('/')
+    if path.lower().startswith('v1/'):
+        path = path[3:]
+    return any(pattern.match(path) for pattern in SIDE_EFFECT_GETS)
+
+
+def expiry_margin(lifetime):
+    """Seconds before expiry from which a token of ``lifetime`` seconds counts as expired."""
+    if not lifetime or lifetime <= 0:
+        return EXPIRY_MARGIN
+    return min(EXPIRY_MARGIN, lifetime * EXPIRY_FRACTION)
 
 
 class CloutilityError(Exception):
@@ -54,18 +88,23 @@ class CloutilityError(Exception):
 class CloutilityApiError(CloutilityError):
     """An HTTP call failed. ``status`` is None when no HTTP answer came at all.
 
+    ``path`` is the path below the API's base (``/v1/...``), ``url`` the full URL the call went to;
+    the message names the full URL, so a wrong ``api_url`` shows. ``hint`` says what to check.
     ``uncertain`` is true when a request that is not safe to repeat got no clear answer (none, or a 5xx):
     it may or may not have taken effect, and only a re-read can tell.
     """
 
-    def __init__(self, method, path, status=None, message=None, developer_message=None, reason=None, uncertain=False):
+    def __init__(self, method, path, status=None, message=None, developer_message=None, reason=None, url=None, hint=None,
+                 uncertain=False):
         self.method = method
         self.path = path
+        self.url = url or path
         self.status = status
         self.message = message
         self.developer_message = developer_message
         self.reason = reason
         self.uncertain = uncertain
+        self.hint = hint
         super().__init__(self._describe())
 
     def mark_uncertain(self):
@@ -77,7 +116,11 @@ class CloutilityApiError(CloutilityError):
         return self._describe()
 
     def _describe(self):
-        where = '%s %s' % (self.method, self.path)
+        text = self._describe_failure()
+        return '%s; %s' % (text, self.hint) if self.hint else text
+
+    def _describe_failure(self):
+        where = '%s %s' % (self.method, self.url)
         if self.status is None:
             text = '%s failed: %s' % (where, self.reason or 'no response')
             return text + (' (uncertain whether it took effect)' if self.uncertain else '')
@@ -100,9 +143,9 @@ class CloutilityAuthError(CloutilityApiError):
 
 def normalize_base_url(api_url):
     """Accept the base with or without a trailing /v1 and return '<base>/v1/'."""
-    if not api_url:
+    if not api_url or not str(api_url).strip():
         raise CloutilityError('api_url is required: the Cloutility API base URL, for example https://portal-api.example.net/v1')
-    url = api_url.strip().rstrip('/')
+    url = str(api_url).strip().rstrip('/')
     if not re.match(r'^https?://', url, re.IGNORECASE):
         raise CloutilityError("api_url must start with http:// or https://, got '%s'" % api_url)
     if not url.lower().endswith('/v1'):
@@ -149,10 +192,17 @@ class CloutilityClient:
                  pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME):
         if not HAS_REQUESTS:
             raise CloutilityError('The Python library requests is required: %s' % REQUESTS_IMPORT_ERROR)
-        missing = [name for name, value in (('client_id', client_id), ('origin', origin),
-                                            ('username', username), ('password', password)) if not value]
+        given = dict(api_url=api_url, client_id=client_id, origin=origin, username=username, password=password)
+        missing = [name for name in CONNECTION_OPTIONS if given[name] is None or not str(given[name]).strip()]
         if missing:
-            raise CloutilityError('Missing connection options: %s (or their CLOUTILITY_* environment variables)' % ', '.join(missing))
+            raise CloutilityError('Missing connection options: %s (set them, or the environment variables %s)'
+                                  % (', '.join(missing), ', '.join('CLOUTILITY_%s' % name.upper() for name in missing)))
+        try:
+            timeout = float(timeout)
+        except (TypeError, ValueError):
+            timeout = 0
+        if not timeout > 0:
+            raise CloutilityError('timeout must be a number of seconds greater than zero')
         self.base_url = normalize_base_url(api_url)
         self.client_id = client_id
         self.origin = origin
@@ -176,6 +226,7 @@ class CloutilityClient:
         self._access_token = None
         self._refresh_token = None
         self._expires_at = 0.0
+        self._lifetime = 0.0
         self._cache = TokenCache(cache_dir) if token_cache else None
         self._cache_key = (self.base_url, client_id, origin, username, password)
         self.request_count = 0
@@ -183,18 +234,27 @@ class CloutilityClient:
 
     # ------------------------------------------------------------------ auth
     def _token_valid(self):
-        return self._access_token is not None and time.time() < self._expires_at - EXPIRY_MARGIN
+        return self._access_token is not None and time.time() < self._expires_at - expiry_margin(self._lifetime)
 
     def _store_token(self, body, method, path):
+        token = body.get('access_token') if isinstance(body, dict) else None
+        if not valid_token(token):
+            # Never the answer itself: it may hold a token.
+            raise self._api_error(method, path, status=200, message='the answer holds no usable access_token',
+                                  hint='check api_url: it must be the API base URL, for example https://portal-api.example.net/v1',
+                                  cls=CloutilityAuthError)
         try:
-            self._access_token = body['access_token']
-            expires_in = float(body.get('expires_in') or 299)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise CloutilityAuthError(method, path, 200, 'the token answer has no access_token')
+            expires_in = float(body.get('expires_in') or DEFAULT_TOKEN_LIFETIME)
+        except (TypeError, ValueError):
+            expires_in = DEFAULT_TOKEN_LIFETIME
+        if not math.isfinite(expires_in) or expires_in <= 0:
+            expires_in = DEFAULT_TOKEN_LIFETIME
+        self._access_token = token
         self._refresh_token = body.get('refresh_token') or self._refresh_token
+        self._lifetime = expires_in
         self._expires_at = time.time() + expires_in
         if self._cache:
-            self._cache.store(self._cache_key, self._access_token, self._expires_at)
+            self._cache.store(self._cache_key, self._access_token, self._expires_at, expires_in)
 
     def _grant(self, data):
         """POST /v1/oauth; safe to retry: a grant creates nothing."""
@@ -222,24 +282,53 @@ class CloutilityClient:
     def _ensure_token_locked(self):
         if self._token_valid():
             return
-        if self._access_token is None and self._cache:
-            cached = self._cache.load(self._cache_key, EXPIRY_MARGIN)
-            if cached:
-                self._access_token, self._expires_at = cached
-                return
+        if self._access_token is None and self._use_cached():
+            return
         if self._refresh_token:
             try:
                 self._refresh()
                 return
             except CloutilityAuthError:
                 pass
-        self.login()
+        self._first_login()
+
+    def _use_cached(self):
+        """Take a still valid token another task (or fork) stored for this account; True when there was one."""
+        cached = self._cache.load(self._cache_key, expiry_margin) if self._cache else None
+        if not cached:
+            return False
+        self._access_token, self._expires_at, self._lifetime = cached
+        return True
+
+    def _first_login(self):
+        """A password grant, one per account at a time on this controller.
+
+        Forks that start together with no cached token would each log in. The first takes a
+        controller lock named by the account's anonymous cache key; the others wait for it, then
+        find its token in the cache and send no grant at all.
+        """
+        lock = self._cache.login_lock(self._cache_key, timeout=self.timeout * (self.retries + 1) + 30) if self._cache else None
+        if lock is None:
+            self.login()
+            return
+        try:
+            lock.acquire()
+        except LockTimeout:
+            self.login()  # the holder is stuck: do not wait for ever, log in alone
+            return
+        try:
+            if not self._use_cached():
+                self.login()
+        finally:
+            lock.release()
 
     def _drop_token(self):
+        dropped = self._access_token
         self._access_token = None
         self._expires_at = 0.0
         if self._cache:
-            self._cache.forget(self._cache_key)
+            # Only the token that failed: another fork may have stored a newer one meanwhile.
+            self._cache.forget(self._cache_key, token=dropped)
 
     # ------------------------------------------------------------------ HTTP
     def wait_before_retry(self, attempt, started, response=None):
@@ -273,8 +362,7 @@ class CloutilityClient:
             except requests.exceptions.RequestException as exc:
                 if retry and self.wait_before_retry(attempt, started):
                     continue
-                raise CloutilityApiError(method, self._display_path(path, params), None,
-                                         reason=self._describe_exception(exc), uncertain=not retry)
+                raise self._api_error(method, path, params, reason=self._describe_exception(exc), uncertain=not retry)
             status = response.status_code
             if (status == THROTTLED or (retry and status in TRANSIENT_STATUSES)) and self.wait_before_retry(attempt, started, response):
                 continue
@@ -283,9 +371,16 @@ class CloutilityClient:
     def _describe_exception(self, exc):
         text = str(exc)
         if isinstance(exc, requests.exceptions.SSLError):
-            return 'TLS error talking to %s (set validate_certs=false only for a test portal): %s' % (self.base_url, _excerpt(text))
+            if any(marker in text.lower() for marker in PLAIN_HTTP_MARKERS):
+                return ('TLS handshake with %s failed: the server answers in plain HTTP, not TLS; '
+                        'if it is served without TLS, use http:// in api_url' % self.base_url)
+            if self.session.verify:
+                return 'TLS error talking to %s (set validate_certs=false only for a test portal): %s' % (self.base_url, _excerpt(text))
+            return 'TLS error talking to %s: %s' % (self.base_url, _excerpt(text))
         if isinstance(exc, requests.exceptions.Timeout):
             return 'no answer from %s within %s s (raise the timeout option if the portal is slow)' % (self.base_url, self.timeout)
+        if isinstance(exc, requests.exceptions.InvalidHeader):
+            return 'a request header could not be sent (not shown: it may hold a token)'
         if isinstance(exc, requests.exceptions.ConnectionError):
             cause = 'connection failed'
             for marker, meaning in (('refused', 'connection refused'), ('Name or service not known', 'host name not found'),
@@ -306,6 +401,11 @@ class CloutilityClient:
             shown += '?' + '&'.join('%s=%s' % (key, value) for key, value in sorted(params.items()))
         return shown
 
+    def _api_error(self, method, path, params=None, cls=CloutilityApiError, **details):
+        """An error naming the full URL: a wrong api_url shows in the message."""
+        shown = self._display_path(path, params)
+        return cls(method, shown, url=self.base_url + shown[len('/v1/'):], **details)
+
     def _error(self, method, path, response, params=None):
         message = developer_message = None
         try:
@@ -319,9 +419,16 @@ class CloutilityClient:
             message = body
         elif response.text:
             message = _excerpt(response.text)
-        cls = CloutilityAuthError if path.lstrip('/') == 'oauth' else CloutilityApiError
-        return cls(method, self._display_path(path, params), response.status_code, message, developer_message,
-                   reason=response.reason)
+        hint = None
+        if path.lstrip('/') == 'oauth':
+            cls = CloutilityAuthError
+            if response.status_code in WRONG_ENDPOINT_STATUSES:
+                hint = ('the API has no token endpoint at this URL: check api_url (the API base URL, '
+                        'for example https://portal-api.example.net/v1)')
+        else:
+            cls = CloutilityApiError
+        return self._api_error(method, path, params, cls=cls, status=response.status_code, message=message,
+                               developer_message=developer_message, reason=response.reason, hint=hint)
 
     @staticmethod
     def _parse(response, method, path):

@@ -32,31 +32,69 @@ except ImportError:  # pragma: no cover - not a POSIX controller: locks become n
 DEFAULT_TIMEOUT = 600.0
 
 
+def cache_base():
+    """The user's cache directory: ``$XDG_CACHE_HOME`` or ``~/.cache``."""
+    return os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
+
+
 def cache_root():
     """The collection's own directory under the user's cache (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
-    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
-    return os.path.join(base, 'cloutility-ansible')
+    return os.path.join(cache_base(), 'cloutility-ansible')
 
 
 def default_lock_dir():
     return os.path.join(cache_root(), 'locks')
 
 
-def _private_dir(path):
-    """Create ``path`` (0700) and check it is a real directory owned by this user; False when unsafe."""
-    try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-        info = os.lstat(path)
-    except OSError:
-        return False
+_DIR_FLAGS = os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+
+
+def _owned_private(fd):
+    """The open directory ``fd`` belongs to this user; its mode is made 0700. False when it is someone else's."""
+    info = os.fstat(fd)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
         return False
-    if info.st_mode & 0o077:
-        try:
-            os.chmod(path, 0o700)
-        except OSError:
-            return False
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        os.fchmod(fd, 0o700)
     return True
+
+
+def private_dir(path):
+    """Create ``path`` and check it is safe to keep secrets in; False when it is not.
+
+    Every directory of the collection's own part of the path (below the user's cache directory for
+    the default directories, else only the last one) is created 0700, must be a real directory (a
+    symlink is refused, never followed) owned by this user, and is made 0700 if it is more open.
+    Each step opens the directory it checked (``O_NOFOLLOW``) and works relative to it, so nothing
+    can be swapped in between a check and its use.
+    """
+    path = os.path.abspath(path)
+    base = os.path.abspath(cache_base())
+    if path != base and path.startswith(os.path.join(base, '')):
+        parent, parts = base, os.path.relpath(path, base).split(os.sep)
+    else:
+        parent, parts = os.path.dirname(path), [os.path.basename(path)]
+    try:
+        os.makedirs(parent, mode=0o700, exist_ok=True)
+        fd = os.open(parent, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) | getattr(os, 'O_CLOEXEC', 0))
+    except OSError:
+        return False
+    try:
+        for part in parts:
+            try:
+                os.mkdir(part, 0o700, dir_fd=fd)
+            except FileExistsError:
+                pass
+            child = os.open(part, _DIR_FLAGS, dir_fd=fd)  # ELOOP on a symlink, ENOTDIR on a file
+            os.close(fd)
+            fd = child
+            if not _owned_private(fd):
+                return False
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 class LockTimeout(Exception):
@@ -79,7 +117,7 @@ class ControllerLock:
         self.waited = 0.0
 
     def acquire(self):
-        if not HAS_FCNTL or not _private_dir(self.directory):
+        if not HAS_FCNTL or not private_dir(self.directory):
             return self
         flags = os.O_RDWR | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
         try:

@@ -4,10 +4,16 @@
 """On-disk cache of short-lived Cloutility access tokens.
 
 Every Ansible task is a new process; without a cache, each would log in again. Only the
-access token and its expiry are stored: never the password, never the refresh token.
+access token, its expiry and its lifetime are stored: never the password, never the refresh token.
 A file is keyed by an HMAC of URL, client id, origin, user *and password* under a random
 per-user secret, so the name reveals nothing about the account, and a task with a wrong
 password finds no token and fails at login, as it must.
+
+Nothing in the cache is trusted: every directory of its path must be a real directory (never a
+symlink) of this user, made 0700; every file is opened without following symlinks and must be a
+regular file of this user that nobody else can read or write; an entry must hold a well-formed
+token. Anything else is ignored (and a bad entry removed): the task logs in again, it never fails
+because of the cache and never prints what it found there.
 """
 
 from __future__ import annotations
@@ -15,16 +21,53 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import os
+import re
+import stat
 import tempfile
 import time
 
+from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import ControllerLock, cache_root, private_dir
+
 SECRET_FILE = '.key'
+MAX_FILE = 64 * 1024
+# RFC 6750 b64token: what a bearer token may hold. Anything else (CR, LF, spaces...) would break
+# the Authorization header, and the error would print the header.
+TOKEN_PATTERN = re.compile(r'^[A-Za-z0-9\-._~+/]+=*$')
+MAX_TOKEN = 8192
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
 
 
 def default_cache_dir():
-    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
-    return os.path.join(base, 'cloutility-ansible', 'tokens')
+    return os.path.join(cache_root(), 'tokens')
+
+
+def valid_token(token):
+    """Whether ``token`` can be sent as ``Authorization: Bearer <token>``."""
+    return isinstance(token, str) and 0 < len(token) <= MAX_TOKEN and TOKEN_PATTERN.match(token) is not None
+
+
+def read_private_file(path):
+    """The bytes of ``path`` when it is a regular file of this user that only this user can use, else None.
+
+    Never follows a symlink (``O_NOFOLLOW``); checks the file it opened (``fstat``), not the name.
+    """
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077 or info.st_size > MAX_FILE:
+            return None
+        with os.fdopen(os.dup(fd), 'rb') as handle:
+            return handle.read(MAX_FILE + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 class TokenCache:
@@ -32,35 +75,27 @@ class TokenCache:
 
     def __init__(self, directory=None):
         self.directory = directory or default_cache_dir()
+        # Login locks of the default cache live with the other controller locks; a cache
+        # somewhere else (tests, a CI job's own directory) keeps its locks beside its tokens.
+        self.lock_directory = None if directory is None else os.path.join(self.directory, 'locks')
 
     def _ready(self):
-        try:
-            os.makedirs(self.directory, mode=0o700, exist_ok=True)
-            info = os.stat(self.directory)
-            if info.st_uid != os.getuid():
-                return False
-            if info.st_mode & 0o077:
-                os.chmod(self.directory, 0o700)
-            return True
-        except OSError:
-            return False
+        return private_dir(self.directory)
 
     def _secret(self):
         path = os.path.join(self.directory, SECRET_FILE)
-        try:
-            with open(path, 'rb') as handle:
-                secret = handle.read()
-            if len(secret) >= 32:
-                return secret
-        except OSError:
-            pass
-        secret = os.urandom(32)
-        self._write(path, secret)
+        secret = read_private_file(path)
+        if secret is not None and len(secret) >= 32:
+            return secret
+        self._write(path, os.urandom(32))
         # Another process may have won the race: use whatever is on disk now.
-        with open(path, 'rb') as handle:
-            return handle.read()
+        secret = read_private_file(path)
+        if secret is None or len(secret) < 32:
+            raise OSError('the token cache key is not usable')
+        return secret
 
     def _write(self, path, payload):
+        # mkstemp: O_EXCL, mode 0600; os.replace swaps the name (a symlink there is replaced, never followed).
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix='.tmp-')
         try:
             os.fchmod(fd, 0o600)
@@ -74,38 +109,91 @@ class TokenCache:
                 pass
             raise
 
-    def _path(self, key):
+    def digest(self, key):
+        """The anonymous name of ``key``: an HMAC under this user's secret."""
         message = '\0'.join(str(part) for part in key).encode('utf-8')
-        digest = hmac.new(self._secret(), message, hashlib.sha256).hexdigest()
-        return os.path.join(self.directory, digest + '.json')
+        return hmac.new(self._secret(), message, hashlib.sha256).hexdigest()
 
-    def load(self, key, margin=0):
-        """Return (token, expires_at) when a token for exactly this key is still valid."""
+    def _path(self, key):
+        return os.path.join(self.directory, self.digest(key) + '.json')
+
+    def login_lock(self, key, timeout):
+        """A controller lock for the first login of ``key``'s account, named by the anonymous digest.
+
+        Returns None when the cache is unusable (no cache, no point in waiting for another fork's login).
+        """
         if not self._ready():
             return None
         try:
-            with open(self._path(key), 'r', encoding='utf-8') as handle:
-                entry = json.load(handle)
-            token, expires_at = entry['access_token'], float(entry['expires_at'])
-        except (OSError, ValueError, KeyError, TypeError):
+            name = self.digest(key)
+        except OSError:
             return None
-        if time.time() >= expires_at - margin:
-            return None
-        return token, expires_at
+        return ControllerLock('login', name, directory=self.lock_directory, timeout=timeout)
 
-    def store(self, key, token, expires_at):
+    @staticmethod
+    def _parse(raw):
+        """(token, expires_at, lifetime) from a cache file's bytes, or None when anything is off."""
+        try:
+            entry = json.loads(raw.decode('utf-8'))
+            token = entry['access_token']
+            expires_at = float(entry['expires_at'])
+            lifetime = float(entry.get('lifetime') or 0)
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+            return None
+        if not valid_token(token) or not math.isfinite(expires_at) or not math.isfinite(lifetime) or lifetime < 0:
+            return None
+        return token, expires_at, lifetime
+
+    def load(self, key, margin=None):
+        """``(token, expires_at, lifetime)`` when a well-formed token for exactly this key is still valid.
+
+        ``margin`` is a function of the lifetime: seconds before expiry from which the token counts as expired.
+        """
         if not self._ready():
+            return None
+        try:
+            path = self._path(key)
+        except OSError:
+            return None
+        raw = read_private_file(path)
+        if raw is None:
+            return None
+        entry = self._parse(raw)
+        if entry is None:
+            self._remove(path)  # garbage: the next login writes a good one
+            return None
+        token, expires_at, lifetime = entry
+        if time.time() >= expires_at - (margin(lifetime) if margin else 0):
+            return None
+        return entry
+
+    def store(self, key, token, expires_at, lifetime=0):
+        if not valid_token(token) or not self._ready():
             return
         try:
-            payload = json.dumps({'access_token': token, 'expires_at': expires_at}).encode('utf-8')
+            payload = json.dumps({'access_token': token, 'expires_at': expires_at, 'lifetime': lifetime}).encode('utf-8')
             self._write(self._path(key), payload)
         except OSError:
             pass
 
-    def forget(self, key):
+    @staticmethod
+    def _remove(path):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+    def forget(self, key, token=None):
+        """Remove the entry of ``key``; with ``token``, only when it still holds that token."""
         if not self._ready():
             return
         try:
-            os.unlink(self._path(key))
+            path = self._path(key)
         except OSError:
-            pass
+            return
+        if token is not None:
+            raw = read_private_file(path)
+            entry = self._parse(raw) if raw is not None else None
+            if entry is not None and not hmac.compare_digest(entry[0], token):
+                return  # a newer token, stored by another task after ours failed
+        self._remove(path)

@@ -13,7 +13,11 @@ description:
   - An escape hatch for endpoints the collection does not model yet. Sends one request (or walks the pages of a
     collection) with the same login, token cache, retries and error handling as every other module.
   - Prefer the dedicated modules where they exist; they are idempotent, this module is not.
-  - V(GET) never reports C(changed); any other method does. In check mode only V(GET) requests are sent.
+  - V(GET) never reports C(changed), except a V(GET) that acts (C(.../node/activate)); any other method does.
+  - In check mode only requests without a side effect are sent (V(GET)s other than C(.../node/activate));
+    the others are not sent and reported as a change.
+  - Secrets in answers are masked unless O(return_secrets=true), that is the value of every key whose name contains
+    C(password), C(secret) or C(token) (any letter case, at any depth), such as a node's C(tsmPassword).
 author:
   - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
@@ -21,7 +25,9 @@ extends_documentation_fragment:
   - cloutility.cloutility.connection.ACTIONS
 attributes:
   check_mode:
-    description: V(GET) requests are sent and return their data; any other request is skipped and reported as a change.
+    description:
+      - Requests without a side effect (V(GET)) are sent and return their data; any other request, and a V(GET)
+        that acts (C(.../node/activate)), is not sent and is reported as a change.
   diff_mode:
     support: none
     details: The module does not know what a request changes.
@@ -29,7 +35,8 @@ options:
   method:
     description:
       - HTTP method.
-      - Some V(GET) endpoints act, such as C(.../node/activate); this module cannot tell and sends them in check mode too.
+      - Some V(GET) endpoints act, such as C(.../node/activate) (it activates a backup node), so such a V(GET) is a
+        change, and is not sent in check mode.
     type: str
     choices: [GET, POST, PUT, DELETE, PATCH]
     default: GET
@@ -53,6 +60,16 @@ options:
         RV(collection). Only for V(GET).
     type: bool
     default: false
+  return_secrets:
+    description:
+      - Return secrets found in the answer in clear instead of masked (V(********)), that is the value of every key whose
+        name contains C(password), C(secret) or C(token), at any depth. Numbers and booleans under such keys
+        (C(passwordExpirationDays)) are never masked.
+      - A task that sets it should also set C(no_log=true), or the secret shows in the output at C(-v) and in logs.
+      - A secret the task itself sends in O(body) (under such a key) is masked in the answer anyway, and in the
+        module arguments shown at C(-vvv).
+    type: bool
+    default: false
 notes:
   - GET, PUT and DELETE are retried on HTTP 429, 502, 503 and 504; POST and PATCH are never repeated.
 seealso:
@@ -73,6 +90,13 @@ EXAMPLES = r'''
     follow_pages: true
   register: filespaces
 
+- name: The backup node's password, which the portal keeps (hidden from the output)
+  cloutility.cloutility.cloutility_api:
+    path: bunits/94/consumers/408/node
+    return_secrets: true
+  register: node
+  no_log: true
+
 - name: Something the collection has no module for
   cloutility.cloutility.cloutility_api:
     method: POST
@@ -88,12 +112,13 @@ json:
     - The parsed answer; a string when the answer is not JSON, null when it is empty or the request was skipped
       in check mode.
     - With O(follow_pages=true), the answer of the first page.
+    - Secrets masked, unless O(return_secrets=true).
   returned: always
   type: raw
   sample: {id: 22, name: Acme Hosting}
 collection:
   description:
-    - Every item of the collection, all pages read.
+    - Every item of the collection, all pages read. Secrets masked, unless O(return_secrets=true).
     - Named so, not C(items), because C(result.items) would be the Python method of the result in a template.
   returned: when O(follow_pages=true) and the answer is a collection
   type: list
@@ -117,6 +142,8 @@ skipped_in_check_mode:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import has_side_effect
+from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import mask_secrets
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import api_path, query_params
 
 
@@ -129,18 +156,24 @@ def run(module):
         module.fail_json(msg='follow_pages applies to GET only, not %s' % method)
     if params['body'] is not None and method == 'GET':
         module.fail_json(msg='A GET request has no body; use query for parameters')
-    result = dict(method=method, path=path, changed=method != 'GET', skipped_in_check_mode=False, json=None)
-    if method != 'GET' and module.check_mode:
+    acts = has_side_effect(method, path)
+    if acts and params['follow_pages']:
+        module.fail_json(msg='follow_pages does not apply to GET %s: it acts, it is no collection' % path)
+    result = dict(method=method, path=path, changed=acts, skipped_in_check_mode=False, json=None)
+    if acts and module.check_mode:
         result['skipped_in_check_mode'] = True
         module.exit_json(**result)
+    shown = (lambda answer: answer) if params['return_secrets'] else mask_secrets
     client = module.client
     if params['follow_pages']:
         items, answer = client.collect(path, query)
-        result['json'] = answer
+        result['json'] = shown(answer)
         if items is not None:
-            result['collection'] = items
+            result['collection'] = shown(items)
     else:
-        result['json'] = client.request(method, path, params=query or None, json=params['body'])
+        # A GET that acts is sent once: repeating it after a lost answer could act twice.
+        result['json'] = shown(client.request(method, path, params=query or None, json=params['body'],
+                                              retry=False if acts and method == 'GET' else None))
     module.exit_json(**result)
 
 
@@ -152,7 +185,11 @@ def main():
             query=dict(type='dict'),
             body=dict(type='raw'),
             follow_pages=dict(type='bool', default=False),
+            return_secrets=dict(type='bool', default=False, no_log=False),
         ),
+        strict_types=True,
+        not_blank=('path',),
+        secret_keys_in=('body', 'query'),
     )
     module.run(run)
 

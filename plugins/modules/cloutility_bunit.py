@@ -21,6 +21,7 @@ options:
   name:
     description:
       - Name of the business unit, unique among the children of O(parent).
+      - Must hold more than white space, and be text (quote a value YAML would read as a number or boolean).
     type: str
     required: true
   parent:
@@ -32,20 +33,25 @@ options:
   registration_number:
     description:
       - Company registration number.
+      - Only with O(state=present).
     type: str
   time_zone:
     description:
       - Time zone of the unit, by name (V((GMT+01:00\) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna)),
         Windows id (V(W. Europe Standard Time)) or numeric id.
+      - Only with O(state=present).
     type: str
   note:
     description:
       - Free-text note. An empty string clears it.
+      - Only with O(state=present).
     type: str
   state:
     description:
       - V(present) creates or updates the unit, V(absent) deletes it.
       - A unit that still has child units or consumption units is not deleted; the module fails and says what is left.
+      - With V(absent), the options that set fields (O(registration_number), O(time_zone), O(note)) are refused,
+        as they would have no effect.
     type: str
     choices: [present, absent]
     default: present
@@ -180,6 +186,9 @@ def main():
             note=dict(type='str'),
             state=dict(type='str', default='present', choices=['present', 'absent']),
         ),
+        strict_types=True,
+        not_blank=('name',),
+        only_in_state={'present': ('registration_number', 'time_zone', 'note')},
     )
     module.run(run)
 

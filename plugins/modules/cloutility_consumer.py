@@ -24,6 +24,7 @@ options:
   name:
     description:
       - Name of the consumption unit.
+      - Must hold more than white space, and be text (quote a value YAML would read as a number or boolean).
     type: str
     required: true
   bunit:
@@ -35,27 +36,33 @@ options:
     type: str
   consumer_id:
     description:
-      - Id of the consumption unit, to choose one when several units share O(name).
+      - Id of the consumption unit, to choose one when several units share O(name). At least V(1).
     type: int
   note:
     description:
       - Free-text note. An empty string clears it.
+      - Only with O(state=present).
     type: str
   external_reference:
     description:
       - Reference to the unit in another system, such as a CMDB or ERP id.
+      - Only with O(state=present).
     type: str
   limit_high_storage:
     description:
-      - Storage limit for the unit, as the portal's C(limitHighStorage) number.
+      - Storage limit for the unit, as the portal's C(limitHighStorage) number. Zero or more.
+      - Only with O(state=present).
     type: float
   allow_no_activity:
     description:
       - Whether the unit may go without backup activity without warnings.
+      - Only with O(state=present).
     type: bool
   state:
     description:
       - V(present) creates or updates the unit, V(absent) deletes it.
+      - An option that has no effect in the chosen state (O(note) with V(absent), O(deletion_comment) with V(present)...)
+        is refused, not ignored.
     type: str
     choices: [present, absent]
     default: present
@@ -63,11 +70,12 @@ options:
     description:
       - With O(state=absent), also delete what is associated with the unit, such as its backup node.
       - Without it, deleting a unit that has a node fails.
+      - V(true) only with O(state=absent).
     type: bool
     default: false
   deletion_comment:
     description:
-      - With O(state=absent), the comment recorded with the deletion.
+      - With O(state=absent), the comment recorded with the deletion. Only with O(state=absent).
     type: str
 notes:
   - Tasks of parallel forks on one controller that ensure the same unit (same business unit and O(name)) take turns
@@ -199,6 +207,11 @@ def main():
             delete_associations=dict(type='bool', default=False),
             deletion_comment=dict(type='str'),
         ),
+        strict_types=True,
+        not_blank=('name',),
+        minimum={'limit_high_storage': 0, 'consumer_id': 1},
+        only_in_state={'present': ('note', 'external_reference', 'limit_high_storage', 'allow_no_activity'),
+                       'absent': ('delete_associations', 'deletion_comment')},
     )
     module.run(run)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -37,6 +39,10 @@ class FakePortal(BaseAdapter):
         self.tokens = 0
         self.valid_tokens = set()
         self.password = PASSWORD
+        self.lifetime = 299
+        self.oauth_delay = 0
+        self.oauth_answer = None  # (status, body) instead of a token
+        self.token_format = 'tok-%d'
 
     def on(self, method, path, *answers):
         self.routes['%s %s' % (method, path)] = list(answers)
@@ -65,15 +71,19 @@ class FakePortal(BaseAdapter):
 
     def _oauth(self, request):
         form = parse_qs(request.body if isinstance(request.body, str) else request.body.decode())
+        if self.oauth_delay:
+            time.sleep(self.oauth_delay)
+        if self.oauth_answer:
+            return self._response(request, *self.oauth_answer)
         if request.headers.get('Origin') != ORIGIN:
             return self._response(request, 400, {'message': 'Invalid origin'})
         grant = form.get('grant_type', [''])[0]
         if grant == 'password' and form.get('password', [''])[0] != self.password:
             return self._response(request, 400, {'error': 'invalid_grant', 'error_description': 'The user name or password is incorrect.'})
         self.tokens += 1
-        token = 'tok-%d' % self.tokens
+        token = self.token_format % self.tokens
         self.valid_tokens.add(token)
-        return self._response(request, 200, {'access_token': token, 'token_type': 'bearer', 'expires_in': 299,
+        return self._response(request, 200, {'access_token': token, 'token_type': 'bearer', 'expires_in': self.lifetime,
                                              'refresh_token': 'refresh-%d' % self.tokens})
 
     @staticmethod
@@ -135,6 +145,17 @@ def test_base_url_must_be_http():
 def test_missing_options_are_named():
     with pytest.raises(CloutilityError, match='client_id, password'):
         CloutilityClient('https://p.example.com', None, ORIGIN, 'alice', '')
+
+
+def test_every_missing_option_is_named_at_once():
+    with pytest.raises(CloutilityError) as err:
+        CloutilityClient(None, None, None, None, None)
+    assert str(err.value).startswith('Missing connection options: api_url, client_id, origin, username, password ')
+    assert 'CLOUTILITY_API_URL' in str(err.value)
+    with pytest.raises(CloutilityError, match='api_url'):
+        CloutilityClient('  ', 'c', ORIGIN, 'alice', PASSWORD)
+    with pytest.raises(CloutilityError, match='timeout'):
+        CloutilityClient('https://p.example.com', 'c', ORIGIN, 'alice', PASSWORD, timeout=0)
 
 
 def test_login_once_and_origin_on_every_call(portal, make_client):
@@ -203,7 +224,7 @@ def test_retries_are_bounded(portal, make_client, sleeps):
         make_client(cache=False).get('me')
     assert err.value.status == 503
     assert len(sleeps) == api_client.DEFAULT_RETRIES
-    assert str(err.value).startswith('GET /v1/me failed with HTTP 503')
+    assert str(err.value).startswith('GET https://portal.example.com/v1/me failed with HTTP 503')
     assert '503 Service Unavailable' in str(err.value) and '<h1>' not in str(err.value)
 
 
@@ -223,7 +244,7 @@ def test_connection_error_is_retried_then_explained(portal, make_client, sleeps)
     with pytest.raises(CloutilityApiError) as err:
         make_client(cache=False).get('me')
     assert err.value.status is None
-    assert str(err.value) == ('GET /v1/me failed: could not connect to the API at https://portal.example.com/v1/: '
+    assert str(err.value) == ('GET https://portal.example.com/v1/me failed: could not connect to the API at https://portal.example.com/v1/: '
                               'connection refused; check api_url and that the portal is reachable')
 
 
@@ -232,7 +253,8 @@ def test_api_error_message_from_body(portal, make_client):
                                         'developerMessage': 'BusinessUnit.Name empty', 'status': 400}))
     with pytest.raises(CloutilityApiError) as err:
         make_client(cache=False).put('bunits/5', json={})
-    assert str(err.value) == 'PUT /v1/bunits/5 failed with HTTP 400: Name is required (BusinessUnit.Name empty)'
+    assert str(err.value) == 'PUT https://portal.example.com/v1/bunits/5 failed with HTTP 400: Name is required (BusinessUnit.Name empty)'
+    assert err.value.path == '/v1/bunits/5' and err.value.url == 'https://portal.example.com/v1/bunits/5'
     assert err.value.message == 'Name is required'
 
 
@@ -245,7 +267,7 @@ def test_no_secret_in_errors(portal, make_client):
     portal.password = 'changed'
     with pytest.raises(CloutilityAuthError) as err:
         make_client(cache=False, password='guess').get('me')
-    assert 'guess' not in str(err.value) and 'POST /v1/oauth' in str(err.value)
+    assert 'guess' not in str(err.value) and 'POST https://portal.example.com/v1/oauth failed' in str(err.value)
 
 
 def test_wrong_origin_is_reported(portal, tmp_path):
@@ -305,3 +327,138 @@ def test_multipart_upload(portal, make_client):
     method, path, query, headers, body = portal.calls[-1]
     assert headers['Content-Type'].startswith('multipart/form-data') and b'%PDF-1.4' in body
     assert query == {'erpReference': ['E1']}
+
+
+# ---------------------------------------------------------------------------- logins
+def test_forks_starting_together_make_one_password_grant(portal, tmp_path):
+    """Separate clients (as forks are) with a cold cache: the first logs in, the others wait and reuse its token."""
+    portal.on('GET', 'me', (200, {'id': 1}))
+    portal.oauth_delay = 0.2
+    errors = []
+
+    def fork():
+        try:
+            client = CloutilityClient('https://portal.example.com', 'client-1', ORIGIN, 'alice', PASSWORD,
+                                      cache_dir=str(tmp_path / 'cache'))
+            client.session.mount('https://', portal)
+            assert client.get('me') == {'id': 1}
+        except Exception as exc:  # pylint: disable=broad-except
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fork) for _n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(portal.grants('password')) == 1
+    assert [call[1] for call in portal.calls].count('me') == 12
+
+
+def test_without_the_cache_there_is_no_lock_to_wait_for(portal, make_client):
+    portal.on('GET', 'me', (200, {'id': 1}))
+    make_client(cache=False).get('me')
+    make_client(cache=False).get('me')
+    assert len(portal.grants('password')) == 2
+
+
+def test_short_lived_tokens_are_not_renewed_before_every_call(portal, make_client):
+    portal.on('GET', 'me', (200, {'id': 1}))
+    portal.lifetime = 20
+    client = make_client(cache=False)
+    for _n in range(5):
+        client.get('me')
+    assert len(portal.grants('password')) == 1 and portal.grants('refresh_token') == []
+    assert api_client.expiry_margin(20) == 2 and api_client.expiry_margin(299) == api_client.EXPIRY_MARGIN
+    assert api_client.expiry_margin(3600) == api_client.EXPIRY_MARGIN
+
+
+def test_a_short_lived_token_in_the_cache_is_reused(portal, make_client):
+    portal.on('GET', 'me', (200, {'id': 1}))
+    portal.lifetime = 15
+    make_client().get('me')
+    make_client().get('me')
+    assert len(portal.grants('password')) == 1
+
+
+def test_a_garbage_cache_entry_means_a_new_login_never_a_failure(portal, make_client, tmp_path):
+    portal.on('GET', 'me', (200, {'id': 1}))
+    make_client().get('me')
+    directory = tmp_path / 'cache'
+    entry = [name for name in os.listdir(str(directory)) if name.endswith('.json')][0]
+    (directory / entry).write_text(json.dumps({'access_token': 'tok-1\r\nX-Evil: 1', 'expires_at': time.time() + 300}))
+    assert make_client().get('me') == {'id': 1}
+    assert len(portal.grants('password')) == 2
+    assert 'X-Evil' not in (directory / entry).read_text()
+
+
+def test_a_token_answer_that_cannot_be_sent_is_refused_without_printing_it(portal, make_client):
+    portal.on('GET', 'me', (200, {'id': 1}))
+    portal.token_format = 'tok-%d\r\nInjected: yes'
+    with pytest.raises(CloutilityAuthError) as err:
+        make_client(cache=False).get('me')
+    assert 'Injected' not in str(err.value) and 'tok-' not in str(err.value)
+    assert 'no usable access_token' in str(err.value) and 'check api_url' in str(err.value)
+
+
+# ---------------------------------------------------------------------------- messages
+@pytest.mark.parametrize('status', [404, 405])
+def test_no_token_endpoint_says_check_api_url(portal, make_client, status):
+    portal.oauth_answer = (status, '<html><body>Not here</body></html>')
+    with pytest.raises(CloutilityAuthError) as err:
+        make_client(cache=False).get('me')
+    text = str(err.value)
+    assert text.startswith('POST https://portal.example.com/v1/oauth failed with HTTP %d' % status)
+    assert 'check api_url' in text and PASSWORD not in text
+
+
+def test_wrong_password_names_the_full_url_and_not_api_url(portal, make_client):
+    with pytest.raises(CloutilityAuthError) as err:
+        make_client(cache=False, password='guess').get('me')
+    assert 'https://portal.example.com/v1/oauth' in str(err.value) and 'check api_url' not in str(err.value)
+
+
+PLAIN_HTTP_ERRORS = [
+    "HTTPSConnectionPool(host='127.0.0.1', port=8180): Max retries exceeded (Caused by SSLError(SSLError(1, "
+    "'[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)')))",
+    "HTTPSConnectionPool(host='127.0.0.1', port=8180): Max retries exceeded (Caused by SSLError(SSLError(1, "
+    "'[SSL: RECORD_LAYER_FAILURE] record layer failure (_ssl.c:1000)')))",
+]
+
+
+@pytest.mark.parametrize('text', PLAIN_HTTP_ERRORS)
+@pytest.mark.parametrize('verify', [True, False])
+def test_tls_against_plain_http_says_so(portal, make_client, sleeps, text, verify):
+    portal.oauth_answer = None
+    client = make_client(cache=False, validate_certs=verify)
+    portal.on('GET', 'me', requests.exceptions.SSLError(text))
+    client._access_token, client._expires_at = 'tok-x', time.time() + 300  # pylint: disable=protected-access
+    portal.valid_tokens.add('tok-x')
+    with pytest.raises(CloutilityApiError) as err:
+        client.get('me')
+    message = str(err.value)
+    assert 'plain HTTP' in message and 'http://' in message and 'api_url' in message
+    assert 'validate_certs' not in message
+
+
+def test_other_tls_errors_advise_validate_certs_only_when_it_is_on(portal, make_client, sleeps):
+    text = "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)"
+    for verify, advised in ((True, True), (False, False)):
+        client = make_client(cache=False, validate_certs=verify)
+        portal.on('GET', 'me', requests.exceptions.SSLError(text))
+        client._access_token, client._expires_at = 'tok-x', time.time() + 300  # pylint: disable=protected-access
+        portal.valid_tokens.add('tok-x')
+        with pytest.raises(CloutilityApiError) as err:
+            client.get('me')
+        assert ('validate_certs=false' in str(err.value)) is advised
+        assert 'certificate verify failed' in str(err.value)
+
+
+def test_a_header_error_never_prints_the_header(portal, make_client, sleeps):
+    client = make_client(cache=False)
+    portal.on('GET', 'me', requests.exceptions.InvalidHeader('Invalid return character in header: Bearer tok-secret\r\n'))
+    client._access_token, client._expires_at = 'tok-x', time.time() + 300  # pylint: disable=protected-access
+    portal.valid_tokens.add('tok-x')
+    with pytest.raises(CloutilityApiError) as err:
+        client.get('me')
+    assert 'tok-secret' not in str(err.value)

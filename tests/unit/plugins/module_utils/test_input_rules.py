@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Input rules beyond the argument spec, secret masking by key name, and the side-effect GETs."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import option_problems
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import has_side_effect
+from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import mask_secrets, secret_values
+
+SPEC = dict(
+    name=dict(type='str', required=True),
+    note=dict(type='str'),
+    limit=dict(type='float'),
+    count=dict(type='int'),
+    flag=dict(type='bool'),
+    purge=dict(type='bool', default=False),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+)
+RULES = dict(strict_types=True, not_blank=('name',), minimum={'limit': 0, 'count': 1},
+             only_in_state={'present': ('note', 'limit'), 'absent': ('purge',)})
+
+
+def problems(given, **params):
+    converted = dict((key, None) for key in SPEC)
+    converted.update(state='present', purge=False)
+    converted.update(params)
+    return option_problems(SPEC, converted, given, **RULES)
+
+
+def test_good_input_has_no_problem():
+    assert problems({'name': 'web01', 'count': 3}, name='web01', count=3, limit=0.0) == []
+    assert problems({'name': 2026}, name='2026') == [], 'a number is text, as Ansible converts it'
+    assert problems({'name': 'web01', 'purge': True, 'state': 'absent'}, name='web01', purge=True, state='absent') == []
+
+
+@pytest.mark.parametrize('value, kind', [({'a': 1}, 'a dictionary'), (['a'], 'a list'), (True, 'a boolean')])
+def test_wrong_types_for_text_are_refused(value, kind):
+    assert problems({'name': value}, name=str(value)) == [
+        'name must be a string, not %s; quote the value if it is meant as text' % kind]
+
+
+def test_booleans_are_no_numbers():
+    assert problems({'name': 'x', 'count': True}, name='x', count=1) == ['count must be a number, not a boolean']
+
+
+def test_without_strict_types_the_given_values_are_not_judged():
+    assert option_problems(SPEC, {'name': "{'a': 1}"}, {'name': {'a': 1}}) == []
+
+
+@pytest.mark.parametrize('name', ['', ' ', '\t\n'])
+def test_blank_names_are_refused(name):
+    assert problems({'name': name}, name=name) == ['name must not be empty or blank']
+
+
+@pytest.mark.parametrize('params, message', [
+    ({'limit': -0.5}, 'limit must be 0 or more, not -0.5'),
+    ({'limit': float('nan')}, 'limit must be 0 or more, not nan'),
+    ({'limit': float('-inf')}, 'limit must be 0 or more, not -inf'),
+    ({'count': 0}, 'count must be 1 or more, not 0'),
+])
+def test_numbers_below_their_minimum_are_refused(params, message):
+    assert problems({'name': 'x'}, name='x', **params) == [message]
+
+
+def test_options_without_effect_in_the_state_are_refused():
+    assert problems({}, name='x', state='absent', note='gone') == [
+        'note has no effect with state=absent (only with state=present); remove it']
+    assert problems({}, name='x', purge=True) == ['purge has no effect with state=present (only with state=absent); remove it']
+    assert problems({}, name='x', purge=False) == [], 'the default is no choice'
+
+
+def test_every_problem_is_listed():
+    assert len(problems({'name': ' '}, name=' ', limit=-1.0, state='absent', note='n')) == 4
+
+
+def test_secret_keys_are_masked_at_any_depth():
+    answer = {'id': 1, 'tsmPassword': 'pw', 'node': {'items': [{'apiToken': 'tk', 'clientSecret': {'value': 's'}}]},
+              'passwordExpirationDays': 90, 'mustChangePassword': False, 'resetToken': None, 'name': 'password'}
+    assert mask_secrets(answer) == {'id': 1, 'tsmPassword': '********', 'node': {'items': [{'apiToken': '********', 'clientSecret': '********'}]},
+                                    'passwordExpirationDays': 90, 'mustChangePassword': False, 'resetToken': None, 'name': 'password'}
+    assert mask_secrets([{'TSMPASSWORD': 'x'}, 'plain']) == [{'TSMPASSWORD': '********'}, 'plain']
+    assert answer['tsmPassword'] == 'pw', 'the answer itself is left alone'
+
+
+def test_secret_values_of_a_request_body():
+    assert secret_values({'tsmPassword': 'p1', 'name': 'n', 'nested': [{'token': 't1'}], 'secrets': {'a': 'p2'}}) == {'p1', 't1', 'p2'}
+    assert secret_values(None) == set() and secret_values('text') == set()
+
+
+@pytest.mark.parametrize('method, path, acts', [
+    ('GET', 'bunits/94/consumers/415/node/activate', True),
+    ('GET', '/v1/bunits/94/consumers/415/node/activate?tsmName=X', True),
+    ('GET', 'bunits/94/consumers/415/node', False),
+    ('GET', 'bunits/94/consumers/415/node/filespaces', False),
+    ('GET', 'fullVersion', False),
+    ('POST', 'bunits/94/consumers', True),
+    ('DELETE', 'bunits/94', True),
+    ('PATCH', 'x', True),
+])
+def test_side_effects(method, path, acts):
+    assert has_side_effect(method, path) is acts

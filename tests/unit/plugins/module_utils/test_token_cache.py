@@ -1,0 +1,185 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The token cache trusts nothing it finds on disk: symlinks, foreign or open files, garbage entries."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+
+import pytest
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import private_dir
+from ansible_collections.cloutility.cloutility.plugins.module_utils.token_cache import TokenCache, default_cache_dir, valid_token
+
+KEY = ('https://portal.example.com/v1/', 'client-1', 'https://origin.example.com', 'alice', 'very-secret-pw')
+TOKEN = 'tok-abc_DEF.123~+/=='
+
+
+def mode(path):
+    return stat.S_IMODE(os.lstat(str(path)).st_mode)
+
+
+def entry_files(directory):
+    return [name for name in os.listdir(str(directory)) if name.endswith('.json')]
+
+
+@pytest.fixture
+def xdg(tmp_path, monkeypatch):
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'xdg'))
+    return tmp_path / 'xdg'
+
+
+def test_round_trip_and_every_directory_private(xdg):
+    cache = TokenCache()
+    assert cache.directory == default_cache_dir() == str(xdg / 'cloutility-ansible' / 'tokens')
+    cache.store(KEY, TOKEN, time.time() + 300, 300)
+    token, _expires, lifetime = cache.load(KEY)
+    assert token == TOKEN and lifetime == 300
+    for directory in (xdg / 'cloutility-ansible', xdg / 'cloutility-ansible' / 'tokens'):
+        assert mode(directory) == 0o700, directory
+    for name in os.listdir(str(xdg / 'cloutility-ansible' / 'tokens')):
+        assert mode(xdg / 'cloutility-ansible' / 'tokens' / name) == 0o600
+    content = (xdg / 'cloutility-ansible' / 'tokens' / entry_files(xdg / 'cloutility-ansible' / 'tokens')[0]).read_text()
+    for secret in KEY[1:]:
+        assert secret not in content
+
+
+def test_open_directories_are_closed_again(xdg):
+    (xdg / 'cloutility-ansible' / 'tokens').mkdir(parents=True)
+    os.chmod(str(xdg / 'cloutility-ansible'), 0o755)
+    os.chmod(str(xdg / 'cloutility-ansible' / 'tokens'), 0o777)
+    TokenCache().store(KEY, TOKEN, time.time() + 300, 300)
+    assert mode(xdg / 'cloutility-ansible') == 0o700
+    assert mode(xdg / 'cloutility-ansible' / 'tokens') == 0o700
+
+
+@pytest.mark.parametrize('linked', ['cloutility-ansible', 'cloutility-ansible/tokens'])
+def test_a_symlink_anywhere_in_the_path_is_refused(xdg, tmp_path, linked):
+    target = tmp_path / 'attacker'
+    target.mkdir()
+    os.chmod(str(target), 0o755)
+    link = xdg / linked
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target)
+    cache = TokenCache()
+    cache.store(KEY, TOKEN, time.time() + 300, 300)
+    assert cache.load(KEY) is None
+    assert cache.login_lock(KEY, 1) is None
+    assert os.listdir(str(target)) == [], 'nothing may be written through a symlink'
+    assert mode(target) == 0o755, 'the target of a symlink must not be chmod-ed'
+    assert os.path.islink(str(link))
+
+
+def test_symlinked_files_are_never_followed(tmp_path):
+    directory = tmp_path / 'cache'
+    cache = TokenCache(str(directory))
+    cache.store(KEY, TOKEN, time.time() + 300, 300)
+    entry = directory / entry_files(directory)[0]
+    # A planted symlink in place of the entry: not read...
+    elsewhere = tmp_path / 'planted.json'
+    elsewhere.write_text(json.dumps({'access_token': 'planted', 'expires_at': time.time() + 300}))
+    os.chmod(str(elsewhere), 0o600)
+    entry.unlink()
+    entry.symlink_to(elsewhere)
+    assert cache.load(KEY) is None
+    # ...and not written through: the link itself is replaced.
+    cache.store(KEY, TOKEN, time.time() + 300, 300)
+    assert not os.path.islink(str(entry)) and 'planted' in elsewhere.read_text()
+    # The key file: a symlink is replaced by a new key, its target untouched.
+    key_target = tmp_path / 'key-target'
+    key_target.write_bytes(b'k' * 40)
+    (directory / '.key').unlink()
+    (directory / '.key').symlink_to(key_target)
+    cache.store(KEY, TOKEN, time.time() + 300, 300)
+    assert key_target.read_bytes() == b'k' * 40
+    assert not os.path.islink(str(directory / '.key'))
+    assert cache.load(KEY)[0] == TOKEN
+
+
+def test_files_others_can_read_or_write_are_ignored(tmp_path):
+    directory = tmp_path / 'cache'
+    cache = TokenCache(str(directory))
+    cache.store(KEY, TOKEN, time.time() + 300, 300)
+    entry = directory / entry_files(directory)[0]
+    os.chmod(str(entry), 0o644)
+    assert cache.load(KEY) is None
+    os.chmod(str(entry), 0o600)
+    assert cache.load(KEY)[0] == TOKEN
+    os.chmod(str(directory / '.key'), 0o640)
+    assert cache.load(KEY) is None, 'an open key file means a new key, so no old entry matches'
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason='needs root to give a file to another user')
+def test_files_and_directories_of_another_user_are_ignored(tmp_path):
+    directory = tmp_path / 'cache'
+    cache = TokenCache(str(directory))
+    cache.store(KEY, TOKEN, time.time() + 300, 300)
+    entry = directory / entry_files(directory)[0]
+    os.chown(str(entry), 4242, 4242)
+    assert cache.load(KEY) is None
+    os.chown(str(entry), 0, 0)
+    assert cache.load(KEY)[0] == TOKEN
+    os.chown(str(directory), 4242, 4242)
+    assert cache.load(KEY) is None
+    assert not private_dir(str(directory))
+
+
+@pytest.mark.parametrize('entry', [
+    {'access_token': 'tok-1\r\nX-Injected: 1', 'expires_at': 'LATER'},
+    {'access_token': 'tok 1', 'expires_at': 'LATER'},
+    {'access_token': '', 'expires_at': 'LATER'},
+    {'access_token': ['tok-1'], 'expires_at': 'LATER'},
+    {'access_token': 'tok-1', 'expires_at': 'soon'},
+    {'access_token': 'tok-1', 'expires_at': float('nan')},
+    {'access_token': 'tok-1'},
+    ['tok-1'],
+    'not json at all',
+])
+def test_a_bad_entry_is_removed_and_means_a_new_login(tmp_path, entry):
+    directory = tmp_path / 'cache'
+    cache = TokenCache(str(directory))
+    cache.store(KEY, TOKEN, time.time() + 300, 300)
+    path = directory / entry_files(directory)[0]
+    if isinstance(entry, dict) and entry.get('expires_at') == 'LATER':
+        entry['expires_at'] = time.time() + 300
+    path.write_text(entry if isinstance(entry, str) else json.dumps(entry))
+    assert cache.load(KEY) is None
+    assert not path.exists()
+
+
+def test_tokens_that_cannot_be_sent_are_not_stored(tmp_path):
+    cache = TokenCache(str(tmp_path / 'cache'))
+    cache.store(KEY, 'tok\n1', time.time() + 300, 300)
+    assert not (tmp_path / 'cache').exists() or entry_files(tmp_path / 'cache') == []
+    assert valid_token(TOKEN) and not valid_token('a b') and not valid_token('a\r') and not valid_token(None)
+
+
+def test_margin_is_a_function_of_the_lifetime(tmp_path):
+    cache = TokenCache(str(tmp_path / 'cache'))
+    cache.store(KEY, TOKEN, time.time() + 10, 20)
+    assert cache.load(KEY, margin=lambda lifetime: lifetime / 10) is not None
+    assert cache.load(KEY, margin=lambda lifetime: lifetime) is None
+
+
+def test_forget_only_the_token_that_failed(tmp_path):
+    cache = TokenCache(str(tmp_path / 'cache'))
+    cache.store(KEY, TOKEN, time.time() + 300, 300)
+    cache.forget(KEY, token='an-older-token')
+    assert cache.load(KEY)[0] == TOKEN
+    cache.forget(KEY, token=TOKEN)
+    assert cache.load(KEY) is None
+
+
+def test_login_lock_is_named_anonymously(tmp_path):
+    cache = TokenCache(str(tmp_path / 'cache'))
+    with cache.login_lock(KEY, 5) as lock:
+        assert lock.held
+        name = os.path.basename(lock.path)
+        assert os.path.dirname(lock.path) == str(tmp_path / 'cache' / 'locks')
+    for part in KEY:
+        assert part not in name
+    assert mode(tmp_path / 'cache' / 'locks') == 0o700
