@@ -37,13 +37,14 @@ def connection_argument_spec():
 CONNECTION_OPTIONS = tuple(connection_argument_spec())
 
 
-def client_from_options(options):
-    """A CloutilityClient from a dict holding the connection options."""
+def client_from_options(options, pool_size=None):
+    """A CloutilityClient from a dict holding the connection options; ``pool_size`` for ``workers`` threads."""
     return CloutilityClient(options.get('api_url'), options.get('client_id'), options.get('origin'),
                             options.get('username'), options.get('password'),
                             validate_certs=options.get('validate_certs', True),
                             timeout=options.get('timeout') or 30,
-                            token_cache=options.get('token_cache', True))
+                            token_cache=options.get('token_cache', True),
+                            pool_size=pool_size)
 
 
 def error_details(exc):
@@ -67,11 +68,12 @@ class CloutilityModule(AnsibleModule):
                            exception=''.join(traceback.format_exception_only(type(REQUESTS_IMPORT_ERROR), REQUESTS_IMPORT_ERROR)))
         self._client = None
         self._tree = None
+        self.pool_size = None  # set before the first use of .client by a module that reads with several threads
 
     @property
     def client(self):
         if self._client is None:
-            self._client = client_from_options(self.params)
+            self._client = client_from_options(self.params, pool_size=self.pool_size)
         return self._client
 
     @property
