@@ -9,7 +9,8 @@
 For each size: a fresh simulator (its own process, --quiet) gets that many consumption units with activated
 nodes in one business unit (Acme Hosting/Customers/Contoso, POST /_sim/bulk), then answers every /v1 request
 after ``--latency-ms`` (the simulator's latency injection, /_sim/faults latency_ms). Timed, as a user runs them:
-``ansible-inventory --list`` of a cloutility.yml source (the whole tree: every unit's node and latest report), and
+``ansible-inventory --graph`` and ``--list`` of a cloutility.yml source (the whole tree: every unit's node and
+latest report; --list adds Ansible's own cost of computing and printing every host's variables), and
 ``ansible localhost -m cloutility.cloutility.cloutility_node_info -a bunit=...`` over the unit. Prints a Markdown
 table with wall-clock seconds and the requests the simulator counted.
 
@@ -97,7 +98,7 @@ def inventory_source(workdir, workers):
     return path
 
 
-def measure(units, latency_ms, workers, compare):
+def measure(units, latency_ms, workers, compare, repeat=1):
     rows = []
     with tempfile.TemporaryDirectory(prefix='cloutility-inventory-perf.') as workdir:
         sim = Simulator(workdir)
@@ -115,14 +116,18 @@ def measure(units, latency_ms, workers, compare):
                 if not same or serial[1] != parallel[1]:
                     raise SystemExit('the concurrent inventory differs from the one-at-a-time read')
             admin(sim.url, '/_sim/faults', {'latency_ms': latency_ms})
-            seconds, requests, output = timed(sim, ['ansible-inventory', '-i', inventory_source(workdir, workers), '--list'], env)
-            listed = len([name for name in json.loads(output)['_meta']['hostvars']])
-            assert listed == hosts, (listed, hosts)
-            rows.append(('inventory plugin (`ansible-inventory --list`)', units, workers, seconds, requests))
-            seconds, requests, output = timed(sim, ['ansible', 'localhost', '-m', 'cloutility.cloutility.cloutility_node_info',
-                                                    '-a', 'bunit="%s" workers=%d' % (BUNIT, workers)], env)
-            assert output.count('"tsmName": "PERF-') == units, output[-500:]
-            rows.append(('`cloutility_node_info` over the unit', units, workers, seconds, requests))
+            for _run in range(repeat):
+                seconds, requests, output = timed(sim, ['ansible-inventory', '-i', inventory_source(workdir, workers), '--graph'], env)
+                assert output.count('|--') >= units, output[-500:]
+                rows.append(('inventory plugin (`ansible-inventory --graph`)', units, workers, seconds, requests))
+                seconds, requests, output = timed(sim, ['ansible-inventory', '-i', inventory_source(workdir, workers), '--list'], env)
+                listed = len([name for name in json.loads(output)['_meta']['hostvars']])
+                assert listed == hosts, (listed, hosts)
+                rows.append(('inventory plugin (`ansible-inventory --list`: also every host variable as JSON)', units, workers, seconds, requests))
+                seconds, requests, output = timed(sim, ['ansible', 'localhost', '-m', 'cloutility.cloutility.cloutility_node_info',
+                                                        '-a', 'bunit="%s" workers=%d' % (BUNIT, workers)], env)
+                assert output.count('"tsmName": "PERF-') == units, output[-500:]
+                rows.append(('`cloutility_node_info` over the unit', units, workers, seconds, requests))
         finally:
             sim.stop()
     return rows
@@ -134,10 +139,11 @@ def main(argv=None):
     parser.add_argument('--latency-ms', type=int, default=50, help='simulator latency per request (default 50)')
     parser.add_argument('--workers', type=int, default=16, help='the workers option (default 16, the default of both)')
     parser.add_argument('--compare', action='store_true', help='check that workers=1 and --workers give the same inventory')
+    parser.add_argument('--repeat', type=int, default=1, help='time each command this many times (one row each)')
     args = parser.parse_args(argv)
     rows = []
     for units in args.units:
-        rows.extend(measure(units, args.latency_ms, args.workers, args.compare))
+        rows.extend(measure(units, args.latency_ms, args.workers, args.compare, args.repeat))
     print('| what | consumption units | latency | workers | seconds | API requests (without the login) |')
     print('|---|---|---|---|---|---|')
     for what, units, workers, seconds, requests in rows:
