@@ -87,13 +87,19 @@ nodes:
       consumer_id: 408
       bunit_id: 94
       tsmName: CONTOSO-WEB01
+      tsmPassword: "********"
+      activatedDate: "2023-07-09T15:20:00.000Z"
+      operatingSystem: {id: 3, name: Linux, shortName: LNX}
+      type: {id: 2, name: File Server, shortName: FS}
+      domain: {id: 14, name: STANDARD}
       proxyAgents: []
       proxyTargets: []
-      filespaces: [{name: /, type: EXT4}]
+      filespaces: [{id: 1, name: /, type: EXT4, capacity: 450560, utilization: 41.5, lastBackupEnd: "2024-05-01T22:40:00.000Z"}]
 bunit_id:
   description: Id of the business unit.
   returned: always
   type: int
+  sample: 94
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule

@@ -121,7 +121,7 @@ def measure(units, latency_ms, workers, compare, repeat=1):
                 assert output.count('|--') >= units, output[-500:]
                 rows.append(('inventory plugin (`ansible-inventory --graph`)', units, workers, seconds, requests))
                 seconds, requests, output = timed(sim, ['ansible-inventory', '-i', inventory_source(workdir, workers), '--list'], env)
-                listed = len([name for name in json.loads(output)['_meta']['hostvars']])
+                listed = len(json.loads(output)['_meta']['hostvars'])
                 assert listed == hosts, (listed, hosts)
                 rows.append(('inventory plugin (`ansible-inventory --list`: also every host variable as JSON)', units, workers, seconds, requests))
                 seconds, requests, output = timed(sim, ['ansible', 'localhost', '-m', 'cloutility.cloutility.cloutility_node_info',
