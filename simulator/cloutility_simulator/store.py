@@ -273,10 +273,17 @@ class Simulator:
         return any(re.search(pattern, path) for pattern in patterns)
 
     def node_of(self, consumer_id):
-        for node in self.state['nodes'].values():
-            if node['consumerId'] == consumer_id:
+        """The node of a consumer, or None. An index answers at once (tens of thousands of nodes);
+        an entry is checked against the state, and a miss scans and rebuilds it, so it is never stale."""
+        nodes = self.state['nodes']
+        index = getattr(self, '_node_index', None)
+        if index is not None and index[0] is nodes:
+            node = nodes.get(index[1].get(consumer_id))
+            if node is not None and node['consumerId'] == consumer_id:
                 return node
-        return None
+        self._node_index = (nodes, dict((node['consumerId'], node_id) for node_id, node in nodes.items()))
+        node_id = self._node_index[1].get(consumer_id)
+        return nodes[node_id] if node_id is not None else None
 
     def consumers_in(self, unit_id):
         return sorted((c for c in self.state['consumers'].values() if c['businessUnitId'] == unit_id), key=lambda c: c['id'])
