@@ -54,16 +54,58 @@ options:
     default: false
   latest_report:
     description:
-      - Read each node's latest report (one call per node) for C(cloutility_latest_report_status).
+      - Read each node's latest report for C(cloutility_latest_report_status) and C(cloutility_latest_report_date).
+      - "Cost: one more call per activated node that passes the filters (a node that is not activated has no report
+        and is not asked). It doubles the calls of an inventory of activated nodes: turn it off when the report
+        status is not needed."
       - A node without a report gets V(null).
     type: bool
     default: true
+  operating_systems:
+    description:
+      - Keep only the nodes with one of these operating systems (names as in the portal, for example V(Linux),
+        V(Windows); letter case does not matter). Empty keeps every operating system.
+      - Applied after each node is read (the consumption unit list does not carry it), before its latest report is read.
+    type: list
+    elements: str
+    default: []
+  domains:
+    description:
+      - Keep only the nodes in one of these policy domains (for example V(STANDARD); letter case does not matter).
+        Empty keeps every domain.
+      - Applied after each node is read, before its latest report is read.
+    type: list
+    elements: str
+    default: []
+  activation:
+    description:
+      - Keep only activated nodes (V(activated)), only nodes not activated yet (V(not_activated)), or both (V(any)).
+      - Applied after each node is read, before its latest report is read.
+    type: str
+    choices: [any, activated, not_activated]
+    default: any
+  workers:
+    description:
+      - How many requests to have in flight at once. The consumption unit lists of the business units, then the node
+        (and latest report) of each consumption unit are read by this many threads sharing one login and one pool of
+        connections. The hosts, their variables and groups are the same, in the same order, whatever the number.
+      - A portal that answers 429 (too many requests) holds every worker until its C(Retry-After) has passed.
+      - V(1) reads one thing after another. At most 64.
+    type: int
+    default: 16
 notes:
   - Host variables set for every host, all prefixed C(cloutility_), are C(bunit_id), C(bunit_path), C(bunit_name),
     C(consumer_id), C(consumer_name), C(node_id), C(node_name), C(activated), C(activated_date), C(operating_system),
     C(node_type), C(domain), C(client_option_set), C(latest_report_status) and C(latest_report_date).
   - "Groups: C(bunit_<path>) per business unit (a unit's group is a child of its parent's), C(os_<name>),
     C(domain_<name>), and C(activated) or C(not_activated)."
+  - "What it costs: one C(GET /v1/bunits); one C(GET .../consumers) per business unit (and per further page); one
+    C(GET .../node) per consumption unit; with O(latest_report), one C(GET .../reports/latest) per activated node kept.
+    O(bunits) is the only filter that saves node reads: O(operating_systems), O(domains) and O(activation) need the node
+    and save the report reads only. O(include_without_node) costs nothing more. With O(cache), a cached inventory costs
+    no call at all. See docs/performance.md for measured times."
+  - Consumption units without a node (O(include_without_node)) have no operating system, domain or activation; any of
+    O(operating_systems), O(domains) or O(activation) other than V(any) leaves them out.
 '''
 
 EXAMPLES = r'''
@@ -83,6 +125,14 @@ keyed_groups:
     prefix: report
 groups:
   needs_activation: not cloutility_activated
+
+# linux-servers.cloutility.yml -- activated Linux nodes in two domains, no report reads, 32 requests in flight
+plugin: cloutility.cloutility.cloutility
+operating_systems: [Linux]
+domains: [STANDARD, 1YEAR]
+activation: activated
+latest_report: false
+workers: 32
 '''
 
 import re
@@ -92,8 +142,10 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree, consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, map_bounded
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree, consumers_path, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import is_activated
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin
 
 display = Display()
@@ -104,15 +156,6 @@ def _name(ref):
     if isinstance(ref, dict):
         return ref.get('name')
     return None
-
-
-def _get_optional(client, path):
-    try:
-        return client.get(path)
-    except CloutilityApiError as exc:
-        if exc.status == 404:
-            return None
-        raise
 
 
 def report_status(report):
@@ -137,8 +180,38 @@ def report_date(report):
     return None
 
 
-def collect(client, bunits=None, include_without_node=False, latest_report=True):
-    """One record (a flat dict, JSON serialisable) per consumption unit with a backup node."""
+def _wanted(names):
+    return set(str(name).strip().lower() for name in names or [] if str(name).strip())
+
+
+def node_filter(operating_systems=None, domains=None, activation='any'):
+    """A test on a node (None: a unit without one) for the inventory's filters; None when nothing is filtered."""
+    systems, wanted_domains = _wanted(operating_systems), _wanted(domains)
+    if not systems and not wanted_domains and activation in (None, 'any'):
+        return None
+
+    def keep(node):
+        if not node:
+            return False
+        if systems and (_name(node.get('operatingSystem')) or '').lower() not in systems:
+            return False
+        if wanted_domains and (_name(node.get('domain')) or '').lower() not in wanted_domains:
+            return False
+        if activation == 'activated' and not node.get('activatedDate'):
+            return False
+        if activation == 'not_activated' and node.get('activatedDate'):
+            return False
+        return True
+    return keep
+
+
+def collect(client, bunits=None, include_without_node=False, latest_report=True, workers=DEFAULT_WORKERS,
+            operating_systems=None, domains=None, activation='any'):
+    """One record (a flat dict, JSON serialisable) per consumption unit with a backup node, in tree order.
+
+    Reads with at most ``workers`` requests in flight (concurrency.map_bounded); the records are the same,
+    in the same order, for any number of workers.
+    """
     tree = BusinessUnitTree(client)
     roots = [tree.resolve(ref) for ref in (bunits or [None])]
     units, seen = [], set()
@@ -147,34 +220,40 @@ def collect(client, bunits=None, include_without_node=False, latest_report=True)
             if unit['id'] not in seen:
                 seen.add(unit['id'])
                 units.append(unit)
-    records = []
-    for unit in units:
-        for consumer in client.get_all(consumers_path(unit['id'])):
-            base = consumers_path(unit['id'], consumer['id'])
-            node = _get_optional(client, base + '/node')
-            if not node and not include_without_node:
-                continue
-            node = node or {}
-            report = _get_optional(client, base + '/reports/latest') if (node and latest_report) else None
-            records.append(dict(
-                bunit_id=unit['id'],
-                bunit_name=unit.get('name'),
-                bunit_path=tree.path(unit['id']),
-                bunit_chain=[tree.path(ancestor) for ancestor in _chain(tree, unit['id'])],
-                consumer_id=consumer['id'],
-                consumer_name=consumer.get('name'),
-                node_id=node.get('id'),
-                node_name=node.get('tsmName') or None,
-                activated=bool(node.get('activatedDate')),
-                activated_date=node.get('activatedDate'),
-                operating_system=_name(node.get('operatingSystem')),
-                node_type=_name(node.get('type')),
-                domain=_name(node.get('domain')),
-                client_option_set=_name(node.get('clientOptionSet')),
-                latest_report_status=report_status(report),
-                latest_report_date=report_date(report),
-            ))
-    return records
+    lists = map_bounded(lambda unit: client.get_all(consumers_path(unit['id'])), units, workers=workers)
+    pairs = [(unit, consumer) for unit, consumers in zip(units, lists) for consumer in consumers]
+    keep = node_filter(operating_systems, domains, activation)
+
+    def record(pair):
+        unit, consumer = pair
+        base = consumers_path(unit['id'], consumer['id'])
+        node = get_optional(client, base + '/node')  # 404: the unit has no node
+        if keep is not None and not keep(node):
+            return None
+        if not node and not include_without_node:
+            return None
+        node = node or {}
+        # A node that is not activated has never backed up: no report to ask for.
+        report = get_optional(client, base + '/reports/latest') if (latest_report and is_activated(node)) else None
+        return dict(
+            bunit_id=unit['id'],
+            bunit_name=unit.get('name'),
+            bunit_path=tree.path(unit['id']),
+            bunit_chain=[tree.path(ancestor) for ancestor in _chain(tree, unit['id'])],
+            consumer_id=consumer['id'],
+            consumer_name=consumer.get('name'),
+            node_id=node.get('id'),
+            node_name=node.get('tsmName') or None,
+            activated=bool(node.get('activatedDate')),
+            activated_date=node.get('activatedDate'),
+            operating_system=_name(node.get('operatingSystem')),
+            node_type=_name(node.get('type')),
+            domain=_name(node.get('domain')),
+            client_option_set=_name(node.get('clientOptionSet')),
+            latest_report_status=report_status(report),
+            latest_report_date=report_date(report),
+        )
+    return [item for item in map_bounded(record, pairs, workers=workers) if item is not None]
 
 
 def _chain(tree, unit_id):
@@ -218,9 +297,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return super().verify_file(path) and re.search(r'cloutility\.ya?ml$', path) is not None
 
     def _fetch(self):
+        workers = self.get_option('workers')
+        if workers is None or workers < 1 or workers > 64:
+            raise AnsibleError('Cloutility inventory: workers must be between 1 and 64, got %s' % workers)
         try:
-            return collect(client_from_plugin(self), self.get_option('bunits'), self.get_option('include_without_node'),
-                           self.get_option('latest_report'))
+            return collect(client_from_plugin(self, pool_size=workers), self.get_option('bunits'), self.get_option('include_without_node'),
+                           self.get_option('latest_report'), workers=workers, operating_systems=self.get_option('operating_systems'),
+                           domains=self.get_option('domains'), activation=self.get_option('activation'))
         except CloutilityError as exc:
             raise AnsibleError('Cloutility inventory: %s' % to_native(exc))
 

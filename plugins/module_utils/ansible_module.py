@@ -101,15 +101,16 @@ def option_problems(argument_spec, params, given=None, strict_types=False, not_b
     return problems
 
 
-def client_from_options(options):
-    """A CloutilityClient from a dict holding the connection options."""
+def client_from_options(options, pool_size=None):
+    """A CloutilityClient from a dict holding the connection options; ``pool_size`` for ``workers`` threads."""
     return CloutilityClient(options.get('api_url'), options.get('client_id'), options.get('origin'),
                             options.get('username'), options.get('password'),
                             validate_certs=options.get('validate_certs', True),
                             timeout=options.get('timeout') or 30,
                             token_cache=options.get('token_cache', True),
                             retries=options.get('retries'),
-                            retry_max_time=options.get('retry_max_time'))
+                            retry_max_time=options.get('retry_max_time'),
+                            pool_size=pool_size)
 
 
 def error_details(exc):
@@ -147,6 +148,7 @@ class CloutilityModule(AnsibleModule):
             self.fail_json(msg='; '.join(problems))
         self._client = None
         self._tree = None
+        self.pool_size = None  # set before the first use of .client by a module that reads with several threads
 
     def _load_params(self):
         super()._load_params()
@@ -166,7 +168,7 @@ class CloutilityModule(AnsibleModule):
     @property
     def client(self):
         if self._client is None:
-            self._client = client_from_options(self.params)
+            self._client = client_from_options(self.params, pool_size=self.pool_size)
         return self._client
 
     @property

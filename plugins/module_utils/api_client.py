@@ -136,6 +136,26 @@ class CloutilityApiError(CloutilityError):
             text += ' (uncertain whether it took effect)'
         return text
 
+    # The two kinds of 404, told apart here for every module and plugin.
+    @property
+    def route_missing(self):
+        """404 because this portal has no such route (ASP.NET Web API: "No HTTP resource was found that
+        matches the request URI ..."): a portal version without the endpoint, or a wrong URL. Always an error."""
+        if self.status != 404:
+            return False
+        text = ' '.join(str(part) for part in (self.message, self.developer_message) if part).lower()
+        return any(marker in text for marker in NO_ROUTE_MARKERS)
+
+    @property
+    def not_found(self):
+        """404 for a route that exists: no such object, or no data (no report in a range, an empty audit log)."""
+        return self.status == 404 and not self.route_missing
+
+
+# How a portal says a route does not exist: ASP.NET Web API's routing answer, and IIS's own 404 pages.
+NO_ROUTE_MARKERS = ('no http resource was found that matches the request uri', 'no type was found that matches the controller',
+                    'the resource cannot be found', 'http error 404.0')
+
 
 class CloutilityAuthError(CloutilityApiError):
     """Login failed: wrong credentials, client id or origin."""
@@ -229,6 +249,10 @@ class CloutilityClient:
         self._lifetime = 0.0
         self._cache = TokenCache(cache_dir) if token_cache else None
         self._cache_key = (self.base_url, client_id, origin, username, password)
+        # A 429 seen by one thread holds every thread of this client until the portal's Retry-After has passed.
+        self._pause_lock = threading.Lock()
+        self._paused_until = 0.0
+        self._paused_by = None
         self.request_count = 0
         self.login_count = 0
 
@@ -336,11 +360,15 @@ class CloutilityClient:
         if attempt > self.retries:
             return False
         delay = min(self.backoff * 2 ** (attempt - 1), MAX_BACKOFF)
-        if response is not None and response.status_code == THROTTLED:
+        throttled = response is not None and response.status_code == THROTTLED
+        if throttled:
             delay = _retry_after_seconds(response, delay)
         delay = _jittered(delay)
         if time.monotonic() - started + delay > self.retry_max_time:
             return False
+        if throttled:
+            # The portal asked this client to slow down: every thread of it waits, not only this one.
+            self._pause(delay)
         time.sleep(delay)
         return True
 
@@ -355,6 +383,7 @@ class CloutilityClient:
         started = time.monotonic()
         while True:
             attempt += 1
+            self._wait_while_paused()
             self.request_count += 1
             try:
                 response = self.session.request(method, url, params=params, json=json, data=data, files=files,
@@ -367,6 +396,25 @@ class CloutilityClient:
             if (status == THROTTLED or (retry and status in TRANSIENT_STATUSES)) and self.wait_before_retry(attempt, started, response):
                 continue
             return response
+
+    def _pause(self, seconds):
+        """Too many requests: the calling thread sleeps ``seconds``; no other thread of this client sends meanwhile."""
+        with self._pause_lock:
+            until = time.monotonic() + seconds
+            if until > self._paused_until:
+                self._paused_until, self._paused_by = until, threading.get_ident()
+
+    def _wait_while_paused(self):
+        """Before each request: wait out a pause another thread's 429 started (at most once per pause)."""
+        waited_for = None
+        while True:
+            with self._pause_lock:
+                until, owner = self._paused_until, self._paused_by
+            delay = until - time.monotonic()
+            if delay <= 0 or owner == threading.get_ident() or until == waited_for:
+                return
+            time.sleep(delay)
+            waited_for = until
 
     def _describe_exception(self, exc):
         text = str(exc)

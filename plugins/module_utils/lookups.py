@@ -175,7 +175,7 @@ def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False):
         try:
             consumer = client.get(consumers_path(bunit_id, consumer_id))
         except CloutilityApiError as exc:
-            if exc.status == 404:
+            if exc.not_found:
                 return None
             raise
         if name is not None and consumer.get('name') != name:
@@ -192,10 +192,31 @@ def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False):
 
 
 def get_optional(client, path, params=None):
-    """GET an object that may not exist: None on 404."""
+    """GET an object that may not exist: None when the portal answers that it has none (404).
+
+    A 404 saying the route itself does not exist (``CloutilityApiError.route_missing``) is raised:
+    a missing endpoint must never pass for missing data.
+    """
     try:
         return client.get(path, params=params)
     except CloutilityApiError as exc:
-        if exc.status == 404:
+        if exc.not_found:
             return None
         raise
+
+
+def collect_optional(client, path, params=None, limit=None):
+    """``client.collect`` for a collection a portal may answer with 404 when it holds nothing
+    (reports in a range, audit log entries, jobs): ``([], None)`` then. A missing route is raised."""
+    try:
+        return client.collect(path, params, limit)
+    except CloutilityApiError as exc:
+        if exc.not_found:
+            return [], None
+        raise
+
+
+def get_all_optional(client, path, params=None, limit=None):
+    """Every item of such a collection; [] when the portal answers 404 for an empty one."""
+    items, _answer = collect_optional(client, path, params, limit)
+    return items or []

@@ -416,38 +416,3 @@ def require_active(side):
 def proxy_label(item):
     consumer = item.get('consumer') if isinstance(item.get('consumer'), dict) else {}
     return item.get('tsmName') or consumer.get('name') or item.get('name') or str(item.get('id'))
-
-
-# The names node_info used before the workflow moved out.
-_present = present_node
-_short = short
-
-
-# ---------------------------------------------------------------------------- info
-def node_info(client, tree, params):
-    """One node or every node of a business unit, with proxies and optionally filespaces."""
-    bunit = tree.resolve(params.get('bunit'))
-    if params.get('consumer') is not None or params.get('consumer_id') is not None:
-        consumer = find_consumer(client, bunit['id'], params.get('consumer'), params.get('consumer_id'))
-        if consumer is None:
-            raise CloutilityError('Consumption unit %s not found in business unit %s' % (
-                "'%s'" % params['consumer'] if params.get('consumer_id') is None else 'id %s' % params['consumer_id'],
-                tree.path(bunit['id'])))
-        consumers = [consumer]
-    else:
-        consumers = client.get_all(consumers_path(bunit['id']))
-    nodes = []
-    for consumer in consumers:
-        node = get_node(client, bunit['id'], consumer['id'])
-        if node is None:
-            continue
-        entry = present_node(node, False)
-        entry.setdefault('consumer', short(consumer))
-        entry['bunit_id'] = bunit['id']
-        entry['consumer_id'] = consumer['id']
-        if params.get('filespaces'):
-            query = {'tsmSync': str(bool(params.get('tsm_sync'))).lower()}
-            entry['filespaces'] = client.get_all(node_path(bunit['id'], consumer['id'], 'filespaces'), params=query) \
-                if is_activated(node) else []
-        nodes.append(entry)
-    return dict(changed=False, nodes=nodes, bunit_id=bunit['id'])

@@ -5,7 +5,12 @@
 
 Plain Python, no Ansible: dates (ISO 8601 and relative inputs such as ``-7d``), audit log type
 names, the job-range rule, paging with a cap, consumption unit lookup, warning type names,
+nodes read with a bounded pool of threads (cloutility_node_info, the inventory plugin),
 raw API paths and file uploads.
+
+404 answers are told apart by ``CloutilityApiError.route_missing`` / ``.not_found`` (api_client.py);
+``lookups.get_optional`` / ``collect_optional`` turn "no such object / no data" into None / [] and
+raise a missing route.
 """
 
 from __future__ import annotations
@@ -14,11 +19,15 @@ import datetime
 import hashlib
 import re
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, map_bounded
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import (
     consumers_path,
     find_consumer,
+    get_optional,
 )
+from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import is_activated, node_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import MASK
 
 UTC = datetime.timezone.utc
 
@@ -234,19 +243,122 @@ def _warning_type_id(warning):
     return None
 
 
-def name_warnings(report, index):
-    """Add ``typeName`` to each warning of a report whose type id is a known node warning type."""
+def _warnings_of(report):
     if not isinstance(report, dict):
-        return report
+        return []
     warnings = report.get('warnings')
     if isinstance(warnings, dict):
         warnings = warnings.get('items')
-    for warning in warnings or []:
-        if isinstance(warning, dict) and 'typeName' not in warning:
-            type_id = _warning_type_id(warning)
-            if type_id in index:
-                warning['typeName'] = index[type_id]
+    return [warning for warning in warnings or [] if isinstance(warning, dict)]
+
+
+def _embedded_name(warning):
+    for key in ('type', 'warningType', 'nodeWarningType'):
+        value = warning.get(key)
+        if isinstance(value, dict) and isinstance(value.get('name'), str) and value['name']:
+            return value['name']
+    return None
+
+
+def name_warnings(report, index):
+    """Add ``typeId`` and, when known, ``typeName`` to each warning of a report.
+
+    The name comes from the warning's own type object when the portal embeds it, else from ``index``
+    (id -> name from GET /v1/nodewarningtypes); ``index`` may be None when the portal offers no names.
+    """
+    for warning in _warnings_of(report):
+        type_id = _warning_type_id(warning)
+        if type_id is not None:
+            warning.setdefault('typeId', type_id)
+        if 'typeName' in warning:
+            continue
+        name = _embedded_name(warning) or (index or {}).get(type_id)
+        if name is not None:
+            warning['typeName'] = name
     return report
+
+
+def warning_types(client):
+    """The node warning types, or None when the portal offers none.
+
+    Warning type names are a bonus: a portal without GET /v1/nodewarningtypes (404, a missing route or
+    no data) gives warnings with their type ids only. Any other error is raised.
+    """
+    try:
+        return client.get_all('nodewarningtypes')
+    except CloutilityApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def name_report_warnings(client, reports):
+    """Name the warnings of ``reports``; GET /v1/nodewarningtypes only when a warning has a type id and no name.
+
+    Returns how the names were found: 'read' (the warning types were read), 'not_needed' (no warning
+    lacked a name, nothing read) or 'unavailable' (the portal has no warning types: type ids only).
+    """
+    unnamed = [warning for report in reports for warning in _warnings_of(report)
+               if 'typeName' not in warning and _embedded_name(warning) is None and _warning_type_id(warning) is not None]
+    types = warning_types(client) if unnamed else []
+    index = warning_type_index(types)
+    for report in reports:
+        name_warnings(report, index)
+    if not unnamed:
+        return 'not_needed'
+    return 'read' if types is not None else 'unavailable'
+
+
+# ----------------------------------------------------------------------------- nodes
+def present_node(node):
+    """A node for a result: the node password masked."""
+    shown = dict(node)
+    if shown.get('tsmPassword'):
+        shown['tsmPassword'] = MASK
+    return shown
+
+
+def read_nodes(client, bunit_id, consumers, filespaces=False, tsm_sync=False, workers=DEFAULT_WORKERS):
+    """The node of each consumption unit (None for a unit without one), in the order of ``consumers``.
+
+    At most ``workers`` requests at once (concurrency.map_bounded); with ``filespaces``, an activated
+    node's filespaces are read by the same worker right after it.
+    """
+    def read(consumer):
+        node = get_optional(client, node_path(bunit_id, consumer['id']))  # 404: the unit has no node
+        if node is None:
+            return None
+        entry = present_node(node)
+        if filespaces:
+            query = {'tsmSync': str(bool(tsm_sync)).lower()}
+            entry['filespaces'] = client.get_all(node_path(bunit_id, consumer['id'], 'filespaces'), params=query) \
+                if is_activated(node) else []
+        return entry
+    return map_bounded(read, consumers, workers=workers)
+
+
+def node_info(client, tree, params, workers=DEFAULT_WORKERS):
+    """One node or every node of a business unit, with proxies and optionally filespaces (cloutility_node_info)."""
+    bunit = tree.resolve(params.get('bunit'))
+    if params.get('consumer') is not None or params.get('consumer_id') is not None:
+        consumer = find_consumer(client, bunit['id'], params.get('consumer'), params.get('consumer_id'))
+        if consumer is None:
+            raise CloutilityError('Consumption unit %s not found in business unit %s' % (
+                "'%s'" % params['consumer'] if params.get('consumer_id') is None else 'id %s' % params['consumer_id'],
+                tree.path(bunit['id'])))
+        consumers = [consumer]
+    else:
+        consumers = client.get_all(consumers_path(bunit['id']))
+    entries = read_nodes(client, bunit['id'], consumers, params.get('filespaces'), params.get('tsm_sync'), workers)
+    nodes = []
+    for consumer, entry in zip(consumers, entries):
+        if entry is None:
+            continue
+        entry.setdefault('consumer', dict((key, consumer[key]) for key in ('id', 'name') if key in consumer))
+        entry['bunit_id'] = bunit['id']
+        entry['consumer_id'] = consumer['id']
+        nodes.append(entry)
+    return dict(changed=False, nodes=nodes, bunit_id=bunit['id'])
 
 
 # ----------------------------------------------------------------------------- raw API

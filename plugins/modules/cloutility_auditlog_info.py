@@ -13,6 +13,8 @@ description:
   - Returns the audit log entries of a consumption unit (who created, changed or deleted what, and errors),
     filtered by type and time range, optionally with the entries of its descendants.
   - Walks the API's pages to the end, or stops after O(limit) entries.
+  - A portal may answer 404 when the consumption unit has no matching entry; the result is then empty, not an error.
+    A 404 saying the route does not exist (C(No HTTP resource was found that matches the request URI)) always fails.
 author:
   - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
@@ -124,7 +126,7 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import collect_optional, consumers_path
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
     audit_type_numbers,
     consumer_summary,
@@ -150,7 +152,7 @@ def run(module):
     if end is not None:
         query['endTime'] = format_datetime(end)
     path = consumers_path(unit['id'], consumer['id']) + '/auditlogs'
-    items, answer = client.collect(path, query, limit=params['limit'])
+    items, answer = collect_optional(client, path, query, limit=params['limit'])  # 404: no entries
     if items is None:
         items = []
     total = answer.get('total') if isinstance(answer, dict) else None

@@ -13,6 +13,9 @@ description:
   - Returns the contract a business unit takes part in, its invoices (all, or one by date), the invoice files
     uploaded for it and, for a reseller unit, the billing data of its children.
   - The answers are returned as the API gives them, as JSON ready to feed an ERP import.
+  - A 404 meaning "nothing there" (no contract, no invoice or billing data of that date, an empty list) gives an empty
+    result. A 404 saying the route does not exist on this portal (C(No HTTP resource was found that matches the request URI))
+    fails the task, so a missing endpoint never passes for a month without billing data.
 author:
   - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
@@ -117,7 +120,7 @@ billing:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import get_all_optional, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import parse_day
 
 KINDS = ('contract', 'invoices', 'invoice_files', 'billing')
@@ -141,16 +144,16 @@ def run(module):
             invoice = get_optional(client, '%s/invoices/%s' % (base, invoice_date))
             result['invoices'] = [invoice] if invoice else []
         else:
-            result['invoices'] = client.get_all(base + '/invoices')
+            result['invoices'] = get_all_optional(client, base + '/invoices')
     if 'invoice_files' in include:
-        result['invoice_files'] = client.get_all(base + '/invoicefiles')
+        result['invoice_files'] = get_all_optional(client, base + '/invoicefiles')
     if 'billing' in include:
         if billing_date:
             entry = get_optional(client, '%s/billing/%s' % (base, billing_date))
             result['billing'] = [entry] if entry else []
         else:
             query = dict(includeNext=params['include_next']) if params['include_next'] is not None else None
-            result['billing'] = client.get_all(base + '/billing', params=query)
+            result['billing'] = get_all_optional(client, base + '/billing', params=query)
     module.exit_json(**result)
 
 

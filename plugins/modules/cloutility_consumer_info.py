@@ -67,6 +67,8 @@ RETURN = r'''
 consumers:
   description:
     - The consumption units, as the API returns them, ordered by business unit (top first), then as listed by the API.
+    - The API's list answer has few fields (C(id), C(name), C(href), C(dataSourceType), C(createdDate));
+      with O(details=true) each unit is the full object (C(note), C(externalReference), C(dataSourceState), C(tags), ...).
     - Each has C(businessUnitId) and C(businessUnitPath) added, the unit it belongs to.
   returned: always
   type: list
@@ -74,8 +76,9 @@ consumers:
   sample:
     - id: 408
       name: web01
-      note: Contoso public web server
-      externalReference: CT-1001
+      href: https://portal-api.example.net/v1/bunits/94/consumers/408
+      dataSourceType: {id: 1, name: SP Backup node}
+      createdDate: "2023-07-09T15:10:20.133Z"
       businessUnitId: 94
       businessUnitPath: Acme Hosting/Customers/Contoso
 bunit_id:

@@ -15,7 +15,8 @@ description:
     from C(jobs/first), and nothing else from that answer, whose other fields are not to be trusted, and moves the start
     of the range up to it when needed, reporting so in RV(range).
   - A node without any job, or a range that ends before the first job completed, returns no jobs without asking
-    for the range.
+    for the range. A portal may also answer 404 for a range without jobs; the result is then empty. A 404 saying the
+    route does not exist (C(No HTTP resource was found that matches the request URI)) always fails.
 author:
   - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
@@ -77,12 +78,13 @@ EXAMPLES = r'''
 RETURN = r'''
 jobs:
   description: The jobs in the range, as the API returns them (for example C(id), C(type), C(status), C(started),
-    C(completed), C(bytesTransferred)).
+    C(completed), C(transferredBytes), C(returnCode)).
   returned: always
   type: list
   elements: dict
   sample:
-    - {id: 88231, type: Backup, status: Completed, started: "2024-05-01T01:00:00Z", completed: "2024-05-01T01:12:40Z"}
+    - {id: 120100123, type: Backup, status: Completed, returnCode: 0, started: "2024-05-01T22:14:00.000Z", completed: "2024-05-01T22:40:00.000Z",
+       transferredBytes: 1395864371, numberOfFiles: 1840, tsmName: CONTOSO-WEB01}
 first_job_completed:
   description: When the node's first job completed, from C(jobs/first); null when the node has no job.
   returned: always
@@ -126,7 +128,7 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import collect_optional, consumers_path, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
     consumer_summary,
     first_job_completed,
@@ -147,7 +149,7 @@ def run(module):
     start, end, adjusted, empty = job_range(requested_start, end, first)
     jobs = []
     if not empty:
-        items, answer = client.collect(base, dict(startTime=format_datetime(start), endTime=format_datetime(end)))
+        items, answer = collect_optional(client, base, dict(startTime=format_datetime(start), endTime=format_datetime(end)))  # 404: no job
         jobs = items if items is not None else ([answer] if isinstance(answer, dict) else [])
     module.exit_json(
         changed=False, jobs=jobs, first_job_completed=format_datetime(first), consumer=consumer_summary(consumer),

@@ -13,6 +13,7 @@ description:
   - Return one backup node, or every backup node of a business unit, with its proxy agents and targets and,
     optionally, its filespaces.
   - Collections are read to the end, whatever the portal's page size.
+  - The nodes of a business unit are read concurrently, O(workers) at a time.
   - The node password (C(tsmPassword)) is always masked.
 author:
   - Cloutility Ansible collection contributors (!UNKNOWN)
@@ -44,6 +45,15 @@ options:
       - With O(filespaces=true), ask the portal to synchronise with the backup server first (slower).
     type: bool
     default: false
+  workers:
+    description:
+      - How many requests to have in flight at once when reading every node of a business unit
+        (one C(GET .../node) per consumption unit, and one for the filespaces of each activated node with O(filespaces=true)).
+        They share one login and one pool of connections. The nodes are returned in the same order whatever the number.
+      - A portal that answers 429 (too many requests) holds every worker until its C(Retry-After) has passed.
+      - V(1) reads one node after another. At most 64.
+    type: int
+    default: 16
 seealso:
   - module: cloutility.cloutility.cloutility_node
 '''
@@ -77,21 +87,31 @@ nodes:
       consumer_id: 408
       bunit_id: 94
       tsmName: CONTOSO-WEB01
+      tsmPassword: "********"
+      activatedDate: "2023-07-09T15:20:00.000Z"
+      operatingSystem: {id: 3, name: Linux, shortName: LNX}
+      type: {id: 2, name: File Server, shortName: FS}
+      domain: {id: 14, name: STANDARD}
       proxyAgents: []
       proxyTargets: []
-      filespaces: [{name: /, type: EXT4}]
+      filespaces: [{id: 1, name: /, type: EXT4, capacity: 450560, utilization: 41.5, lastBackupEnd: "2024-05-01T22:40:00.000Z"}]
 bunit_id:
   description: Id of the business unit.
   returned: always
   type: int
+  sample: 94
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import node_info
+from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import node_info
 
 
 def run(module):
-    module.exit_json(**node_info(module.client, module.bunits, module.params))
+    workers = module.params['workers']
+    if workers < 1 or workers > 64:
+        module.fail_json(msg='workers must be between 1 and 64, got %s' % workers)
+    module.pool_size = workers
+    module.exit_json(**node_info(module.client, module.bunits, module.params, workers=workers))
 
 
 def main():
@@ -102,6 +122,7 @@ def main():
             consumer_id=dict(type='int'),
             filespaces=dict(type='bool', default=False),
             tsm_sync=dict(type='bool', default=False),
+            workers=dict(type='int', default=16),
         ),
         mutually_exclusive=[('consumer', 'consumer_id')],
     )

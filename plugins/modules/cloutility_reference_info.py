@@ -28,10 +28,12 @@ options:
   include:
     description:
       - Which reference data to read. Each kind left out saves one or more API calls.
+      - Without it, every kind is read. Node warning types are then optional - a portal without
+        C(GET /v1/nodewarningtypes) gives the other kinds, and RV(unavailable) says the warning types are missing.
+        Named here explicitly, V(node_warning_types) must be there - a missing route fails the task.
     type: list
     elements: str
     choices: [time_zones, operating_systems, node_types, server, domains, client_option_sets, node_warning_types]
-    default: [time_zones, operating_systems, node_types, server, domains, client_option_sets, node_warning_types]
 seealso:
   - module: cloutility.cloutility.cloutility_node
   - module: cloutility.cloutility.cloutility_report_info
@@ -84,7 +86,7 @@ server:
   description: The default backup server of the business unit.
   returned: when O(include) has V(server)
   type: dict
-  sample: {id: 3, name: tsm01}
+  sample: {id: 3, name: tsm01, tcpAddress: tsm01.example.com, tcpPort: 1500}
 domains:
   description: The policy domains of the default backup server (C(id), C(name), C(description), C(backupRetention), ...).
   returned: when O(include) has V(domains)
@@ -100,35 +102,52 @@ client_option_sets:
   sample:
     - {id: 31, name: DEDUP_AND_COMPRESS}
 node_warning_types:
-  description: The node warning types, which name the warnings of node reports (C(id), C(name), ...).
-  returned: when O(include) has V(node_warning_types)
+  description: The node warning types, which name the warnings of node reports (C(id), C(name), C(description)).
+  returned: when O(include) has V(node_warning_types) and the portal has them
   type: list
   elements: dict
   sample:
-    - {id: 1, name: No backup in the last 24 hours}
+    - {id: 1, name: NoActivity, description: No backup activity for more than three days}
+unavailable:
+  description:
+    - Kinds of reference data left out because this portal does not have them (only node warning types, when
+      O(include) is not set), each with the API's answer.
+  returned: always
+  type: dict
+  sample: {node_warning_types: "GET /v1/nodewarningtypes failed with HTTP 404 Not Found: No HTTP resource was found ..."}
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import get_all_optional, get_optional
 
 KINDS = ('time_zones', 'operating_systems', 'node_types', 'server', 'domains', 'client_option_sets', 'node_warning_types')
+# Read by default, but a portal may not have them: then left out and listed in `unavailable`.
+OPTIONAL_BY_DEFAULT = ('node_warning_types',)
 
 
 def run(module):
-    include = set(module.params['include'])
+    explicit = module.params['include'] is not None
+    include = set(module.params['include'] if explicit else KINDS)
     client = module.client
     unit = module.bunits.resolve(module.params['bunit'])
     server_path = 'bunits/%s/defaultserver' % unit['id']
     paths = dict(time_zones='timezones', operating_systems='nodeoperatingsystems', node_types='nodetypes',
                  domains=server_path + '/domains', client_option_sets=server_path + '/clientoptionsets',
                  node_warning_types='nodewarningtypes')
-    result = dict(changed=False, bunit_id=unit['id'])
+    result = dict(changed=False, bunit_id=unit['id'], unavailable={})
     for kind in KINDS:
         if kind not in include:
             continue
-        if kind == 'server':
-            result['server'] = client.get(server_path) or {}
-        else:
-            result[kind] = client.get_all(paths[kind])
+        try:
+            if kind == 'server':
+                result['server'] = get_optional(client, server_path) or {}
+            else:
+                result[kind] = get_all_optional(client, paths[kind])  # 404 with no data: none
+        except CloutilityApiError as exc:
+            if explicit or kind not in OPTIONAL_BY_DEFAULT or not exc.route_missing:
+                raise
+            result['unavailable'][kind] = str(exc)
     module.exit_json(**result)
 
 
@@ -136,7 +155,7 @@ def main():
     module = CloutilityModule(
         argument_spec=dict(
             bunit=dict(type='str'),
-            include=dict(type='list', elements='str', choices=list(KINDS), default=list(KINDS)),
+            include=dict(type='list', elements='str', choices=list(KINDS)),
         ),
     )
     module.run(run)

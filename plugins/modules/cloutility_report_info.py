@@ -12,7 +12,13 @@ version_added: 1.0.0
 description:
   - Returns the reports of a consumption unit's backup node over a date range, or its latest report.
     Reports hold usage over time, such as the storage used and the data transferred.
-  - Warnings are returned with the name of their node warning type added as C(typeName).
+  - Each warning gets its node warning type id added as C(typeId) and, when the portal gives names, the name as C(typeName).
+    Names come from the warning itself when the portal embeds them, otherwise from C(GET /v1/nodewarningtypes), read
+    once and only when a warning lacks a name. A portal without that endpoint gives warnings with their type ids only;
+    see RV(warning_type_names).
+  - A portal may answer 404 when a node has no report in the range, or no report at all; the result is then empty,
+    not an error. A 404 saying the route does not exist (C(No HTTP resource was found that matches the request URI))
+    always fails.
 author:
   - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
@@ -51,12 +57,14 @@ options:
     default: true
   warnings:
     description:
-      - Include the warnings of each report, with their type names.
+      - Include the warnings of each report, with their type ids and names.
+      - With O(latest=true) the latest report is returned as the API gives it; V(false) then only skips
+        naming its warnings (no C(GET /v1/nodewarningtypes)).
     type: bool
     default: true
   latest:
     description:
-      - Return only the latest report, in RV(report). O(start), O(end), O(status) and O(warnings) do not apply.
+      - Return only the latest report, in RV(report). O(start), O(end) and O(status) do not apply.
     type: bool
     default: false
   user_id:
@@ -85,34 +93,51 @@ EXAMPLES = r'''
     latest: true
   register: latest
 
-- name: Fail when the latest report has warnings
+- name: Fail when the latest report has warnings (named when the portal gives names, by type id otherwise)
   ansible.builtin.assert:
     that: latest.report.warnings | default([]) | length == 0
-    fail_msg: "{{ latest.report.warnings | map(attribute='typeName') | list }}"
+    fail_msg: "{{ latest.report.warnings | map(attribute='typeName', default='type id') | list }}"
 '''
 
 RETURN = r'''
 reports:
   description:
-    - The reports in the range, as the API returns them (for example C(date), storage and transfer figures,
-      C(status), C(warnings)).
-    - Each warning whose type is a known node warning type has C(typeName) added.
+    - The reports in the range, as the API returns them (for example C(date), C(storage) and C(transfer) in GB,
+      C(storageBytes), C(transferBytes), C(numberOfFiles), C(status), C(warnings)); empty when the node has none in the range.
+    - Each warning has C(typeId) added and, when the name is known, C(typeName).
   returned: when O(latest=false)
   type: list
   elements: dict
   sample:
-    - date: "2024-05-01T00:00:00Z"
-      storageUsedGB: 41.2
-      transferredGB: 1.3
-      status: {id: 1, name: Successful}
-      warnings: [{typeId: 2, typeName: Backup completed with failures, message: 3 files failed}]
+    - date: "2024-05-01T00:00:00.000Z"
+      consumer: {id: 408, name: web01}
+      nodeId: 1201
+      tsmName: CONTOSO-WEB01
+      storage: 41.2
+      storageBytes: 44237811302
+      transfer: 1.3
+      transferBytes: 1395864371
+      numberOfFiles: 61240
+      status: {id: 2, name: Failed}
+      warnings: [{type: {id: 2}, typeId: 2, typeName: FailedBackup, message: Scheduled backup ended with return code 12}]
 report:
-  description: The latest report, with warning type names added; empty when the node has no report yet.
+  description: The latest report, with warning type ids and names added; empty when the node has no report yet.
   returned: when O(latest=true)
   type: dict
   sample:
-    date: "2024-05-01T00:00:00Z"
-    storageUsedGB: 41.2
+    date: "2024-05-01T00:00:00.000Z"
+    storage: 41.2
+    transfer: 1.3
+    status: {id: 1, name: Successful}
+    warnings: []
+warning_type_names:
+  description:
+    - How warning type names were found. V(read) - from C(GET /v1/nodewarningtypes); V(not_needed) - no warning lacked
+      a name (or O(warnings=false)), nothing was read; V(unavailable) - the portal has no warning types
+      (404), warnings carry their type ids only.
+  returned: always
+  type: str
+  sample: read
 consumer:
   description: The consumption unit the reports belong to (C(id), C(name)).
   returned: always
@@ -136,15 +161,13 @@ end:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import collect_optional, consumers_path, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
     consumer_summary,
     format_datetime,
-    name_warnings,
+    name_report_warnings,
     parse_range,
     resolve_consumer,
-    warning_type_index,
 )
 
 
@@ -155,27 +178,23 @@ def run(module):
     unit, consumer = resolve_consumer(client, module.bunits, params['bunit'], params['consumer'], params['consumer_id'])
     base = consumers_path(unit['id'], consumer['id']) + '/reports'
     result = dict(changed=False, consumer=consumer_summary(consumer), bunit_id=unit['id'])
-    index = None
-    if params['latest'] or params['warnings']:
-        index = warning_type_index(client.get_all('nodewarningtypes'))
     if params['latest']:
         query = dict(userId=params['user_id']) if params['user_id'] is not None else None
-        path = base + '/latest'
-        report = get_optional(client, path, query)
-        result['report'] = name_warnings(report, index) if isinstance(report, dict) else {}
+        report = get_optional(client, base + '/latest', query)  # 404: no report yet
+        result['report'] = report if isinstance(report, dict) else {}
+        reports = [result['report']]
     else:
         query = dict(status=str(params['status']).lower(), warnings=str(params['warnings']).lower())
         if start is not None:
             query['startDate'] = format_datetime(start)
         if end is not None:
             query['endDate'] = format_datetime(end)
-        items, answer = client.collect(base, query)
+        items, answer = collect_optional(client, base, query)  # 404: no report in the range
         if items is None:
             items = [answer] if isinstance(answer, dict) else []
-        if index is not None:
-            for report in items:
-                name_warnings(report, index)
+        reports = items
         result.update(reports=items, start=format_datetime(start), end=format_datetime(end))
+    result['warning_type_names'] = name_report_warnings(client, reports) if params['warnings'] else 'not_needed'
     module.exit_json(**result)
 
 

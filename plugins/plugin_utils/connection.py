@@ -8,6 +8,6 @@ from __future__ import annotations
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CONNECTION_OPTIONS, client_from_options
 
 
-def client_from_plugin(plugin):
-    """The client for an inventory or lookup plugin whose options have been set."""
-    return client_from_options(dict((name, plugin.get_option(name)) for name in CONNECTION_OPTIONS))
+def client_from_plugin(plugin, pool_size=None):
+    """The client for an inventory or lookup plugin whose options have been set; ``pool_size`` for that many threads."""
+    return client_from_options(dict((name, plugin.get_option(name)) for name in CONNECTION_OPTIONS), pool_size=pool_size)

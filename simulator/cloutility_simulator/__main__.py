@@ -20,12 +20,14 @@ def parse_args(argv=None):
     parser.add_argument('--page-size', type=int, default=DEFAULT_PAGE_SIZE)
     parser.add_argument('--token-lifetime', type=int, default=DEFAULT_TOKEN_LIFETIME, help='access token lifetime in seconds')
     parser.add_argument('--quiet', action='store_true', help='do not log every request')
+    parser.add_argument('--strict', action='store_true',
+                        help='answer the strict way: no /v1/nodewarningtypes route, 404 for reports, jobs and audit logs with no data')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    simulator = Simulator(seed=args.seed, page_size=args.page_size, token_lifetime=args.token_lifetime)
+    simulator = Simulator(seed=args.seed, page_size=args.page_size, token_lifetime=args.token_lifetime, strict=args.strict)
     app = create_app(simulator=simulator)
     kwargs = {'request_handler': QuietRequestHandler} if args.quiet else {}
     server = make_server(args.host, args.port, app, threaded=True, **kwargs)

@@ -1,5 +1,6 @@
 """Auth, me, version, business units, time zones and consumers."""
 
+import datetime
 import secrets
 import time
 
@@ -7,7 +8,7 @@ from flask import Blueprint, jsonify, request
 
 from .common import (BACKUP_NODE_TYPE, HYPER, bind, check_name, embedded, href, json_body, new_node, paged, prune, query_bool, render_timezone,
                      replace_fields, sim, sorted_values, state, unit_ref, user)
-from .store import ApiError, bad_request, conflict, forbidden, not_found, now_iso, utcnow
+from .store import ApiError, bad_request, conflict, fmt_time, forbidden, not_found, now_iso, utcnow
 
 bp = Blueprint('cloutility_core', __name__)
 
@@ -397,5 +398,9 @@ def bulk_create(body):
         ids.append(consumer['id'])
         if body.get('nodes'):
             values = {'operatingSystemId': min(st['operatingSystems']), 'typeId': min(st['nodeTypes']), 'domainId': min(st['domains'])}
-            node_ids.append(new_node(consumer['id'], values)['id'])
+            node = new_node(consumer['id'], values)
+            if body.get('activated'):  # as if activated ten days ago: reports and jobs exist
+                node.update(tsmName=('%s%d' % (prefix, index + 1)).upper(), tsmNodeId=sim().next_id('tsmNode'),
+                            activatedDate=fmt_time(start - datetime.timedelta(days=10)))
+            node_ids.append(node['id'])
     return {'bunit': unit_id, 'ids': ids, 'nodeIds': node_ids, 'seconds': (utcnow() - start).total_seconds()}

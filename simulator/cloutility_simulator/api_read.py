@@ -10,7 +10,7 @@ import hashlib
 from flask import Blueprint, jsonify, request
 
 from .common import href, paged, prune, query_bool, query_int, query_time, sim, state, unit_ref, user
-from .store import AUDIT_TYPES, bad_request, fmt_time, not_found, now_iso, parse_time, utcnow
+from .store import AUDIT_TYPES, bad_request, fmt_time, no_data, not_found, now_iso, parse_time, utcnow
 
 bp = Blueprint('cloutility_read', __name__)
 
@@ -36,6 +36,12 @@ def _digest(*parts):
 
 def _midnight(value):
     return value.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _warning(type_index, message):
+    """A report warning: its type as a reference (id, href), named by GET /v1/nodewarningtypes (as the guide says)."""
+    kind = WARNING_TYPES[type_index]
+    return {'type': {'id': kind['id'], 'href': href('nodewarningtypes', kind['id'])}, 'message': message}
 
 
 def _consumer_node(unit_id, consumer_id):
@@ -79,10 +85,10 @@ def make_report(consumer, node, day, with_status, with_warnings):
     if with_warnings:
         warnings = []
         if failed:
-            warnings.append({'type': WARNING_TYPES[1], 'message': 'Scheduled backup ended with return code 12'})
+            warnings.append(_warning(1, 'Scheduled backup ended with return code 12'))
         limit = consumer.get('limitHighStorage')
         if limit is not None and storage > limit:
-            warnings.append({'type': WARNING_TYPES[2], 'message': 'Stored %.2f GB exceeds the limit of %.2f GB' % (storage, limit)})
+            warnings.append(_warning(2, 'Stored %.2f GB exceeds the limit of %.2f GB' % (storage, limit)))
         report['warnings'] = warnings
     return report
 
@@ -110,6 +116,8 @@ def reports(unit_id, consumer_id):
     with_status = query_bool('status', False)
     with_warnings = query_bool('warnings', False)
     items = [make_report(consumer, node, day, with_status, with_warnings) for day in report_days(node, start, end)]
+    if not items and sim().strict:
+        raise no_data('No reports found for consumption unit %d (%s) between %s and %s' % (consumer_id, consumer['name'], fmt_time(start), fmt_time(end)))
     return jsonify(paged(items, href('bunits', unit_id, 'consumers', consumer_id, 'reports'), 'NodeReport'))
 
 
@@ -204,6 +212,8 @@ def _job_list(unit_id, consumer_id, from_first):
             raise bad_request('startTime %s is before the completion of the first job (%s); startTime must be greater than or equal to the '
                               '"completed" value of GET .../jobs/first' % (fmt_time(start), fmt_time(first_completed)))
     items = jobs_between(consumer, node, start, end)
+    if not items and sim().strict:
+        raise no_data('No jobs found for consumption unit %d (%s) between %s and %s' % (consumer_id, consumer['name'], fmt_time(start), fmt_time(end)))
     return jsonify(paged(items, href('bunits', unit_id, 'consumers', consumer_id, 'jobs'), 'Job'))
 
 
@@ -246,7 +256,10 @@ def consumer_auditlogs(unit_id, consumer_id):
     sim().consumer_for(user(), unit_id, consumer_id)
     query_bool('includeDescendants', False)
     entries = [e for e in state()['auditLogs'] if e.get('consumerId') == consumer_id]
-    return jsonify(_audit_query(entries, href('bunits', unit_id, 'consumers', consumer_id, 'auditlogs')))
+    answer = _audit_query(entries, href('bunits', unit_id, 'consumers', consumer_id, 'auditlogs'))
+    if not answer['total'] and sim().strict:
+        raise no_data('No audit log entries found for consumption unit %d' % consumer_id)
+    return jsonify(answer)
 
 
 @bp.route('/v1/bunits/<int:unit_id>/auditlogs', methods=['GET'])

@@ -1,6 +1,7 @@
 """Flask application factory: request pipeline (counters, faults, origin, auth), errors, admin endpoints."""
 
 import functools
+import re
 import socket
 import time
 
@@ -23,6 +24,22 @@ def error_response(status, code, message, developer_message=None, headers=None):
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def no_route_response():
+    """How ASP.NET Web API answers a URI that no route matches (both modes; also for config missing_routes)."""
+    segment = request.path.rstrip('/').split('/')[-1] or 'v1'
+    response = jsonify({'Message': "No HTTP resource was found that matches the request URI '%s'." % request.url,
+                        'MessageDetail': "No type was found that matches the controller named '%s'." % segment})
+    response.status_code = 404
+    return response
+
+
+def _missing_route():
+    """Runs after _before (counters, latency, faults, auth): a route this portal does not have answers as unknown."""
+    if _is_api(request.path) and request.path.rstrip('/') != '/v1/oauth' and sim().route_missing(request.path):
+        return no_route_response()
+    return None
 
 
 def _is_api(path):
@@ -109,6 +126,8 @@ def _handle_api_error(exc):
 
 def _handle_http(exc):
     status = exc.code or 500
+    if status == 404 and request.url_rule is None and _is_api(request.path):
+        return no_route_response()
     return error_response(status, _HTTP_CODES.get(status, 'Error'), exc.description or exc.name, '%s %s: %s' % (request.method, request.path, exc.name))
 
 
@@ -120,8 +139,8 @@ def _locked(view):
     return wrapper
 
 
-def create_app(seed=None, page_size=None, token_lifetime=None, simulator=None):
-    """Build the Flask app. Either pass a Simulator or the seed file / page size / token lifetime."""
+def create_app(seed=None, page_size=None, token_lifetime=None, simulator=None, strict=False):
+    """Build the Flask app. Either pass a Simulator or the seed file / page size / token lifetime / strict mode."""
     from .api_core import bp as core_bp  # pylint: disable=import-outside-toplevel
     from .api_nodes import bp as nodes_bp  # pylint: disable=import-outside-toplevel
     from .api_read import bp as read_bp  # pylint: disable=import-outside-toplevel
@@ -133,12 +152,13 @@ def create_app(seed=None, page_size=None, token_lifetime=None, simulator=None):
             kwargs['page_size'] = page_size
         if token_lifetime is not None:
             kwargs['token_lifetime'] = token_lifetime
-        simulator = Simulator(seed=seed, **kwargs)
+        simulator = Simulator(seed=seed, strict=strict, **kwargs)
     app = Flask('cloutility_simulator')
     app.json.sort_keys = False
     app.url_map.strict_slashes = False
     app.extensions[EXTENSION] = simulator
     app.before_request(_before)
+    app.before_request(_missing_route)
     app.after_request(_after)
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(HTTPException, _handle_http)
@@ -184,7 +204,21 @@ def config():
                 if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                     raise bad_request('%s must be a positive integer' % key)
                 simulator.config[key] = value
-        unknown = set(body) - {'page_size', 'token_lifetime'}
+        if 'strict' in body:
+            if not isinstance(body['strict'], bool):
+                raise bad_request('strict must be true or false')
+            simulator.config['strict'] = body['strict']
+        if 'missing_routes' in body:
+            routes = body['missing_routes']
+            if not isinstance(routes, list) or not all(isinstance(item, str) for item in routes):
+                raise bad_request('missing_routes must be a list of regular expressions (re.search on the request path)')
+            for item in routes:
+                try:
+                    re.compile(item)
+                except re.error as exc:
+                    raise bad_request('bad missing_routes regex %r: %s' % (item, exc)) from exc
+            simulator.config['missing_routes'] = list(routes)
+        unknown = set(body) - {'page_size', 'token_lifetime', 'strict', 'missing_routes'}
         if unknown:
             raise bad_request('unknown config keys: %s' % ', '.join(sorted(unknown)))
     return jsonify(dict(simulator.config))

@@ -14,6 +14,9 @@ DEFAULT_TOKEN_LIFETIME = 299
 
 AUDIT_TYPES = {0: 'Info', 100: 'Create', 200: 'Modify', 300: 'Delete', 400: 'Error'}
 
+# Routes a strict portal does not have (an older portal version): answered like an unknown route.
+STRICT_MISSING_ROUTES = (r'^/v1/nodewarningtypes(/|$)',)
+
 _ID_SEGMENT = re.compile(r'^(\d+|\d{4}-\d{2}-\d{2})$')
 _COLLECTIONS = ('users', 'timeZones', 'nodeTypes', 'operatingSystems', 'servers', 'domains', 'clientOptionSets',
                 'businessUnits', 'consumers', 'nodes')
@@ -39,6 +42,11 @@ def bad_request(message, developer_message=None):
 
 
 def not_found(message):
+    return ApiError(404, 'NotFound', message)
+
+
+def no_data(message):
+    """The strict portal's answer for a collection that holds nothing (reports in a range, audit logs, jobs)."""
     return ApiError(404, 'NotFound', message)
 
 
@@ -86,10 +94,12 @@ def route_key(method, path):
 class Simulator:
     """Whole simulator: state, configuration, counters and faults, all guarded by one lock."""
 
-    def __init__(self, seed=None, page_size=DEFAULT_PAGE_SIZE, token_lifetime=DEFAULT_TOKEN_LIFETIME):
+    def __init__(self, seed=None, page_size=DEFAULT_PAGE_SIZE, token_lifetime=DEFAULT_TOKEN_LIFETIME, strict=False, missing_routes=None):
         self.lock = threading.RLock()
         self.seed_path = seed or DEFAULT_SEED
         self.initial_config = {'page_size': int(page_size), 'token_lifetime': int(token_lifetime)}
+        # Strict mode (simulator/README.md): answer the strict way the API guide leaves room for.
+        self.initial_config.update(strict=bool(strict), missing_routes=list(missing_routes or []))
         self.state = {}
         self.config = {}
         self.counters = {}
@@ -103,7 +113,7 @@ class Simulator:
             with open(self.seed_path, encoding='utf-8') as handle:
                 seed = json.load(handle)
             self.state = self._build_state(seed)
-            self.config = dict(self.initial_config)
+            self.config = copy.deepcopy(self.initial_config)
             self.reset_counters()
             self.clear_faults()
 
@@ -269,11 +279,29 @@ class Simulator:
             raise not_found('Consumer %s was not found in business unit %s' % (consumer_id, unit_id))
         return consumer
 
+    @property
+    def strict(self):
+        return bool(self.config.get('strict'))
+
+    def route_missing(self, path):
+        """Whether ``path`` is a route this portal does not have (config missing_routes; strict: nodewarningtypes)."""
+        patterns = list(self.config.get('missing_routes') or [])
+        if self.strict:
+            patterns.extend(STRICT_MISSING_ROUTES)
+        return any(re.search(pattern, path) for pattern in patterns)
+
     def node_of(self, consumer_id):
-        for node in self.state['nodes'].values():
-            if node['consumerId'] == consumer_id:
+        """The node of a consumer, or None. An index answers at once (tens of thousands of nodes);
+        an entry is checked against the state, and a miss scans and rebuilds it, so it is never stale."""
+        nodes = self.state['nodes']
+        index = getattr(self, '_node_index', None)
+        if index is not None and index[0] is nodes:
+            node = nodes.get(index[1].get(consumer_id))
+            if node is not None and node['consumerId'] == consumer_id:
                 return node
-        return None
+        self._node_index = (nodes, dict((node['consumerId'], node_id) for node_id, node in nodes.items()))
+        node_id = self._node_index[1].get(consumer_id)
+        return nodes[node_id] if node_id is not None else None
 
     def consumers_in(self, unit_id):
         return sorted((c for c in self.state['consumers'].values() if c['businessUnitId'] == unit_id), key=lambda c: c['id'])

@@ -45,7 +45,7 @@ class RunningSimulator:
 
 @contextlib.contextmanager
 def running_simulator(host='127.0.0.1', port=0, quiet=True, **config):
-    """Serve a simulator in a thread; config takes seed, page_size, token_lifetime."""
+    """Serve a simulator in a thread; config takes seed, page_size, token_lifetime, strict, missing_routes."""
     simulator = Simulator(**config)
     app = create_app(simulator=simulator)
     handler = QuietRequestHandler if quiet else WSGIRequestHandler

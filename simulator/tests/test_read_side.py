@@ -3,6 +3,8 @@
 import datetime
 import hashlib
 
+import requests
+
 from conftest import assert_error
 
 
@@ -96,3 +98,60 @@ def test_invoice_files(api):
     assert item['sha256'] == hashlib.sha256(content).hexdigest() and item['erpReference'] == 'ERP-42' and item['uploadedDate']
     assert_error(api.post('bunits/131/invoicefiles'), 400)
     assert api.ok('GET', 'bunits/94/invoicefiles')['total'] == 0
+
+
+NO_ROUTE = 'No HTTP resource was found that matches the request URI '
+
+
+def _config(sim, **values):
+    answer = requests.post(sim.url + '/_sim/config', json=values, timeout=5)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def assert_no_route(answer, path):
+    """ASP.NET Web API's answer for a URI no route matches: {"Message", "MessageDetail"}."""
+    assert answer.status_code == 404, answer.text
+    body = answer.json()
+    assert set(body) == {'Message', 'MessageDetail'}
+    assert body['Message'].startswith(NO_ROUTE) and ('/v1/' + path) in body['Message']
+    return body
+
+
+def test_unknown_routes_answer_like_aspnet_in_both_modes(api, sim):
+    for strict in (False, True):
+        _config(sim, strict=strict)
+        assert_no_route(api.get('bunits/94/no-such-thing'), 'bunits/94/no-such-thing')
+        assert_no_route(api.get('nosuchroute'), 'nosuchroute')
+        assert_error(api.get('bunits/94/consumers/999999'), 404)  # a route that exists: the API's own error body
+
+
+def test_strict_mode(api, sim):
+    assert _config(sim)['strict'] is False
+    warned = api.ok('GET', 'bunits/94/consumers/408/reports', params={'warnings': 'true', 'status': 'true'})
+    warnings = [w for r in warned['items'] for w in r['warnings']]
+    assert warnings and all(set(w['type']) == {'id', 'href'} for w in warnings)  # a reference, named by nodewarningtypes
+    empty_range = {'startDate': '2001-01-01T00:00:00Z', 'endDate': '2001-01-05T00:00:00Z'}
+    assert api.ok('GET', 'bunits/94/consumers/408/reports', params=empty_range)['items'] == []
+    assert api.ok('GET', 'bunits/94/consumers/423/auditlogs')['items'] == []
+    assert _config(sim, strict=True)['strict'] is True
+    assert_no_route(api.get('nodewarningtypes'), 'nodewarningtypes')
+    body = assert_error(api.get('bunits/94/consumers/408/reports', params=empty_range), 404)
+    assert 'No reports' in body['message'] and NO_ROUTE not in body['message']
+    assert api.ok('GET', 'bunits/94/consumers/408/reports')['total'] >= 30  # data: answered as always
+    assert_error(api.get('bunits/94/consumers/415/reports'), 404)  # a node that never backed up
+    assert_error(api.get('bunits/94/consumers/423/auditlogs'), 404)
+    assert_error(api.get('bunits/94/consumers/999999/auditlogs'), 404)
+    first = api.ok('GET', 'bunits/94/consumers/408/jobs/first')['completed']
+    after = datetime.datetime.fromisoformat(first.replace('Z', '+00:00')) + datetime.timedelta(seconds=1)
+    between = {'startTime': after.strftime('%Y-%m-%dT%H:%M:%SZ'), 'endTime': (after + datetime.timedelta(hours=1)).strftime('%Y-%m-%dT%H:%M:%SZ')}
+    assert_error(api.get('bunits/94/consumers/408/jobs', params=between), 404)
+    api.ok('PUT', 'bunits/94/consumers/423', json={'name': 'JennysWS', 'note': 'audited'})
+    assert api.ok('GET', 'bunits/94/consumers/423/auditlogs')['total'] == 1
+    _config(sim, strict=False, missing_routes=['^/v1/bunits/\\d+/billing'])
+    assert_no_route(api.get('bunits/22/billing/2024-05-01'), 'bunits/22/billing/2024-05-01')
+    assert api.ok('GET', 'nodewarningtypes')['total'] == 5
+    assert_error(requests.post(sim.url + '/_sim/config', json={'strict': 'yes'}, timeout=5), 400)
+    assert_error(requests.post(sim.url + '/_sim/config', json={'missing_routes': ['(']}, timeout=5), 400)
+    requests.post(sim.url + '/_sim/reset', timeout=5)
+    assert _config(sim)['missing_routes'] == [] and _config(sim)['strict'] is False

@@ -45,8 +45,10 @@ class FakeClient:
             20: {'id': 200, 'operatingSystem': {'id': 5, 'name': 'Windows'}, 'domain': {'id': 15, 'name': '30DAYS'}},
             21: {'id': 210, 'operatingSystem': {'id': 5, 'name': 'Windows'}},
         }
+        self.calls = []
 
     def get(self, path, params=None):
+        self.calls.append(path)
         parts = path.split('/')
         if path == 'bunits':
             return self.TREE
@@ -77,6 +79,38 @@ def test_collect_with_fake_client():
     assert collect(FakeClient(), bunits=['Top/Child Unit'])[0]['consumer_id'] == 20
 
 
+def test_filters_apply_before_the_report_reads():
+    client = FakeClient()
+    assert [r['consumer_id'] for r in collect(client, operating_systems=['WINDOWS'])] == [20, 21]
+    assert not [path for path in client.calls if path.endswith('/reports/latest')]  # neither is activated: no report read
+    assert [r['consumer_id'] for r in collect(FakeClient(), domains=['30days', 'nothing'])] == [20]
+    client = FakeClient()
+    assert [r['consumer_id'] for r in collect(client, activation='activated')] == [10]
+    assert [path for path in client.calls if path.endswith('/reports/latest')] == ['bunits/1/consumers/10/reports/latest']
+    client = FakeClient()
+    assert [r['consumer_id'] for r in collect(client, activation='not_activated', include_without_node=True)] == [20, 21]
+    assert [path for path in client.calls if path.endswith('/reports/latest')] == []
+    assert [r['consumer_id'] for r in collect(FakeClient(), operating_systems=['Linux'], domains=['STANDARD'])] == [10]
+    assert collect(FakeClient(), operating_systems=['AIX']) == []
+
+
+def test_any_number_of_workers_gives_the_same_records():
+    expected = collect(FakeClient(), include_without_node=True, workers=1)
+    for workers in (2, 8, 64):
+        assert collect(FakeClient(), include_without_node=True, workers=workers) == expected
+
+
+def test_a_missing_route_is_an_error_not_a_unit_without_node():
+    class NoNodeRoute(FakeClient):
+        def get(self, path, params=None):
+            if path.endswith('/node'):
+                raise CloutilityApiError('GET', '/v1/' + path, 404, "No HTTP resource was found that matches the request URI '%s'." % path)
+            return super().get(path, params)
+    with pytest.raises(CloutilityApiError) as err:
+        collect(NoNodeRoute(), workers=4)
+    assert err.value.route_missing and err.value.path.endswith('/v1/bunits/1/consumers/10/node')
+
+
 def test_duplicate_names_are_never_merged():
     records = collect(FakeClient())
     names, duplicates = host_names(records, 'consumer_name')
@@ -93,16 +127,17 @@ def test_group_name_and_report_status():
 
 
 # --------------------------------------------------------------------------- simulator
-@pytest.fixture
-def simulator():
+@pytest.fixture(params=[False, True], ids=['default', 'strict'])
+def simulator(request):
+    """The simulator answering the default way, then the strict way (the inventory must not see a difference)."""
     if running_simulator is None:
         pytest.skip('cloutility_simulator is not installed')
-    with running_simulator(page_size=4) as sim:
+    with running_simulator(page_size=4, strict=request.param) as sim:
         yield sim
 
 
-def _client(sim):
-    return CloutilityClient(sim.api_url, token_cache=False, **SEED)
+def _client(sim, pool_size=None):
+    return CloutilityClient(sim.api_url, token_cache=False, pool_size=pool_size, **SEED)
 
 
 def _expected(sim):
@@ -142,6 +177,37 @@ def test_matches_simulator_state_across_pages(simulator):
         assert record['activated'] == bool(node.get('activatedDate'))
     contoso = [r for r in records if r['bunit_id'] == 94]
     assert len(contoso) > 4 and len([r for r in contoso if r['consumer_name'].startswith('bulk-')]) == 9
+
+
+@needs_simulator
+def test_concurrent_read_equals_one_at_a_time_and_strict_equals_default(simulator):
+    client = _client(simulator)
+    for unit in (94, 131, 157):
+        response = client.session.post(simulator.url + '/_sim/bulk', json={'bunit': unit, 'consumers': 15, 'prefix': 'b%d-' % unit, 'nodes': True})
+        assert response.status_code == 200, response.text
+    serial = collect(client, workers=1)
+    counters = simulator.counters()['by_route']
+    parallel = collect(_client(simulator, pool_size=16), workers=16)
+    assert parallel == serial and len(serial) == 5 + 45  # the seed's five nodes and the bulk ones
+    after = simulator.counters()['by_route']
+    for route in ('GET /v1/bunits/{id}/consumers/{id}/node', 'GET /v1/bunits/{id}/consumers/{id}/reports/latest'):
+        assert after[route] == 2 * counters[route]  # the same requests, not more
+    # Reports are asked for activated nodes only (the seed's three); the strict portal answers the same.
+    assert counters['GET /v1/bunits/{id}/consumers/{id}/reports/latest'] == 3
+    assert sorted(r['consumer_id'] for r in serial if r['latest_report_status']) == [408, 431, 456]
+    with running_simulator(page_size=4, strict=not simulator.simulator.strict) as other:
+        other_client = _client(other, pool_size=8)
+        for unit in (94, 131, 157):
+            other_client.session.post(other.url + '/_sim/bulk', json={'bunit': unit, 'consumers': 15, 'prefix': 'b%d-' % unit, 'nodes': True})
+        assert collect(other_client, workers=8) == serial
+
+
+@needs_simulator
+def test_filters_on_the_simulator(tmp_path, simulator):
+    inventory = _parse(tmp_path, simulator, 'operating_systems: [windows]\nactivation: activated\nworkers: 3\n')
+    assert sorted(h for h in inventory.hosts if h != 'localhost') == ['fileserver']
+    inventory = _parse(tmp_path, simulator, 'domains: [90DAYS, 1year]\n')
+    assert sorted(h for h in inventory.hosts if h != 'localhost') == ['backup-proxy', 'db01']
 
 
 @needs_simulator

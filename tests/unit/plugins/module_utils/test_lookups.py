@@ -10,9 +10,12 @@ import pytest
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import (
     BusinessUnitTree,
+    collect_optional,
     find_consumer,
     find_one,
     find_ref,
+    get_all_optional,
+    get_optional,
 )
 
 TREE = {'id': 22, 'name': 'Acme', 'businessUnits': [
@@ -120,3 +123,54 @@ def test_consumer_by_id_and_full_item():
     assert find_consumer(client, 35, 'web01', full=True)['note'] == 'n'
     with pytest.raises(CloutilityError, match="named 'web01', not 'db01'"):
         find_consumer(client, 35, 'db01', consumer_id=517)
+
+
+# --------------------------------------------------------------------------- the two kinds of 404
+NO_ROUTE = "No HTTP resource was found that matches the request URI 'https://portal.example/v1/nodewarningtypes'."
+
+
+@pytest.mark.parametrize('status, message, developer_message, route_missing, not_found', [
+    (404, NO_ROUTE, None, True, False),
+    (404, None, "No type was found that matches the controller named 'nodewarningtypes'.", True, False),
+    (404, 'Server Error 404 - File or directory not found. The resource cannot be found.', None, True, False),
+    (404, 'Consumption unit 415 (db01) has no reports yet', None, False, True),
+    (404, None, None, False, True),
+    (400, NO_ROUTE, None, False, False),
+    (500, 'boom', None, False, False),
+    (None, None, None, False, False),
+])
+def test_404_classifier(status, message, developer_message, route_missing, not_found):
+    error = CloutilityApiError('GET', '/v1/nodewarningtypes', status, message, developer_message)
+    assert error.route_missing is route_missing
+    assert error.not_found is not_found
+
+
+class PagedClient(FakeClient):
+    def collect(self, path, params=None, limit=None):
+        self.calls.append(('collect', path))
+        answer = self.answers[path]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer['items'], answer
+
+
+def test_get_optional_and_collect_optional_tell_no_data_from_a_missing_route():
+    client = PagedClient({
+        'gone': CloutilityApiError('GET', '/v1/gone', 404, 'Consumer 5 was not found'),
+        'missing': CloutilityApiError('GET', '/v1/missing', 404, NO_ROUTE),
+        'forbidden': CloutilityApiError('GET', '/v1/forbidden', 403, 'Forbidden'),
+        'there': {'items': [{'id': 1}], 'total': 1},
+    })
+    assert get_optional(client, 'gone') is None
+    assert collect_optional(client, 'gone') == ([], None)
+    assert get_all_optional(client, 'gone') == []
+    assert get_all_optional(client, 'there') == [{'id': 1}]
+    for read in (get_optional, collect_optional, get_all_optional):
+        for path, status in (('missing', 404), ('forbidden', 403)):
+            with pytest.raises(CloutilityApiError) as err:
+                read(client, path)
+            assert err.value.status == status
+    missing = CloutilityApiError('GET', '/v1/bunits/1/consumers/2', 404, NO_ROUTE)
+    with pytest.raises(CloutilityApiError):
+        find_consumer(FakeClient({'bunits/1/consumers/2': missing}), 1, consumer_id=2)
+    assert find_consumer(FakeClient({'bunits/1/consumers/2': CloutilityApiError('GET', '/v1/x', 404, 'not found')}), 1, consumer_id=2) is None

@@ -6,10 +6,13 @@
 from __future__ import annotations
 
 import datetime
+import random
+import threading
+import time
 
 import pytest
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
     api_path,
     audit_type_name,
@@ -20,7 +23,9 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.readside imp
     format_datetime,
     job_range,
     name_audit_entries,
+    name_report_warnings,
     name_warnings,
+    node_info,
     parse_datetime,
     parse_day,
     parse_range,
@@ -134,6 +139,7 @@ def test_name_warnings():
     report = {'warnings': [{'type': {'id': 2, 'name': 'FailedBackup'}}, {'typeId': 1}, {'typeId': 9}, {'message': 'x'}]}
     name_warnings(report, index)
     assert [w.get('typeName') for w in report['warnings']] == ['FailedBackup', 'NoActivity', None, None]
+    assert [w.get('typeId') for w in report['warnings']] == [2, 1, 9, None]
     assert name_warnings(None, index) is None
 
 
@@ -172,3 +178,129 @@ def test_compare_checksum():
     assert compare_checksum({'md5': sums['md5'].upper()}, sums) is True
     assert compare_checksum({'checksum': 'sha1:' + sums['sha1']}, sums) is True
     assert compare_checksum({'fileName': 'a.pdf', 'size': 13}, sums) is None
+
+
+# --------------------------------------------------------------------------- warning type names are a bonus
+NO_ROUTE = "No HTTP resource was found that matches the request URI 'https://portal.example/v1/nodewarningtypes'."
+
+
+class WarningTypesClient:
+    def __init__(self, answer):
+        self.answer = answer
+        self.calls = 0
+
+    def get_all(self, path, params=None):
+        assert path == 'nodewarningtypes'
+        self.calls += 1
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def _reports():
+    return [{'warnings': [{'type': {'id': 2}, 'message': 'failed'}]}, {'warnings': []}, {}]
+
+
+def test_warning_types_read_once_when_needed():
+    client = WarningTypesClient([{'id': 2, 'name': 'FailedBackup'}])
+    reports = _reports() + _reports()
+    assert name_report_warnings(client, reports) == 'read'
+    assert client.calls == 1
+    assert [w['typeName'] for r in reports for w in r.get('warnings', [])] == ['FailedBackup', 'FailedBackup']
+    assert [w['typeId'] for r in reports for w in r.get('warnings', [])] == [2, 2]
+
+
+def test_warning_types_not_read_when_not_needed():
+    client = WarningTypesClient(AssertionError('must not be read'))
+    assert name_report_warnings(client, [{'warnings': []}, {}, {'status': {'id': 1}}]) == 'not_needed'
+    named = [{'warnings': [{'type': {'id': 3, 'name': 'HighStorage'}}]}]  # the portal embeds the name
+    assert name_report_warnings(client, named) == 'not_needed'
+    assert named[0]['warnings'][0]['typeName'] == 'HighStorage' and named[0]['warnings'][0]['typeId'] == 3
+    assert client.calls == 0
+
+
+@pytest.mark.parametrize('answer', [CloutilityApiError('GET', '/v1/nodewarningtypes', 404, NO_ROUTE),
+                                    CloutilityApiError('GET', '/v1/nodewarningtypes', 404, 'No warning types')])
+def test_warning_types_missing_leaves_ids(answer):
+    reports = _reports()
+    assert name_report_warnings(WarningTypesClient(answer), reports) == 'unavailable'
+    assert reports[0]['warnings'] == [{'type': {'id': 2}, 'typeId': 2, 'message': 'failed'}]
+
+
+def test_warning_types_other_errors_fail():
+    with pytest.raises(CloutilityApiError):
+        name_report_warnings(WarningTypesClient(CloutilityApiError('GET', '/v1/nodewarningtypes', 500, 'boom')), _reports())
+
+
+# --------------------------------------------------------------------------- node_info: concurrent, same result
+class NodesClient:
+    """Consumers 1..N of unit 7; even ones have a node, every third of those is activated. Answers in random order."""
+
+    def __init__(self, count, seed=1):
+        self.count = count
+        self.random = random.Random(seed)
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.calls = []
+
+    def get_all(self, path, params=None):
+        if path == 'bunits/7/consumers':
+            return [{'id': number, 'name': 'unit-%d' % (number % 5)} for number in range(1, self.count + 1)]
+        assert path.endswith('/node/filespaces') and params == {'tsmSync': 'false'}
+        return [{'name': '/', 'of': int(path.split('/')[3])}]
+
+    def get(self, path, params=None):
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self.calls.append(path)
+            delay = self.random.random() / 500
+        try:
+            time.sleep(delay)
+            consumer_id = int(path.split('/')[3])
+            if consumer_id % 2:
+                raise CloutilityApiError('GET', '/v1/' + path, 404, 'Consumer %d has no node' % consumer_id)
+            node = {'id': consumer_id * 10, 'tsmPassword': 'secret-%d' % consumer_id}
+            if consumer_id % 3 == 0:
+                node.update(tsmName='N%d' % consumer_id, activatedDate='2024-01-01T00:00:00Z')
+            return node
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+class Tree:
+    def resolve(self, ref):
+        return {'id': 7, 'name': 'Unit'}
+
+
+@pytest.mark.parametrize('filespaces', [False, True])
+def test_node_info_concurrent_equals_one_at_a_time(filespaces):
+    params = dict(bunit=None, consumer=None, consumer_id=None, filespaces=filespaces, tsm_sync=False)
+    serial_client = NodesClient(120)
+    serial = node_info(serial_client, Tree(), params, workers=1)
+    parallel_client = NodesClient(120, seed=2)
+    parallel = node_info(parallel_client, Tree(), params, workers=8)
+    assert parallel == serial
+    assert [node['consumer_id'] for node in serial['nodes']] == list(range(2, 121, 2))
+    assert serial_client.most_in_flight == 1
+    assert 1 < parallel_client.most_in_flight <= 8
+    assert sorted(parallel_client.calls) == sorted(serial_client.calls)
+    assert {node['tsmPassword'] for node in parallel['nodes']} == {'********'}
+    if filespaces:
+        assert [node['filespaces'] != [] for node in serial['nodes']] == [number % 3 == 0 for number in range(2, 121, 2)]
+
+
+def test_node_info_first_error_in_order_after_every_read():
+    class Failing(NodesClient):
+        def get(self, path, params=None):
+            consumer_id = int(path.split('/')[3])
+            if consumer_id in (40, 90):
+                raise CloutilityApiError('GET', '/v1/' + path, 503, 'busy %d' % consumer_id)
+            return super().get(path, params)
+    client = Failing(100)
+    with pytest.raises(CloutilityApiError) as err:
+        node_info(client, Tree(), dict(bunit=None), workers=8)
+    assert 'busy 40' in str(err.value)
+    assert len(client.calls) == 98  # every other read ran to its end
