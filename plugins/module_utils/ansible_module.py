@@ -37,13 +37,14 @@ def connection_argument_spec():
 CONNECTION_OPTIONS = tuple(connection_argument_spec())
 
 
-def client_from_options(options):
-    """A CloutilityClient from a dict holding the connection options."""
+def client_from_options(options, pool_size=None):
+    """A CloutilityClient from a dict holding the connection options (``pool_size``: threads that share it)."""
     return CloutilityClient(options.get('api_url'), options.get('client_id'), options.get('origin'),
                             options.get('username'), options.get('password'),
                             validate_certs=options.get('validate_certs', True),
                             timeout=options.get('timeout') or 30,
-                            token_cache=options.get('token_cache', True))
+                            token_cache=options.get('token_cache', True),
+                            pool_size=pool_size)
 
 
 def error_details(exc):

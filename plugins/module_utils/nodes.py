@@ -142,6 +142,10 @@ class References:
         self._lists = {}
         self._default_server = None
 
+    def find_consumer(self, name=None, consumer_id=None):
+        """The business unit's consumption unit by name or id, or None (lookups.find_consumer)."""
+        return find_consumer(self.client, self.bunit_id, name, consumer_id)
+
     def default_server(self):
         if self._default_server is None:
             self._default_server = self.client.get('bunits/%s/defaultserver' % self.bunit_id)
@@ -296,13 +300,15 @@ class NodeTask:
     parameters passed the checks that need no API call.
     """
 
-    def __init__(self, client, tree, params, check_mode=False):
+    def __init__(self, client, tree, params, check_mode=False, refs=None):
         self.client = client
         self.tree = tree
         self.params = params
         self.check_mode = check_mode
         self.bunit = None
         self.refs = None
+        # refs: shared reference data of many tasks (node_fleet.SharedReferences), or None for this task's own.
+        self.shared_refs = refs
 
     def run(self):
         params = self.params
@@ -310,8 +316,11 @@ class NodeTask:
         if callable(self.tree):
             self.tree = self.tree()
         self.bunit = self.tree.resolve(params.get('bunit'))
-        self.refs = References(self.client, self.bunit['id'])
-        consumer = find_consumer(self.client, self.bunit['id'], params.get('consumer'), params.get('consumer_id'))
+        if self.shared_refs is not None:
+            self.refs = self.shared_refs.for_bunit(self.bunit['id'])
+        else:
+            self.refs = References(self.client, self.bunit['id'])
+        consumer = self.refs.find_consumer(params.get('consumer'), params.get('consumer_id'))
         if consumer is None and params.get('consumer_id') is not None and params['state'] == 'present':
             raise CloutilityError('Consumption unit id %s not found in business unit %s; leave consumer_id out to create '
                                   'a unit by name' % (params['consumer_id'], self.tree.path(self.bunit['id'])))
@@ -481,8 +490,8 @@ def pending_deletion(consumer, node):
     return False
 
 
-def ensure_node(client, tree, params, check_mode=False):
-    return NodeTask(client, tree, params, check_mode).run()
+def ensure_node(client, tree, params, check_mode=False, refs=None):
+    return NodeTask(client, tree, params, check_mode, refs).run()
 
 
 # ---------------------------------------------------------------------------- proxies

@@ -177,7 +177,12 @@ def config():
                 if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                     raise bad_request('%s must be a positive integer' % key)
                 simulator.config[key] = value
-        unknown = set(body) - {'page_size', 'token_lifetime'}
+        if 'latency_ms' in body:
+            value = body['latency_ms']
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise bad_request('latency_ms must be an integer of 0 or more')
+            simulator.set_latency(value)
+        unknown = set(body) - {'page_size', 'token_lifetime', 'latency_ms'}
         if unknown:
             raise bad_request('unknown config keys: %s' % ', '.join(sorted(unknown)))
     return jsonify(dict(simulator.config))

@@ -17,7 +17,7 @@ def test_cli_port_file(tmp_path):
     port_file = tmp_path / 'port'
     env = dict(os.environ, PYTHONPATH=SIMULATOR_DIR + os.pathsep + os.environ.get('PYTHONPATH', ''))
     command = [sys.executable, '-m', 'cloutility_simulator', '--port', '0', '--port-file', str(port_file), '--page-size', '3',
-               '--token-lifetime', '60', '--quiet']
+               '--token-lifetime', '60', '--latency-ms', '150', '--quiet']
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)  # pylint: disable=consider-using-with
     try:
         deadline = time.time() + 15
@@ -29,7 +29,10 @@ def test_cli_port_file(tmp_path):
         assert api.login()['expires_in'] == 60
         page = api.ok('GET', 'bunits/131/consumers', params={'limit': 10})
         assert len(page['items']) == 3 and page['total'] == 3
-        assert requests.get(url + '/_sim/config', timeout=5).json() == {'page_size': 3, 'token_lifetime': 60}
+        assert requests.get(url + '/_sim/config', timeout=5).json() == {'page_size': 3, 'token_lifetime': 60, 'latency_ms': 150}
+        started = time.monotonic()
+        api.ok('GET', 'me')
+        assert time.monotonic() - started >= 0.15
     finally:
         proc.terminate()
         output = proc.communicate(timeout=10)[0].decode()
