@@ -56,6 +56,27 @@ def onboard_bunit_missing(result, check_mode=True):
     return bool(check_mode and result.get('changed')) or not result.get('bunit')
 
 
+def onboard_servers_needed(settings, results):
+    """The business units whose default server the client configuration must read: those of hosts that write client
+    options and for which neither the variables (``server_address``, ``server_port``) nor their node's server (as
+    the portal returned it in ``results``, cloutility_node_fleet's) give the address, the port and the name."""
+    needed = []
+    for entry in settings or []:
+        if not isinstance(entry, dict) or not entry.get('client_config') or entry.get('problems'):
+            continue
+        result = (results or {}).get(entry.get('host'))
+        if not isinstance(result, dict) or result.get('failed') or result.get('bunit_missing'):
+            continue
+        server = (result.get('node') or {}).get('server') or {}
+        if not isinstance(server, dict):
+            server = {}
+        if (not server.get('name') or not (entry.get('server_address') or server.get('tcpAddress'))
+                or not (str(entry.get('server_port') or '') or server.get('tcpPort'))):
+            if entry.get('bunit') not in needed:
+                needed.append(entry.get('bunit'))
+    return needed
+
+
 def _show(value):
     """A value for people: nested references by name, absent as None."""
     if isinstance(value, dict):
@@ -178,5 +199,6 @@ def audit_json(report):
 class FilterModule:
     def filters(self):
         return dict(onboard_path_parts=onboard_path_parts, onboard_claim=onboard_claim, onboard_duplicates=onboard_duplicates,
-                    onboard_bunit_missing=onboard_bunit_missing, onboard_drift=onboard_drift, audit_report=audit_report,
+                    onboard_bunit_missing=onboard_bunit_missing, onboard_servers_needed=onboard_servers_needed,
+                    onboard_drift=onboard_drift, audit_report=audit_report,
                     audit_markdown=audit_markdown, audit_json=audit_json)
