@@ -11,7 +11,7 @@ short_description: Manage the backup nodes of many hosts in one task, concurrent
 version_added: 1.1.0
 description:
   - The work of M(cloutility.cloutility.cloutility_node) for a list of nodes (one per host, typically every host of
-    a play), in one task: the business unit tree is read once, each reference list (operating systems, node types,
+    a play), in one task. The business unit tree is read once, each reference list (operating systems, node types,
     and per business unit its domains, option sets, default server and consumption units) at most once, and the
     nodes are reconciled by a bounded pool of O(workers) threads sharing one login and one connection pool.
   - Each entry of O(nodes) takes the options of M(cloutility.cloutility.cloutility_node) and behaves exactly as that
@@ -194,7 +194,7 @@ results:
     - Per entry (by O(nodes[].host)), the result M(cloutility.cloutility.cloutility_node) returns (C(changed),
       C(node), C(consumer), C(consumer_id), C(bunit_id), C(changed_keys), C(activated), C(deletion_requested), C(diff)),
       plus C(failed), C(msg) (the error of a failed entry), C(api_error) (the failed request) and C(bunit_missing)
-      (check mode only: the business unit does not exist, nothing was compared).
+      (check mode only; the business unit does not exist, nothing was compared).
   returned: always
   type: dict
   sample:

@@ -51,13 +51,16 @@ inventory() {  # inventory HOSTS: half the hosts in Contoso, half in Fabrikam
     echo "    onboard_domain: STANDARD"
     echo "    onboard_client_option_set: DEDUP_AND_COMPRESS"
     echo "  children:"
+    local unit parity
     for unit in Contoso Fabrikam; do
+        parity=0
+        if [ "$unit" = Contoso ]; then parity=1; fi
         echo "    ${unit,,}:"
         echo "      vars:"
         echo "        onboard_bunit: Acme Hosting/Customers/$unit"
         echo "      hosts:"
         for i in $(seq -w 1 "$1"); do
-            if [ $((10#$i % 2)) -eq $([ "$unit" = Contoso ] && echo 1 || echo 0) ]; then echo "        perf-host-$i:"; fi
+            if [ $((10#$i % 2)) -eq "$parity" ]; then echo "        perf-host-$i:"; fi
         done
     done
 }
