@@ -158,7 +158,6 @@ notes:
   - A single node is best managed with M(cloutility.cloutility.cloutility_node) (3 requests when nothing changes).
 seealso:
   - module: cloutility.cloutility.cloutility_node
-  - role: cloutility.cloutility.onboard
 '''
 
 EXAMPLES = r'''
