@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
 
 # Node fields that are about activation, reported as "not activated" rather than as settings.
 ACTIVATION_KEYS = ('activatedDate', 'tsmName', 'activated', 'tsm_name', 'activate')
@@ -30,6 +29,10 @@ def onboard_claim(settings, kind, tree=None):
     written (with or without the top unit's name, by id, in another letter case).
     """
     if kind == 'unit':
+        # Imported here: the role's per-host filters run in a new worker process for every host, which must not
+        # pay for importing the HTTP client (requests) it does not use.
+        from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree  # pylint: disable=import-outside-toplevel
+
         bunit = settings.get('bunit', '')
         where = BusinessUnitTree(None, root=tree).key(bunit) if tree else '/'.join(onboard_path_parts(bunit)).lower()
         return '%s: %s' % (where, str(settings.get('consumer', '')).lower())
@@ -54,6 +57,111 @@ def onboard_bunit_missing(result, check_mode=True):
     if not isinstance(result, dict) or result.get('skipped'):
         return False
     return bool(check_mode and result.get('changed')) or not result.get('bunit')
+
+
+OS_FROM_FACTS = {'Linux': 'Linux', 'Win32NT': 'Windows', 'Darwin': 'macOS', 'AIX': 'AIX'}
+_NODE_NAME = re.compile(r'^[A-Z0-9_.+&-]{1,64}$')
+
+
+def _text(value):
+    return '' if value is None else str(value).strip()
+
+
+def _flag(value):
+    if isinstance(value, bool):
+        return value
+    return _text(value).lower() in ('1', 'true', 'yes', 'on', 'y', 't')
+
+
+def onboard_settings(options, host):
+    """One host's settings, worked out from the role's variables (``options``, keys without the ``onboard_`` prefix),
+    with the cloutility_node_fleet entry under ``spec`` and what is wrong with them under ``problems``."""
+    options = dict(options or {})
+    bunit = _text(options.get('bunit'))
+    consumer = _text(options.get('consumer_name'))
+    operating_system = _text(options.get('operating_system')) or OS_FROM_FACTS.get(_text(options.get('facts_system')), '')
+    if _text(options.get('node_name')):
+        node_name = _text(options['node_name']).upper()
+    elif options.get('node_name_source') == 'server':
+        node_name = ''
+    else:
+        node_name = re.sub(r'[^A-Z0-9_.+&-]', '-', str(host).upper())[:64]
+    check_mode = _flag(options.get('check_mode'))
+    activate = _flag(options.get('activate', True))
+    client_config = _flag(options.get('client_config'))
+    password = options.get('node_password') or None
+    problems = []
+    if not bunit:
+        problems.append('onboard_bunit is empty; set the business unit path the host belongs to.')
+    if not consumer:
+        problems.append('onboard_consumer_name is empty.')
+    if not operating_system:
+        problems.append('onboard_operating_system is not set and no facts were gathered (ansible_facts.system is %s); set it to '
+                        "the portal's name such as Linux or Windows." % (_text(options.get('facts_system')) or 'unknown'))
+    if node_name and not _NODE_NAME.match(node_name):
+        offending = ' '.join(sorted(set(re.sub(r'[A-Z0-9_.+&-]', '', node_name)))) or 'too long'
+        problems.append('Node name %s breaks the Storage Protect naming rules (at most 64 of A-Z 0-9 _ . - + &; offending: %s).'
+                        % (node_name, offending))
+
+    def managed(key):
+        value = options.get(key)
+        return None if value is None or (isinstance(value, str) and not value.strip()) else value
+
+    spec = dict(
+        host=str(host), bunit=bunit, consumer=consumer, operating_system=operating_system,
+        node_type=managed('node_type'), domain=managed('domain'), client_option_set=managed('client_option_set'),
+        contact=options.get('contact'), cpu_count=options.get('cpu_count'), activate=activate,
+        tsm_name=node_name if activate and node_name else None, node_password=password,
+        # The portal's password is returned only to be written on the host; one the role set is written from its variable.
+        return_password=bool(client_config and _text(options.get('client_password_file')) and not check_mode and not password),
+    )
+    return dict(host=str(host), bunit=bunit, create_bunit=_flag(options.get('create_bunit')), consumer=consumer,
+                operating_system=operating_system, node_name=node_name, activate=activate, client_config=client_config,
+                server_address=_text(options.get('client_server_address')), server_port=_text(options.get('client_server_port')),
+                check_mode=check_mode, problems=problems, spec=spec)
+
+
+def onboard_result(settings, results):
+    """A host's ``onboard_result`` from its settings (``onboard_settings``) and the results of cloutility_node_fleet."""
+    settings = dict(settings or {})
+    result = (results or {}).get(settings.get('host')) or {}
+    node = result.get('node') or {}
+    if settings.get('problems'):
+        error = ' '.join(settings['problems'])
+    elif not result:
+        error = 'no result from the fleet task (it failed or did not run)'
+    elif result.get('failed'):
+        error = result.get('msg') or 'the node task failed'
+    else:
+        error = None
+    return dict(
+        host=settings.get('host'), bunit=settings.get('bunit'), bunit_id=result.get('bunit_id'),
+        bunit_missing=bool(result.get('bunit_missing')), consumer=settings.get('consumer'), consumer_id=result.get('consumer_id'),
+        node_name=node.get('tsmName') or settings.get('node_name'), activate=settings.get('activate'),
+        activated=result.get('activated'), changed=bool(result.get('changed')), changed_keys=list(result.get('changed_keys') or []),
+        diff=result.get('diff') or {}, error=error, check_mode=settings.get('check_mode'),
+    )
+
+
+def onboard_servers_needed(settings, results):
+    """The business units whose default server the client configuration must read: those of hosts that write client
+    options and for which neither the variables (``server_address``, ``server_port``) nor their node's server (as
+    the portal returned it in ``results``, cloutility_node_fleet's) give the address, the port and the name."""
+    needed = []
+    for entry in settings or []:
+        if not isinstance(entry, dict) or not entry.get('client_config') or entry.get('problems'):
+            continue
+        result = (results or {}).get(entry.get('host'))
+        if not isinstance(result, dict) or result.get('failed') or result.get('bunit_missing'):
+            continue
+        server = (result.get('node') or {}).get('server') or {}
+        if not isinstance(server, dict):
+            server = {}
+        if (not server.get('name') or not (entry.get('server_address') or server.get('tcpAddress'))
+                or not (str(entry.get('server_port') or '') or server.get('tcpPort'))):
+            if entry.get('bunit') not in needed:
+                needed.append(entry.get('bunit'))
+    return needed
 
 
 def _show(value):
@@ -178,5 +286,7 @@ def audit_json(report):
 class FilterModule:
     def filters(self):
         return dict(onboard_path_parts=onboard_path_parts, onboard_claim=onboard_claim, onboard_duplicates=onboard_duplicates,
-                    onboard_bunit_missing=onboard_bunit_missing, onboard_drift=onboard_drift, audit_report=audit_report,
+                    onboard_bunit_missing=onboard_bunit_missing, onboard_servers_needed=onboard_servers_needed,
+                    onboard_settings=onboard_settings, onboard_result=onboard_result,
+                    onboard_drift=onboard_drift, audit_report=audit_report,
                     audit_markdown=audit_markdown, audit_json=audit_json)

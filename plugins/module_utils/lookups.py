@@ -165,10 +165,11 @@ def consumers_path(bunit_id, consumer_id=None):
     return path if consumer_id is None else '%s/%s' % (path, consumer_id)
 
 
-def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False):
+def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False, items=None):
     """The consumption unit of a business unit, by id or by (non-unique) name, or None.
 
     Found by name, it is the list answer's item, which is incomplete: ``full=True`` GETs the item.
+    ``items``: the unit's consumption units read before (fleet mode reads each unit's list once), else one GET.
     Two consumers with the same name and no consumer_id is an error listing their ids.
     """
     if consumer_id is not None:
@@ -181,7 +182,9 @@ def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False):
         if name is not None and consumer.get('name') != name:
             raise CloutilityError("Consumption unit id %s is named '%s', not '%s'" % (consumer_id, consumer.get('name'), name))
         return consumer
-    matches = [item for item in client.get_all(consumers_path(bunit_id)) if item.get('name') == name]
+    if items is None:
+        items = client.get_all(consumers_path(bunit_id))
+    matches = [item for item in items if item.get('name') == name]
     if len(matches) > 1:
         raise CloutilityError("Consumption unit name '%s' is used by %d units in business unit %s: ids %s. "
                               "Set consumer_id to choose one." % (name, len(matches), bunit_id,

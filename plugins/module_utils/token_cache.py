@@ -87,21 +87,34 @@ class TokenCache:
         secret = read_private_file(path)
         if secret is not None and len(secret) >= 32:
             return secret
-        self._write(path, os.urandom(32))
-        # Another process may have won the race: use whatever is on disk now.
+        if not os.path.lexists(path):
+            # First use: create it once. os.link fails when the name exists, so forks (or threads) that start
+            # together all end up with the one secret that won, never each with its own (which would name the
+            # login lock and the cache files differently for each of them).
+            self._write(path, os.urandom(32), replace=False)
+        else:
+            self._write(path, os.urandom(32))  # unusable (short, foreign, a symlink): replaced, never followed
         secret = read_private_file(path)
         if secret is None or len(secret) < 32:
             raise OSError('the token cache key is not usable')
         return secret
 
-    def _write(self, path, payload):
+    def _write(self, path, payload, replace=True):
         # mkstemp: O_EXCL, mode 0600; os.replace swaps the name (a symlink there is replaced, never followed).
+        # replace=False: only when nothing has the name yet (os.link refuses an existing name).
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix='.tmp-')
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, 'wb') as handle:
                 handle.write(payload)
-            os.replace(tmp, path)
+            if replace:
+                os.replace(tmp, path)
+                return
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            os.unlink(tmp)
         except OSError:
             try:
                 os.unlink(tmp)

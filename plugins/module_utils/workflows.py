@@ -74,7 +74,8 @@ class NodeWorkflow:
                                 params.get('consumer_id'))
         # The read that decides (does the unit exist? what does its node hold?) happens under the lock.
         with object_lock(self.client, *key):
-            consumer = find_consumer(self.client, self.bunit['id'], params.get('consumer'), params.get('consumer_id'))
+            consumer = find_consumer(self.client, self.bunit['id'], params.get('consumer'), params.get('consumer_id'),
+                                     items=self.shared_consumers())
             if consumer is None and params.get('consumer_id') is not None and params['state'] == 'present':
                 raise CloutilityError('Consumption unit id %s not found in business unit %s; leave consumer_id out to create '
                                       'a unit by name' % (params['consumer_id'], self.tree.path(self.bunit['id'])))
@@ -82,6 +83,17 @@ class NodeWorkflow:
             if params['state'] == 'absent':
                 return self.absent(consumer, node)
             return self.present(consumer, node)
+
+    def shared_consumers(self):
+        """Fleet mode (a shared ``refs``): the unit's consumption units, read once for every entry; else None.
+
+        Safe because no two entries of a fleet claim one consumption unit (node_fleet.claims): a unit that one
+        entry creates is never looked for by another. Creation re-reads the real list (the steps' verify).
+        """
+        if self.cache is None or self.params.get('consumer_id') is not None:
+            return None
+        bunit_id = self.bunit['id']
+        return self.cache.get(('consumers', bunit_id), lambda: self.client.get_all(consumers_path(bunit_id)))
 
     # ------------------------------------------------------------------ present
     def plan_present(self, ctx, node, desired, activation):

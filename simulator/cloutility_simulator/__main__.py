@@ -19,6 +19,8 @@ def parse_args(argv=None):
     parser.add_argument('--seed', help='seed JSON file (default: the packaged seed/default.json)')
     parser.add_argument('--page-size', type=int, default=DEFAULT_PAGE_SIZE)
     parser.add_argument('--token-lifetime', type=int, default=DEFAULT_TOKEN_LIFETIME, help='access token lifetime in seconds')
+    parser.add_argument('--latency-ms', type=int, default=0,
+                        help='answer every API request this many milliseconds late (the latency fault; /_sim/config key latency_ms)')
     parser.add_argument('--quiet', action='store_true', help='do not log every request')
     parser.add_argument('--strict', action='store_true',
                         help='answer the strict way: no /v1/nodewarningtypes route, 404 for reports, jobs and audit logs with no data')
@@ -27,7 +29,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    simulator = Simulator(seed=args.seed, page_size=args.page_size, token_lifetime=args.token_lifetime, strict=args.strict)
+    simulator = Simulator(seed=args.seed, page_size=args.page_size, token_lifetime=args.token_lifetime, strict=args.strict,
+                          latency_ms=max(args.latency_ms, 0))
     app = create_app(simulator=simulator)
     kwargs = {'request_handler': QuietRequestHandler} if args.quiet else {}
     server = make_server(args.host, args.port, app, threaded=True, **kwargs)

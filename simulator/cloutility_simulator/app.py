@@ -218,7 +218,12 @@ def config():
                 except re.error as exc:
                     raise bad_request('bad missing_routes regex %r: %s' % (item, exc)) from exc
             simulator.config['missing_routes'] = list(routes)
-        unknown = set(body) - {'page_size', 'token_lifetime', 'strict', 'missing_routes'}
+        if 'latency_ms' in body:
+            value = body['latency_ms']
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise bad_request('latency_ms must be an integer of 0 or more')
+            simulator.set_latency(value)
+        unknown = set(body) - {'page_size', 'token_lifetime', 'strict', 'missing_routes', 'latency_ms'}
         if unknown:
             raise bad_request('unknown config keys: %s' % ', '.join(sorted(unknown)))
     return jsonify(dict(simulator.config))

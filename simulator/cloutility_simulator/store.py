@@ -94,10 +94,12 @@ def route_key(method, path):
 class Simulator:
     """Whole simulator: state, configuration, counters and faults, all guarded by one lock."""
 
-    def __init__(self, seed=None, page_size=DEFAULT_PAGE_SIZE, token_lifetime=DEFAULT_TOKEN_LIFETIME, strict=False, missing_routes=None):
+    def __init__(self, seed=None, page_size=DEFAULT_PAGE_SIZE, token_lifetime=DEFAULT_TOKEN_LIFETIME, strict=False, missing_routes=None,
+                 latency_ms=0):
         self.lock = threading.RLock()
         self.seed_path = seed or DEFAULT_SEED
-        self.initial_config = {'page_size': int(page_size), 'token_lifetime': int(token_lifetime)}
+        # latency_ms: the baseline of the latency fault (faults['latency_ms']), kept when faults are cleared.
+        self.initial_config = {'page_size': int(page_size), 'token_lifetime': int(token_lifetime), 'latency_ms': int(latency_ms)}
         # Strict mode (simulator/README.md): answer the strict way the API guide leaves room for.
         self.initial_config.update(strict=bool(strict), missing_routes=list(missing_routes or []))
         self.state = {}
@@ -146,7 +148,8 @@ class Simulator:
 
     def clear_faults(self):
         with self.lock:
-            self.faults = {'rules': [], 'drop_after_commit': [], 'latency_ms': 0, 'error_rate': 0.0, 'random_seed': 1}
+            self.faults = {'rules': [], 'drop_after_commit': [], 'latency_ms': self.config.get('latency_ms', 0),
+                           'error_rate': 0.0, 'random_seed': 1}
             self.random = random.Random(1)
 
     def set_faults(self, spec):
@@ -175,12 +178,19 @@ class Simulator:
                         entry['retry_after'] = rule.get('retry_after')
                         entry['body'] = rule.get('body')
                     faults[key].append(entry)
-            faults['latency_ms'] = int(spec.get('latency_ms') or 0)
+            # Without latency_ms of its own, a fault set keeps the configured latency (--latency-ms, /_sim/config).
+            faults['latency_ms'] = int(spec['latency_ms'] or 0) if 'latency_ms' in spec else self.config.get('latency_ms', 0)
             faults['error_rate'] = float(spec.get('error_rate') or 0.0)
             faults['random_seed'] = spec.get('random_seed', 1)
             self.faults = faults
             self.random = random.Random(faults['random_seed'])
             return copy.deepcopy(self.faults)
+
+    def set_latency(self, latency_ms):
+        """The configured latency: every API request waits this long (the latency fault's baseline)."""
+        with self.lock:
+            self.config['latency_ms'] = int(latency_ms)
+            self.faults['latency_ms'] = int(latency_ms)
 
     # ----------------------------------------------------------------- counters / faults
     def count(self, method, path):

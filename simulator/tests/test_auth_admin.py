@@ -1,5 +1,7 @@
 """Auth, origin, token expiry, counters, config, faults."""
 
+import time
+
 import requests
 
 from conftest import CLIENT_ID, ORIGIN, PASSWORD, USER, Api, assert_error
@@ -57,6 +59,27 @@ def test_token_lifetime_config(sim, api):
     requests.post(sim.url + '/_sim/config', json={'token_lifetime': 1}, timeout=5)
     assert api.login()['expires_in'] == 1
     assert sim.simulator.config['token_lifetime'] == 1
+
+
+def test_latency_config_is_the_latency_fault(sim, api):
+    api.login()
+    assert requests.post(sim.url + '/_sim/config', json={'latency_ms': -1}, timeout=5).status_code == 400
+    assert requests.post(sim.url + '/_sim/config', json={'latency_ms': 200}, timeout=5).json()['latency_ms'] == 200
+    assert sim.simulator.faults['latency_ms'] == 200
+    started = time.monotonic()
+    api.ok('GET', 'me')
+    assert time.monotonic() - started >= 0.2
+    # Fault sets without latency_ms of their own, and clearing them, keep the configured latency; their own wins.
+    requests.post(sim.url + '/_sim/faults', json={'rules': []}, timeout=5)
+    assert sim.simulator.faults['latency_ms'] == 200
+    requests.delete(sim.url + '/_sim/faults', timeout=5)
+    assert sim.simulator.faults['latency_ms'] == 200
+    requests.post(sim.url + '/_sim/faults', json={'latency_ms': 0}, timeout=5)
+    started = time.monotonic()
+    api.ok('GET', 'me')
+    assert time.monotonic() - started < 0.2
+    requests.post(sim.url + '/_sim/config', json={'latency_ms': 0}, timeout=5)
+    assert sim.simulator.faults['latency_ms'] == 0
 
 
 def test_counters_shape_and_route_keys(sim, api):

@@ -17,7 +17,7 @@ def test_cli_port_file(tmp_path):
     port_file = tmp_path / 'port'
     env = dict(os.environ, PYTHONPATH=SIMULATOR_DIR + os.pathsep + os.environ.get('PYTHONPATH', ''))
     command = [sys.executable, '-m', 'cloutility_simulator', '--port', '0', '--port-file', str(port_file), '--page-size', '3',
-               '--token-lifetime', '60', '--quiet', '--strict']
+               '--token-lifetime', '60', '--latency-ms', '150', '--quiet', '--strict']
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)  # pylint: disable=consider-using-with
     try:
         deadline = time.time() + 15
@@ -30,7 +30,10 @@ def test_cli_port_file(tmp_path):
         page = api.ok('GET', 'bunits/131/consumers', params={'limit': 10})
         assert len(page['items']) == 3 and page['total'] == 3
         config = requests.get(url + '/_sim/config', timeout=5).json()
-        assert (config['page_size'], config['token_lifetime'], config['strict']) == (3, 60, True)
+        assert (config['page_size'], config['token_lifetime'], config['strict'], config['latency_ms']) == (3, 60, True, 150)
+        started = time.monotonic()
+        api.ok('GET', 'me')
+        assert time.monotonic() - started >= 0.15
     finally:
         proc.terminate()
         output = proc.communicate(timeout=10)[0].decode()

@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# Measure onboarding N hosts with the collection against the same job written with ansible.builtin.uri,
-# and a no-change re-run against one ping task per host. Runs against a fresh simulator.
+# Measure the onboard role and the audit playbook over fleets of hosts against a simulator that answers every
+# API request late (as a portal tens to hundreds of milliseconds away does), against Ansible's own floor (one
+# debug task per host), and count the requests.
 #
-#   bash tests/performance/run.sh [HOSTS] [FORKS]       (defaults 40 and 5)
+#   bash tests/performance/run.sh [--latency-ms MS] [--forks N] [HOSTS ...]
+#        defaults: --latency-ms 100 --forks 16, HOSTS 100 (e.g. `... 100 1000`)
 #
-# Prints a Markdown table of wall-clock seconds and simulator request counts.
+# For every fleet size, against a fresh simulator and a cold token cache: the floor, the role's first run, its
+# re-run and the audit (cloutility.cloutility.audit). Prints a Markdown table (and each row as it is measured).
 set -euo pipefail
-HOSTS="${1:-40}"
-FORKS="${2:-5}"
+LATENCY=100
+FORKS=16
+SIZES=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --latency-ms) LATENCY="$2"; shift 2 ;;
+    --forks) FORKS="$2"; shift 2 ;;
+    *) SIZES+=("$1"); shift ;;
+    esac
+done
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(100)
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 export CL_ROOT="$ROOT"
@@ -21,7 +33,7 @@ export ANSIBLE_PYTHON_INTERPRETER="$CL_VENV/bin/python"
 export ANSIBLE_STDOUT_CALLBACK=ansible.builtin.minimal
 
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/cloutility-perf.XXXXXX")"
-python -m cloutility_simulator --host 127.0.0.1 --port 0 --port-file "$RUN/port" --quiet >"$RUN/sim.log" 2>&1 &
+python -m cloutility_simulator --host 127.0.0.1 --port 0 --port-file "$RUN/port" --latency-ms "$LATENCY" --quiet >"$RUN/sim.log" 2>&1 &
 SIM=$!
 trap 'kill $SIM 2>/dev/null; rm -rf "$RUN"' EXIT
 for _ in $(seq 1 100); do [ -s "$RUN/port" ] && break; sleep 0.1; done
@@ -30,52 +42,62 @@ export CLOUTILITY_API_URL="$SIM_URL/v1" CLOUTILITY_CLIENT_ID=ansible-demo CLOUTI
 export CLOUTILITY_USERNAME=ansible@example.com CLOUTILITY_PASSWORD='Sim-Passw0rd!'
 export XDG_CACHE_HOME="$RUN/cache"   # a cold token cache for every measurement
 
-{
+inventory() {  # inventory HOSTS: half the hosts in Contoso, half in Fabrikam
     echo "all:"
     echo "  vars:"
     echo "    ansible_connection: local"
-    echo "    bench_unit: Internal"
-    echo "    bench_os: Linux"
-    echo "    bench_type: File Server"
-    echo "    bench_domain: STANDARD"
-    echo "    bench_option_set: DEDUP_AND_COMPRESS"
-    echo "    onboard_bunit: Acme Hosting/Internal"
-    echo "    onboard_operating_system: '{{ bench_os }}'"
-    echo "    onboard_node_type: '{{ bench_type }}'"
-    echo "    onboard_domain: '{{ bench_domain }}'"
-    echo "    onboard_client_option_set: '{{ bench_option_set }}'"
-    echo "  hosts:"
-    for i in $(seq -w 1 "$HOSTS"); do echo "    perf-host-$i:"; done
-} >"$RUN/inventory.yml"
-
-counters() { python -c "import json,sys,urllib.request; c=json.load(urllib.request.urlopen('$SIM_URL/_sim/counters')); print(c['total'], c['writes'])"; }
-reset() { python -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('$SIM_URL/_sim/reset', method='POST'))"; rm -rf "$XDG_CACHE_HOME"; }
-
-ROWS=()
-measure() {  # measure LABEL PLAYBOOK [EXTRA ansible-playbook ARGS...]
-    local label="$1" playbook="$2" start end requests writes
-    shift 2
-    python -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('$SIM_URL/_sim/counters/reset', method='POST'))"
-    start=$(date +%s.%N)
-    ansible-playbook -i "$RUN/inventory.yml" -f "$FORKS" "$playbook" "$@" >"$RUN/last.log" 2>&1 || { cat "$RUN/last.log"; exit 1; }
-    end=$(date +%s.%N)
-    read -r requests writes < <(counters)
-    ROWS+=("$(printf '| %s | %.1f | %.2f | %s | %s |' "$label" "$(echo "$end - $start" | bc)" "$(echo "($end - $start) / $HOSTS" | bc -l)" "$requests" "$writes")")
+    echo "    onboard_operating_system: Linux"
+    echo "    onboard_node_type: File Server"
+    echo "    onboard_domain: STANDARD"
+    echo "    onboard_client_option_set: DEDUP_AND_COMPRESS"
+    echo "  children:"
+    local unit parity
+    for unit in Contoso Fabrikam; do
+        parity=0
+        if [ "$unit" = Contoso ]; then parity=1; fi
+        echo "    ${unit,,}:"
+        echo "      vars:"
+        echo "        onboard_bunit: Acme Hosting/Customers/$unit"
+        echo "      hosts:"
+        for i in $(seq -w 1 "$1"); do
+            if [ $((10#$i % 2)) -eq "$parity" ]; then echo "        perf-host-$i:"; fi
+        done
+    done
 }
 
-reset
-measure "ping (no-op floor)" tests/performance/ping.yml
-measure "uri tasks, first run" tests/performance/onboard_uri.yml
-measure "uri tasks, re-run" tests/performance/onboard_uri.yml
-reset
-measure "collection (onboard role), first run" tests/performance/onboard_collection.yml
-measure "collection (onboard role), re-run" tests/performance/onboard_collection.yml
-measure "collection, re-run, modules in their own processes" tests/performance/onboard_collection.yml -e cloutility_in_process=false
-reset
-measure "collection, first run, modules in their own processes" tests/performance/onboard_collection.yml -e cloutility_in_process=false
+post() { python -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('$SIM_URL/_sim/$1', method='POST'))"; }
+counters() { python -c "import json,urllib.request; c=json.load(urllib.request.urlopen('$SIM_URL/_sim/counters')); print(c['total'], c['writes'])"; }
+reset() { post reset; rm -rf "$XDG_CACHE_HOME"; }
 
-echo "$HOSTS hosts, $FORKS forks, $(nproc) cores, ansible-core $(ansible --version | head -1 | grep -o '[0-9.]*\]' | tr -d ']')"
+ROWS=()
+FLOOR=1
+measure() {  # measure HOSTS LABEL PLAYBOOK [EXTRA ansible-playbook ARGS...]
+    local hosts="$1" label="$2" playbook="$3" start end seconds requests writes
+    shift 3
+    post counters/reset
+    rm -rf "$XDG_CACHE_HOME"
+    start=$(date +%s.%N)
+    ansible-playbook -i "$RUN/inventory-$hosts.yml" -f "$FORKS" "$playbook" "$@" >"$RUN/last.log" 2>&1 || { tail -50 "$RUN/last.log"; exit 1; }
+    end=$(date +%s.%N)
+    seconds=$(echo "$end - $start" | bc)
+    [ "$label" != "floor (one debug task per host)" ] || FLOOR="$seconds"
+    read -r requests writes < <(counters)
+    ROWS+=("$(printf '| %s | %s | %.1f | %.2f | %s | %.2f | %s |' "$hosts" "$label" "$seconds" "$(echo "$seconds / $FLOOR" | bc -l)" \
+        "$requests" "$(echo "$requests / $hosts" | bc -l)" "$writes")")
+    echo "${ROWS[-1]}" >&2
+}
+
+for hosts in "${SIZES[@]}"; do
+    inventory "$hosts" >"$RUN/inventory-$hosts.yml"
+    reset
+    measure "$hosts" "floor (one debug task per host)" tests/performance/floor.yml
+    measure "$hosts" "onboard role, first run" tests/performance/onboard_collection.yml
+    measure "$hosts" "onboard role, re-run" tests/performance/onboard_collection.yml
+    measure "$hosts" "audit (cloutility.cloutility.audit)" cloutility.cloutility.audit -e "audit_report=$RUN/audit.json"
+done
+
+echo "forks $FORKS, API latency $LATENCY ms, $(nproc) cores, ansible-core $(ansible --version | head -1 | grep -o '[0-9.]*\]' | tr -d ']')"
 echo
-echo "| run | seconds | seconds per host | API requests | writes |"
-echo "|---|---|---|---|---|"
+echo "| hosts | run | seconds | x floor | API requests | requests per host | writes |"
+echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"

@@ -28,3 +28,71 @@ def test_a_host_in_error_still_claims_its_unit_when_its_path_leaves_out_the_top(
     report = audit_report(results, consumers)
     assert [orphan['name'] for orphan in report['orphans']] == ['db01']
     assert report['hosts']['web01']['status'] == 'error'
+
+
+# ---------------------------------------------------------------------------- fleet mode helpers
+from ansible_collections.cloutility.cloutility.plugins.filter.onboard import (  # noqa: E402  pylint: disable=wrong-import-position
+    onboard_result,
+    onboard_servers_needed,
+    onboard_settings,
+)
+
+ROLE_DEFAULTS = dict(bunit='Acme Hosting/Customers/Contoso', create_bunit=False, consumer_name='web01.example.com', operating_system='',
+                     facts_system='', node_type='File Server', domain=None, client_option_set=None, contact=None, cpu_count=None,
+                     activate=True, node_name='', node_name_source='hostname', node_password='', client_config=False,
+                     client_password_file='', client_server_address='', client_server_port=None, check_mode=False)
+
+
+def _settings(**changes):
+    options = dict(ROLE_DEFAULTS, **changes)
+    return onboard_settings(options, 'web01.example.com')
+
+
+def test_settings_derive_names_and_the_fleet_entry():
+    settings = _settings(operating_system='Linux', domain='30DAYS', node_password='Secret-1')
+    assert settings['problems'] == []
+    assert settings['node_name'] == 'WEB01.EXAMPLE.COM'
+    spec = settings['spec']
+    assert spec['tsm_name'] == 'WEB01.EXAMPLE.COM' and spec['domain'] == '30DAYS' and spec['client_option_set'] is None
+    assert spec['node_password'] == 'Secret-1' and spec['host'] == 'web01.example.com'
+    # A password the role sets is written from its variable, never asked back from the portal.
+    assert not _settings(operating_system='Linux', client_config=True, client_password_file='/p', node_password='x')['spec']['return_password']
+    assert _settings(operating_system='Linux', client_config=True, client_password_file='/p')['spec']['return_password']
+    assert not _settings(operating_system='Linux', client_config=True, client_password_file='/p', check_mode=True)['spec']['return_password']
+    assert _settings(facts_system='Win32NT')['operating_system'] == 'Windows'
+    assert _settings(operating_system='Linux', node_name_source='server')['spec']['tsm_name'] is None
+    assert _settings(operating_system='Linux', activate='false')['spec']['tsm_name'] is None
+
+
+def test_settings_problems_name_the_variables():
+    problems = _settings(bunit='  ', consumer_name='', node_name='bad name!')['problems']
+    assert problems[0].startswith('onboard_bunit is empty')
+    assert problems[1] == 'onboard_consumer_name is empty.'
+    assert 'onboard_operating_system is not set' in problems[2] and 'unknown' in problems[2]
+    assert "Node name BAD NAME! breaks the Storage Protect naming rules" in problems[3] and 'offending:   !' in problems[3]
+
+
+def test_result_from_the_fleet():
+    settings = _settings(operating_system='Linux')
+    results = {'web01.example.com': dict(changed=True, failed=False, bunit_missing=False, bunit_id=94, consumer_id=470,
+                                         node={'tsmName': 'WEB01.EXAMPLE.COM', 'tsmPassword': 'never-copied'},
+                                         changed_keys=['consumer', 'node'], activated=True, diff={'before': {}, 'after': {'x': 1}})}
+    result = onboard_result(settings, results)
+    assert result == dict(host='web01.example.com', bunit='Acme Hosting/Customers/Contoso', bunit_id=94, bunit_missing=False,
+                          consumer='web01.example.com', consumer_id=470, node_name='WEB01.EXAMPLE.COM', activate=True, activated=True,
+                          changed=True, changed_keys=['consumer', 'node'], diff={'before': {}, 'after': {'x': 1}}, error=None,
+                          check_mode=False)
+    assert onboard_result(settings, {'web01.example.com': dict(failed=True, msg='boom')})['error'] == 'boom'
+    assert 'no result from the fleet task' in onboard_result(settings, {})['error']
+    assert onboard_result(_settings(bunit=''), results)['error'].startswith('onboard_bunit is empty')
+
+
+def test_servers_needed_only_where_nothing_gives_address_port_and_name():
+    server = {'name': 'tsm01', 'tcpAddress': 'tsm01.example.com', 'tcpPort': 1500}
+    hosts = [dict(_settings(operating_system='Linux', client_config=True), host=name, bunit=bunit) for name, bunit in
+             (('a', 'U1'), ('b', 'U2'), ('c', 'U3'), ('d', 'U4'))]
+    hosts[2]['server_address'], hosts[2]['server_port'] = 'backup.example', '1600'
+    results = {'a': dict(node={'server': server}), 'b': dict(node={'server': {'id': 3, 'name': 'tsm01'}}),
+               'c': dict(node={'server': {'name': 'tsm01'}}), 'd': dict(failed=True, msg='x')}
+    assert onboard_servers_needed(hosts, results) == ['U2']
+    assert onboard_servers_needed([dict(hosts[1], client_config=False)], results) == []

@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Many backup nodes in one task (module cloutility_node_fleet). Plain Python (no Ansible).
+
+The node workflow is the one of cloutility_node (``workflows.ensure_node``), run for every entry by a bounded pool
+of threads (``concurrency.map_bounded``) that share one client (one login, one connection pool), one business
+unit tree and one ``nodes.ReferenceCache``: every reference list and every business unit's list of consumption
+units is read once for the whole fleet, not once per node.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, Failure, map_bounded
+from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import ReferenceCache
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import PartialWriteError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_node
+
+
+def entry_key(entry):
+    """The name of an entry in the results: ``host``, else its consumption unit."""
+    for key in ('host', 'consumer', 'consumer_id'):
+        if entry.get(key) is not None and str(entry[key]).strip():
+            return str(entry[key]).strip()
+    return None
+
+
+def claims(tree, entries):
+    """Refuse, before any request with a side effect, entries that would share a consumption unit or a node name.
+
+    Units compare however their business unit path is written (``BusinessUnitTree.key``) and by name in any
+    letter case; node names (``tsm_name``) in any letter case.
+    """
+    keys, units, nodes = {}, {}, {}
+    for entry in entries:
+        key = entry_key(entry)
+        if key is None:
+            raise CloutilityError('Every entry of nodes needs host, consumer or consumer_id')
+        keys.setdefault(key, 0)
+        keys[key] += 1
+        where = tree.key(entry.get('bunit'))
+        if entry.get('consumer_id') is not None:
+            unit = '%s: id %s' % (where, entry['consumer_id'])
+        else:
+            unit = '%s: %s' % (where, str(entry.get('consumer') or '').strip().lower())
+        units.setdefault(unit, []).append(key)
+        if entry.get('tsm_name'):
+            nodes.setdefault(str(entry['tsm_name']).strip().upper(), []).append(key)
+    problems = ['host %s is listed %d times' % (key, count) for key, count in keys.items() if count > 1]
+    for unit, hosts in units.items():
+        if len(hosts) > 1:
+            entry = next(item for item in entries if entry_key(item) == hosts[0])
+            name = entry.get('consumer') if entry.get('consumer_id') is None else 'id %s' % entry['consumer_id']
+            problems.append("consumption unit '%s' in business unit %s: %s" % (name, entry.get('bunit'), ', '.join(hosts)))
+    for name, hosts in nodes.items():
+        if len(hosts) > 1:
+            problems.append('node name %s: %s' % (name, ', '.join(hosts)))
+    if problems:
+        raise CloutilityError('Hosts would share Cloutility objects (nothing was sent); give each its own consumption unit '
+                              'and node name. %s.' % '; '.join(problems))
+
+
+def _failure(exc):
+    """A failed entry's result; after a partial write it says what exists now (changed: true, ids, steps)."""
+    result = dict(failed=True, msg=str(exc), changed=False)
+    cause = exc
+    if isinstance(exc, PartialWriteError):
+        result.update(exc.result)
+        result.update(failed=True, msg=str(exc), changed=True)
+        cause = exc.cause
+    if isinstance(cause, CloutilityApiError):
+        result['api_error'] = dict(method=cause.method, path=cause.path, url=cause.url, status=cause.status,
+                                   message=cause.message, developer_message=cause.developer_message)
+    return result
+
+
+def ensure_fleet(client, tree, entries, check_mode=False, workers=DEFAULT_WORKERS):
+    """Reconcile every entry (cloutility_node parameters plus ``host``) concurrently.
+
+    Returns ``{'results': {host: result}, 'changed': bool, 'failed_hosts': [...]}``; a result is what
+    ``ensure_node`` returns plus ``failed``, ``msg`` and ``bunit_missing``. A business unit that does not
+    exist is a failure, except in check mode, where it is reported as ``bunit_missing`` (nothing to compare).
+    """
+    entries = list(entries)
+    claims(tree, entries)
+    refs = ReferenceCache()
+
+    def one(entry):
+        bunit = tree.resolve(entry.get('bunit'), required=False)
+        if bunit is None and check_mode:
+            return dict(changed=False, failed=False, bunit_missing=True, bunit_id=None, consumer_id=None, node={},
+                        changed_keys=[], activated=False, diff={'before': {}, 'after': {}},
+                        msg='business unit %s does not exist' % entry.get('bunit'))
+        result = ensure_node(client, tree, entry, check_mode=check_mode, refs=refs)
+        result.update(failed=False, bunit_missing=False)
+        return result
+
+    outcomes = map_bounded(one, entries, workers=workers, capture=True)
+    results = {}
+    for entry, outcome in zip(entries, outcomes):
+        if isinstance(outcome, Failure):
+            if not isinstance(outcome.error, CloutilityError):
+                raise outcome.error
+            outcome = _failure(outcome.error)
+            outcome['bunit_missing'] = False
+        results[entry_key(entry)] = outcome
+    return dict(results=results, changed=any(result.get('changed') for result in results.values()),
+                failed_hosts=[key for key, result in results.items() if result.get('failed')])

@@ -1,0 +1,275 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: cloutility_node_fleet
+short_description: Manage the backup nodes of many hosts in one task, concurrently
+version_added: 1.1.0
+description:
+  - The work of M(cloutility.cloutility.cloutility_node) for a list of nodes (one per host, typically every host of
+    a play), in one task. The business unit tree is read once, each reference list (operating systems, node types,
+    and per business unit its domains, option sets, default server and consumption units) at most once, and the
+    nodes are reconciled by a bounded pool of O(workers) threads sharing one login and one connection pool.
+  - Each entry of O(nodes) takes the options of M(cloutility.cloutility.cloutility_node) and behaves exactly as that
+    module would (same comparisons, check mode, activation and password rules); its result is in RV(results), under its O(nodes[].host).
+  - Entries that would share a consumption unit (same name in the same business unit, however its path is written)
+    or a node name are refused before anything is sent, listing them.
+  - Meant to run once on the controller (C(run_once=true)); the role C(cloutility.cloutility.onboard) does so and
+    hands each host its own result.
+author:
+  - Cloutility Ansible collection contributors (!UNKNOWN)
+extends_documentation_fragment:
+  - cloutility.cloutility.connection
+  - cloutility.cloutility.connection.ACTIONS
+options:
+  nodes:
+    description:
+      - One entry per node, with the options of M(cloutility.cloutility.cloutility_node) and O(nodes[].host).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      host:
+        description:
+          - Name of this entry in RV(results), usually the inventory host. Defaults to O(nodes[].consumer)
+            (or O(nodes[].consumer_id)). Must be unique.
+        type: str
+      bunit:
+        description:
+          - The business unit of the consumption unit, as a path of names from the top of the tree the account
+            can see (V(Acme Hosting/Customers/Contoso)) or as a numeric id. The path may leave out the top unit's name.
+          - Defaults to the user's home business unit, the top of that tree.
+        type: str
+      consumer:
+        description:
+          - Name of the consumption unit the node belongs to. It is created when missing (with O(nodes[].state=present)).
+          - One of O(nodes[].consumer) and O(nodes[].consumer_id) is required.
+        type: str
+      consumer_id:
+        description:
+          - Id of the consumption unit, to choose one when several units share O(nodes[].consumer). The unit must exist.
+        type: int
+      operating_system:
+        description:
+          - Operating system of the node, by name (V(Linux)) or id, from the portal's node operating systems.
+          - Required when the node is created.
+        type: str
+      node_type:
+        description:
+          - Node type, by name (V(File Server)) or id. It must be supported by the operating system.
+          - Required when the node is created.
+        type: str
+      domain:
+        description:
+          - Policy domain, by name (V(STANDARD)) or id, from the domains of the business unit's default server.
+          - Required when the node is created.
+        type: str
+      client_option_set:
+        description:
+          - Client option set, by name (V(DEDUP_AND_COMPRESS)) or id, from the business unit's default server.
+        type: str
+      server:
+        description:
+          - Backup server, by name or id. Only the business unit's default server is offered by the API.
+          - When a node is created without it, the business unit's default server is used. On an existing node it
+            is compared only when set.
+        type: str
+      contact:
+        description:
+          - Contact information stored with the node. An empty string clears it.
+        type: str
+      cpu_count:
+        description:
+          - Number of CPUs of the protected machine (used for licensing).
+        type: int
+      activate:
+        description:
+          - Activate (register) the node on the backup server when it is not activated yet, with O(nodes[].tsm_name)
+            or, when O(nodes[].tsm_name) is left out, the name the server suggests.
+          - An activated node is left alone when its name matches O(nodes[].tsm_name) (case-insensitively) or O(nodes[].tsm_name)
+            is not set. A node cannot be renamed, so a different O(nodes[].tsm_name) fails.
+          - Activation is never sent in check mode.
+        type: bool
+        default: false
+      tsm_name:
+        description:
+          - Node name on the backup server, used by the backup client. At most 64 characters from A-Z, 0-9,
+            V(_), V(.), V(-), V(+) and V(&), no spaces; letters are case-insensitive (the server stores upper case).
+          - Validated before any call. Used to activate with O(nodes[].activate=true); on an already activated node it must
+            match the node's name, whatever O(nodes[].activate) says.
+        type: str
+      node_password:
+        description:
+          - Node password set through the portal (C(POST .../node/password)).
+          - The backup client usually rotates it (C(PASSWORDACCESS GENERATE)), so the portal's copy is never compared
+            and never causes a change. See O(nodes[].update_password).
+          - Not to be confused with O(password), the password of the API user, shared with every module of the collection.
+          - When it is not set, the server generates a password at activation; see O(nodes[].return_password).
+        type: str
+      update_password:
+        description:
+          - V(on_create) sets O(nodes[].node_password) only when the task creates the node.
+          - V(always) sets it on every run; the task then reports a change each time.
+        type: str
+        choices: [on_create, always]
+        default: on_create
+      return_password:
+        description:
+          - Return the node password (C(tsmPassword)) in C(node) of its result in RV(results) instead of a mask. The diff never shows it.
+          - A task using it should set C(no_log=true).
+          - Ansible hides any value equal to O(nodes[].node_password) in the output, so this is useful for a password the server
+            generated at activation.
+        type: bool
+        default: false
+      state:
+        description:
+          - V(present) creates, updates and activates as asked.
+          - V(absent) deletes the node and with it the consumption unit (a unit without a node is deleted too).
+            When the account may only file deletion requests, a request is filed, C(deletion_requested) in its result is true and
+            the node stays (locked) until someone approves it; running the task again files nothing.
+        type: str
+        choices: [present, absent]
+        default: present
+      deletion_comment:
+        description:
+          - With O(nodes[].state=absent), the comment recorded with the deletion or deletion request.
+        type: str
+  workers:
+    description:
+      - How many nodes are reconciled at once (threads of the task, each with its own keep-alive connection).
+      - Requests in flight are bounded by it; 1 works through the list in order. At most 64.
+    type: int
+    default: 16
+  fail_on_error:
+    description:
+      - Fail the task when any node failed (after every other node was done). V(false) returns the failures in
+        RV(results) and RV(failed_hosts) and fails nothing, for a caller that fails each host itself.
+    type: bool
+    default: true
+notes:
+  - "Requests: one C(GET /v1/bunits) for the task; per business unit one read of its consumption units (one per
+    page) and, only when a node needs them, of its domains, option sets and default server; operating systems and
+    node types at most once. Then per node: a node that needs no change costs 1 request (C(GET .../node)); a new
+    node about 4 (create the consumption unit and the node, activate, read the node back), 5 with a password."
+  - A single node is best managed with M(cloutility.cloutility.cloutility_node) (3 requests when nothing changes).
+seealso:
+  - module: cloutility.cloutility.cloutility_node
+'''
+
+EXAMPLES = r'''
+- name: Two nodes, concurrently
+  cloutility.cloutility.cloutility_node_fleet:
+    nodes:
+      - host: fs01.example.com
+        bunit: Acme Hosting/Customers/Contoso
+        consumer: fs01.example.com
+        operating_system: Linux
+        node_type: File Server
+        domain: 30DAYS
+        activate: true
+        tsm_name: FS01.EXAMPLE.COM
+      - host: fs02.example.com
+        bunit: Acme Hosting/Customers/Contoso
+        consumer: fs02.example.com
+        operating_system: Linux
+        node_type: File Server
+        domain: 30DAYS
+        activate: true
+        tsm_name: FS02.EXAMPLE.COM
+  register: fleet
+
+- name: The result of one of them
+  ansible.builtin.debug:
+    var: fleet.results['fs02.example.com'].node.tsmName
+'''
+
+RETURN = r'''
+results:
+  description:
+    - Per entry (by O(nodes[].host)), the result M(cloutility.cloutility.cloutility_node) returns (C(changed),
+      C(node), C(consumer), C(consumer_id), C(bunit_id), C(changed_keys), C(activated), C(deletion_requested), C(diff)),
+      plus C(failed), C(msg) (the error of a failed entry), C(api_error) (the failed request) and C(bunit_missing)
+      (check mode only; the business unit does not exist, nothing was compared).
+  returned: always
+  type: dict
+  sample:
+    fs01.example.com:
+      changed: false
+      failed: false
+      bunit_missing: false
+      consumer_id: 470
+      bunit_id: 94
+      changed_keys: []
+      activated: false
+      node: {tsmName: FS01.EXAMPLE.COM, domain: {id: 15, name: 30DAYS}}
+failed_hosts:
+  description: The entries that failed, in the order of O(nodes).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+'''
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule, client_from_options
+from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import bounded_workers
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import ensure_fleet
+
+NODE_OPTIONS = dict(
+    host=dict(type='str'),
+    bunit=dict(type='str'),
+    consumer=dict(type='str'),
+    consumer_id=dict(type='int'),
+    operating_system=dict(type='str'),
+    node_type=dict(type='str'),
+    domain=dict(type='str'),
+    client_option_set=dict(type='str'),
+    server=dict(type='str'),
+    contact=dict(type='str'),
+    cpu_count=dict(type='int'),
+    activate=dict(type='bool', default=False),
+    tsm_name=dict(type='str'),
+    node_password=dict(type='str', no_log=True),
+    update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
+    return_password=dict(type='bool', default=False, no_log=False),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    deletion_comment=dict(type='str'),
+)
+
+
+def run(module):
+    params = module.params
+    workers = bounded_workers(params['workers'], params['nodes'])
+    client = client_from_options(params, pool_size=workers)
+    outcome = ensure_fleet(client, BusinessUnitTree(client), params['nodes'], check_mode=module.check_mode, workers=workers)
+    results = outcome['results']
+    diff = dict(before={}, after={})
+    for host, result in results.items():
+        if result.get('changed') and result.get('diff'):
+            diff['before'][host] = result['diff'].get('before')
+            diff['after'][host] = result['diff'].get('after')
+    if outcome['failed_hosts'] and params['fail_on_error']:
+        module.fail_json(msg='%d of %d nodes failed: %s' % (
+            len(outcome['failed_hosts']), len(results),
+            '; '.join('%s: %s' % (host, results[host]['msg']) for host in outcome['failed_hosts'])), **dict(outcome, diff=diff))
+    module.exit_json(diff=diff, **outcome)
+
+
+def main():
+    module = CloutilityModule(
+        argument_spec=dict(
+            nodes=dict(type='list', elements='dict', required=True, options=NODE_OPTIONS,
+                       required_one_of=[('consumer', 'consumer_id')]),
+            workers=dict(type='int', default=16),
+            fail_on_error=dict(type='bool', default=True),
+        ),
+    )
+    module.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet workflow (cloutility_node_fleet) against the simulator: shared reads, claims, per-entry results."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient, CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import claims, ensure_fleet, entry_key
+from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_node
+
+try:
+    from cloutility_simulator.testing import running_simulator
+except ImportError:
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'simulator'))
+    try:
+        from cloutility_simulator.testing import running_simulator
+    except ImportError:  # pragma: no cover - flask missing
+        running_simulator = None
+
+SEED = dict(client_id='ansible-demo', origin='https://ansible.example.com', username='ansible@example.com', password='Sim-Passw0rd!')
+CONTOSO = 'Acme Hosting/Customers/Contoso'
+FABRIKAM = 'Customers/Fabrikam'
+
+
+@pytest.fixture
+def sim():
+    if running_simulator is None:
+        pytest.skip('cloutility_simulator is not installed')
+    with running_simulator(page_size=100) as simulator:
+        yield simulator
+
+
+def _client(sim, workers=8):
+    return CloutilityClient(sim.api_url, token_cache=False, pool_size=workers, **SEED)
+
+
+def _entry(host, bunit=CONTOSO, **extra):
+    entry = dict(host=host, bunit=bunit, consumer=host, consumer_id=None, operating_system='Linux', node_type='File Server',
+                 domain='STANDARD', client_option_set=None, server=None, contact=None, cpu_count=None, activate=True,
+                 tsm_name=host.upper(), node_password=None, update_password='on_create', return_password=False, state='present',
+                 deletion_comment=None)
+    entry.update(extra)
+    return entry
+
+
+def _routes(sim):
+    return sim.simulator.counters_copy()['by_route']
+
+
+def test_fleet_reads_shared_data_once_and_matches_single_node_results(sim):
+    entries = [_entry('fleet-%02d' % index, CONTOSO if index % 2 else FABRIKAM) for index in range(12)]
+    client = _client(sim)
+    outcome = ensure_fleet(client, BusinessUnitTree(client), entries, workers=8)
+    assert outcome['failed_hosts'] == [] and outcome['changed']
+    assert sorted(outcome['results']) == sorted(entry['host'] for entry in entries)
+    routes = _routes(sim)
+    # Once for the fleet: the tree and the global lists; once per business unit: consumers, domains, default server.
+    assert routes['GET /v1/bunits'] == 1
+    assert routes['GET /v1/nodeoperatingsystems'] == 1 and routes['GET /v1/nodetypes'] == 1
+    assert routes['GET /v1/bunits/{id}/consumers'] == 2
+    assert routes['GET /v1/bunits/{id}/defaultserver/domains'] == 2
+    assert routes['POST /v1/bunits/{id}/consumers'] == 12 and routes['POST /v1/bunits/{id}/consumers/{id}/node'] == 12
+    assert routes['GET /v1/bunits/{id}/consumers/{id}/node/activate'] == 12
+    first = outcome['results']['fleet-01']
+    assert first['node']['tsmName'] == 'FLEET-01' and first['changed_keys'][:2] == ['consumer', 'node'] and first['activated']
+
+    # Re-run: one request per node (its node), no write, nothing changed.
+    sim.simulator.reset_counters()
+    client = _client(sim)
+    again = ensure_fleet(client, BusinessUnitTree(client), entries, workers=8)
+    assert not again['changed'] and again['failed_hosts'] == []
+    counters = sim.simulator.counters_copy()
+    assert counters['writes'] == 0
+    assert counters['by_route']['GET /v1/bunits/{id}/consumers/{id}/node'] == 12
+    assert counters['total'] - counters['password_grants'] == 1 + 2 + 12
+    # The same answer as the single-node workflow gives for one of them.
+    single = ensure_node(client, BusinessUnitTree(client), entries[3])
+    fleet = dict(again['results'][entries[3]['host']])
+    for key in ('failed', 'bunit_missing'):
+        fleet.pop(key)
+    assert fleet == single
+
+
+def test_check_mode_predicts_writes_nothing_and_reports_missing_bunits(sim):
+    entries = [_entry('check-a'), _entry('check-b', 'Customers/Nowhere'), _entry('check-c', domain='NO-SUCH-DOMAIN')]
+    client = _client(sim)
+    outcome = ensure_fleet(client, BusinessUnitTree(client), entries, check_mode=True)
+    assert sim.simulator.counters_copy()['writes'] == 0
+    results = outcome['results']
+    assert results['check-a']['changed'] and results['check-a']['changed_keys'][:2] == ['consumer', 'node']
+    assert results['check-b']['bunit_missing'] and not results['check-b']['failed'] and not results['check-b']['changed']
+    assert results['check-c']['failed'] and "Domain 'NO-SUCH-DOMAIN' not found" in results['check-c']['msg']
+    assert outcome['failed_hosts'] == ['check-c']
+
+
+def test_one_failure_leaves_the_others_done(sim):
+    entries = [_entry('ok-1'), _entry('bad-1', 'Customers/Nowhere'), _entry('ok-2', FABRIKAM)]
+    client = _client(sim)
+    outcome = ensure_fleet(client, BusinessUnitTree(client), entries, workers=3)
+    assert outcome['failed_hosts'] == ['bad-1']
+    assert "Business unit path 'Customers/Nowhere' not found" in outcome['results']['bad-1']['msg']
+    assert outcome['results']['ok-1']['changed'] and outcome['results']['ok-2']['changed']
+
+
+def test_shared_claims_are_refused_before_any_request(sim):
+    client = _client(sim)
+    tree = BusinessUnitTree(client)
+    sim.simulator.reset_counters()
+    entries = [_entry('first', CONTOSO, consumer='shared'), _entry('second', 'customers/CONTOSO', consumer='Shared')]
+    with pytest.raises(CloutilityError, match=r"would share Cloutility objects.*consumption unit 'shared'.*first, second"):
+        ensure_fleet(client, tree, entries)
+    with pytest.raises(CloutilityError, match='node name SAME: a, b'):
+        claims(tree, [_entry('a', tsm_name='same'), _entry('b', tsm_name='SAME')])
+    with pytest.raises(CloutilityError, match='host twice is listed 2 times'):
+        claims(tree, [_entry('twice'), _entry('twice', consumer='other', tsm_name='OTHER')])
+    assert sim.simulator.counters_copy()['total'] == 0
+
+
+def test_entry_key():
+    assert entry_key({'host': ' web01 ', 'consumer': 'x'}) == 'web01'
+    assert entry_key({'host': None, 'consumer': 'x'}) == 'x'
+    assert entry_key({'consumer_id': 12}) == '12'
+    assert entry_key({}) is None
