@@ -219,7 +219,7 @@ step_changelog() {
 }
 
 # Files that are for developing the collection, not for using or testing it (ansible-test needs tests/).
-DEV_FILES='^(scripts|demo|tests/performance|tests/output|simulator/tests|\.ci|\.github|docs/docsite/build)/'
+DEV_FILES='^(scripts|demo|tests/performance|tests/output|simulator/tests|\.ci|\.github|docs/docsite/build)/|^docs/development\.md$|^docs/docsite/build\.sh$'
 DEV_FILES+='|(^|/)(\.venv[^/]*|venv|\.ansible|\.nox|\.tox|collections|__pycache__|\.pytest_cache|\.mypy_cache|[^/]*\.egg-info)(/|$)'
 DEV_FILES+='|(^|/)(noxfile\.py|\.gitignore|\.ansible-lint|\.coverage[^/]*|[^/]*\.pyc|[^/]*\.tar\.gz)$|^changelogs/\.plugin-cache\.yaml$'
 
@@ -260,7 +260,7 @@ step_ee() {
     ansible-galaxy collection install --force -p "$ee/installed" "files/$tarball" >/dev/null || return 1
     # What ansible-builder reads from the collection (meta/execution-environment.yml) inside an image build.
     ansible-builder introspect "$ee/installed" | tee introspect.txt || return 1
-    grep -Eq '^ *- requests.*cloutility\.cloutility' introspect.txt || {
+    grep -Eq "^ *- '?requests.*cloutility\.cloutility" introspect.txt || {
         echo "ansible-builder does not see the collection's Python requirement (requests)"
         return 1
     }

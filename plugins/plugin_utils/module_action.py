@@ -16,9 +16,9 @@ frameworks are not safe to use after a fork) unless ``cloutility_in_process: tru
 ``cloutility_in_process: false``, the module is run as usual. ansible.netcommon runs network modules
 in-process the same way.
 
-Every module of the collection is routed to this runner by ``meta/runtime.yml``
-(``plugin_routing: modules: <name>: action_plugin: cloutility.cloutility.module_runner``); the runner
-imports the module the task names. The module's arguments reach it through ``basic._ANSIBLE_ARGS``, a
+Every module of the collection is routed to one action plugin (plugins/action/cloutility_api.py) by
+``meta/runtime.yml`` (``plugin_routing: action: <module>: redirect: cloutility.cloutility.cloutility_api``);
+it runs the module the task names. The module's arguments reach it through ``basic._ANSIBLE_ARGS``, a
 private detail of ansible-core that changed between releases: 2.16 to 2.18 read JSON bytes from it, 2.19
 adds a serialization profile (``basic._ANSIBLE_PROFILE``, ``get_module_encoder``). Both are supported;
 with any other ansible-core (the internals missing) the module is run as usual, never failing because
@@ -32,6 +32,7 @@ import importlib
 import io
 import json
 import os
+import pkgutil
 import sys
 import traceback
 
@@ -139,7 +140,7 @@ class ModuleAction(ActionBase):
         name = context.resolved_fqcn if context.resolved else self._task.action
         collection, dummy, short_name = name.rpartition('.')
         if collection != COLLECTION:
-            raise AnsibleActionFail('the %s.module_runner action runs only modules of %s, not %s' % (COLLECTION, COLLECTION, name))
+            raise AnsibleActionFail('the %s action plugin runs only modules of %s, not %s' % (COLLECTION, COLLECTION, name))
         return importlib.import_module('%s.%s' % (MODULES_PACKAGE, short_name))
 
     def _task_environment(self):
@@ -172,6 +173,14 @@ class ModuleAction(ActionBase):
         data = self._parse_returned_data(res, PROFILE) if PROTOCOL == 'profile' else self._parse_returned_data(res)
         remove_internal_keys(data)
         return data
+
+
+def preload_modules():
+    """Import every module of the collection (a module that fails to import is left to fail in its task)."""
+    package = importlib.import_module(MODULES_PACKAGE)
+    for info in pkgutil.iter_modules(package.__path__):
+        with contextlib.suppress(Exception):
+            importlib.import_module('%s.%s' % (MODULES_PACKAGE, info.name))
 
 
 def _ansible_version():

@@ -203,13 +203,22 @@ def test_the_runner_refuses_other_collections_modules():
 def test_every_module_is_routed_to_an_action_plugin():
     """A module without routing (and without its own action plugin) would silently lose the in-process runner."""
     with open(os.path.join(COLLECTION_ROOT, 'meta', 'runtime.yml')) as handle:
-        routing = yaml.safe_load(handle).get('plugin_routing', {}).get('modules', {})
+        routing = yaml.safe_load(handle).get('plugin_routing', {}).get('action', {})
     modules = sorted(name[:-3] for name in os.listdir(os.path.join(COLLECTION_ROOT, 'plugins', 'modules'))
                      if name.endswith('.py') and not name.startswith('_'))
     own_action = set(name[:-3] for name in os.listdir(os.path.join(COLLECTION_ROOT, 'plugins', 'action')))
-    assert modules
+    assert 'cloutility_api' in own_action and 'cloutility_api' not in routing
+    assert len(modules) > 1
     for name in modules:
-        if name in own_action:
-            continue
-        assert routing.get(name, {}).get('action_plugin') == 'cloutility.cloutility.module_runner', name
-    assert os.path.isfile(os.path.join(COLLECTION_ROOT, 'plugins', 'action', 'module_runner.py'))
+        if name not in own_action:
+            assert routing.get(name, {}).get('redirect') == 'cloutility.cloutility.cloutility_api', name
+
+
+def test_the_runner_plugin_preloads_every_module(monkeypatch):
+    """The controller loads the action plugin before it forks a task's worker: the modules must be imported by then."""
+    prefix = module_action.MODULES_PACKAGE + '.'
+    for name in [name for name in sys.modules if name.startswith(prefix)]:
+        monkeypatch.delitem(sys.modules, name)
+    module_action.preload_modules()
+    loaded = set(name[len(prefix):] for name in sys.modules if name.startswith(prefix))
+    assert set(['cloutility_api', 'cloutility_bunit', 'cloutility_node_info']) <= loaded
