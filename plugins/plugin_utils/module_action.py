@@ -9,7 +9,7 @@ Ansible's module code again and reads its arguments from a file: most of a no-ch
 Here the module's own ``main()`` runs in the worker that Ansible has already forked for the task,
 with the arguments the module would have received and its output parsed exactly as Ansible parses a
 module's output, so validation, ``no_log`` masking, check and diff mode behave the same. The module
-code is imported once by the controller, and each forked worker inherits it.
+code is imported once by the controller (plugins/action/__init__.py), and each forked worker inherits it.
 
 Anywhere else (another connection, ``become``, ``async``), on a macOS controller (whose system
 frameworks are not safe to use after a fork) unless ``cloutility_in_process: true``, or with
@@ -17,7 +17,7 @@ frameworks are not safe to use after a fork) unless ``cloutility_in_process: tru
 in-process the same way.
 
 Every module of the collection is routed to one action plugin (plugins/action/cloutility_api.py) by
-``meta/runtime.yml`` (``plugin_routing: action: <module>: redirect: cloutility.cloutility.cloutility_api``);
+``meta/runtime.yml`` (``plugin_routing: modules: <module>: action_plugin: cloutility.cloutility.cloutility_api``);
 it runs the module the task names. The module's arguments reach it through ``basic._ANSIBLE_ARGS``, a
 private detail of ansible-core that changed between releases: 2.16 to 2.18 read JSON bytes from it, 2.19
 adds a serialization profile (``basic._ANSIBLE_PROFILE``, ``get_module_encoder``). Both are supported;
