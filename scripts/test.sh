@@ -275,12 +275,13 @@ step_ee() {
 version: 3
 images:
   base_image:
-    name: quay.io/fedora/python-311:latest
+    name: quay.io/centos/centos:stream9
 dependencies:
   python_interpreter:
-    python_path: /usr/bin/python3
+    package_system: python3.11
+    python_path: /usr/bin/python3.11
   ansible_core:
-    package_pip: ansible-core>=2.16
+    package_pip: ansible-core>=2.16,<2.20
   ansible_runner:
     package_pip: ansible-runner
   galaxy:
