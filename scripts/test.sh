@@ -263,7 +263,7 @@ step_build() {
 }
 
 step_ee() {
-    local ee="$WORK/ee" tarball
+    local ee="$WORK/ee" tarball cf
     mkdir -p "$ee/files" && cd "$ee" || return 1
     ansible-galaxy collection build --force --output-path "$ee/files" "$COLL" >/dev/null || return 1
     tarball="$(basename "$ee"/files/cloutility-cloutility-*.tar.gz)"
@@ -308,14 +308,17 @@ EOF
     ansible-builder create --file execution-environment.yml --context context -v 2 || return 1
     echo "== build context:"
     (cd context && find . -type f | sort | sed 's/^/  /')
-    for f in Containerfile _build/requirements.yml "_build/files/$tarball" _build/scripts/introspect.py _build/scripts/assemble; do
+    # Containerfile, or Dockerfile when ansible-builder finds the docker client.
+    cf=context/Containerfile
+    [ -f "$cf" ] || cf=context/Dockerfile
+    for f in "${cf#context/}" _build/requirements.yml "_build/files/$tarball" _build/scripts/introspect.py _build/scripts/assemble; do
         [ -s "context/$f" ] || {
             echo "the build context lacks $f"
             return 1
         }
     done
     if ! grep -q "/build/files/$tarball" context/_build/requirements.yml ||
-        ! grep -q 'ansible-galaxy collection install' context/Containerfile; then
+        ! grep -q 'ansible-galaxy collection install' "$cf"; then
         echo "the Containerfile does not install the collection from its tarball"
         return 1
     fi
