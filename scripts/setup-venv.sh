@@ -3,6 +3,7 @@
 #
 #   bash scripts/setup-venv.sh               # venv + tools + simulator + collection in .ansible/collections
 #   bash scripts/setup-venv.sh --venv-only   # venv only
+#   bash scripts/setup-venv.sh 2.16          # also .venv-2.16 with ansible-core 2.16 (any X.Y)
 #   source scripts/setup-venv.sh --no-run    # only define the cl_* helper functions
 #
 # Idempotent: a stamp file in the venv records a hash of everything that decides what gets
@@ -21,9 +22,11 @@ CL_COLLECTIONS="$CL_ROOT/.ansible/collections"
 
 cl_log() { printf '[setup] %s\n' "$*" >&2; }
 
-# pip, minus the harmless "Location ... is ignored" noise this machine's extra index config causes.
+# pip of venv $1, minus the harmless "Location ... is ignored" noise this machine's extra index config causes.
 cl_pip() {
-    "$CL_VENV/bin/python" -m pip --disable-pip-version-check "$@" 2>&1 |
+    local venv="$1"
+    shift
+    "$venv/bin/python" -m pip --disable-pip-version-check "$@" 2>&1 |
         grep -v "^WARNING: Location '.*' is ignored: it is neither a file nor a directory"
     return "${PIPESTATUS[0]}"
 }
@@ -42,28 +45,25 @@ cl_find_python() {
     return 1
 }
 
-# Hash of every input that decides the venv's content.
+# Hash of everything that decides a venv's content: the Python, the pip arguments and the files they name.
 cl_requirements_hash() {
+    local venv="$1" arg
+    shift
     {
-        echo "python=$("$CL_VENV/bin/python" -c 'import sys; print(sys.version)' 2>/dev/null)"
-        local f
-        for f in scripts/requirements-dev.txt requirements.txt scripts/get_pip_standin.py \
-            simulator/pyproject.toml simulator/setup.cfg simulator/setup.py; do
-            if [ -f "$CL_ROOT/$f" ]; then
-                echo "== $f"
-                cat "$CL_ROOT/$f"
-            else
-                echo "== $f (missing)"
-            fi
+        echo "python=$("$venv/bin/python" -c 'import sys; print(sys.version)' 2>/dev/null)"
+        echo "args=$*"
+        for arg in "$@"; do
+            [ -f "$CL_ROOT/$arg" ] && cat "$CL_ROOT/$arg"
+            [ -f "$CL_ROOT/$arg/pyproject.toml" ] && cat "$CL_ROOT/$arg/pyproject.toml"
         done
     } | sha256sum | cut -d' ' -f1
 }
 
 # ansible-test --venv downloads get-pip.py from a host that is unreachable here; it uses a cached
-# copy when present. Put our stand-in at the cache path for the pip version ansible-test pins.
+# copy when present. Put our stand-in at the cache path for the pip version ansible-test (in venv $1) pins.
 cl_install_get_pip_standin() {
     local pip_version cache
-    pip_version="$("$CL_VENV/bin/python" - <<'EOF'
+    pip_version="$("$1/bin/python" - <<'EOF'
 import re, ansible_test, os
 path = os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')
 m = re.search(r"pip='([0-9.]+)'", open(path).read())
@@ -82,49 +82,44 @@ EOF
     fi
 }
 
-cl_setup_venv() {
-    local python stamp want have lockfd
-    if [ ! -x "$CL_VENV/bin/python" ]; then
+# cl_make_venv VENV PIP_INSTALL_ARGS... (paths relative to the repo): create VENV and install the
+# arguments unless its stamp says they are installed already; concurrent runs are serialised.
+cl_make_venv() {
+    local venv="$1" python stamp want lockfd rc=0
+    shift
+    if [ ! -x "$venv/bin/python" ]; then
         python="$(cl_find_python)" || return 1
-        cl_log "creating $CL_VENV with $python"
-        "$python" -m venv "$CL_VENV" || return 1
+        cl_log "creating $venv with $python"
+        "$python" -m venv "$venv" || return 1
     fi
-    stamp="$CL_VENV/.cloutility-setup.stamp"
-
-    # Serialise concurrent setups (parallel test runs share the venv).
-    exec {lockfd}>"$CL_VENV/.cloutility-setup.lock"
-    if command -v flock >/dev/null 2>&1; then
-        flock "$lockfd"
-    fi
-
-    want="$(cl_requirements_hash)"
-    have="$(cat "$stamp" 2>/dev/null || true)"
-    if [ "$want" = "$have" ]; then
-        cl_log "venv up to date ($CL_VENV)"
-    else
-        cl_log "installing tool chain into $CL_VENV (first run takes a few minutes)"
-        cl_pip install -q \
-            -r "$CL_ROOT/scripts/requirements-dev.txt" -r "$CL_ROOT/requirements.txt" || {
-            exec {lockfd}>&-
-            return 1
-        }
-        if [ -f "$CL_ROOT/simulator/pyproject.toml" ] || [ -f "$CL_ROOT/simulator/setup.py" ]; then
-            cl_log "installing the simulator (pip install -e ./simulator)"
-            cl_pip install -q -e "$CL_ROOT/simulator" || {
-                exec {lockfd}>&-
-                return 1
-            }
-        else
-            cl_log "WARNING: simulator/pyproject.toml not found; simulator not installed (will retry next run)"
-        fi
+    stamp="$venv/.cloutility-setup.stamp"
+    exec {lockfd}>"$venv/.cloutility-setup.lock"
+    command -v flock >/dev/null 2>&1 && flock "$lockfd"
+    want="$(cl_requirements_hash "$venv" "$@")"
+    if [ "$want" = "$(cat "$stamp" 2>/dev/null)" ]; then
+        cl_log "venv up to date ($venv)"
+    elif (cd "$CL_ROOT" && cl_log "installing into $venv: $*" && cl_pip "$venv" install -q "$@"); then
         echo "$want" >"$stamp"
+    else
+        rc=1
     fi
-    cl_install_get_pip_standin || {
-        exec {lockfd}>&-
-        return 1
-    }
+    if [ $rc -eq 0 ]; then
+        cl_install_get_pip_standin "$venv" || rc=1
+    fi
     exec {lockfd}>&-
-    return 0
+    return $rc
+}
+
+# The development venv: the newest ansible-core for Python 3.11, every tool, the simulator installed.
+cl_setup_venv() {
+    cl_make_venv "$CL_VENV" -r scripts/requirements-dev.txt -r requirements.txt -e simulator
+}
+
+# A venv with another ansible-core release (<repo>/.venv-<X.Y>) for ansible-test sanity, units and
+# integration: only what a user installs, plus flask for the simulator. The simulator package is NOT
+# installed there: the integration targets use the copy shipped in the collection.
+cl_setup_core_venv() {
+    cl_make_venv "$CL_ROOT/.venv-$1" "ansible-core==$1.*" -r requirements.txt -r tests/integration/requirements.txt
 }
 
 # List the collection's files: tracked + untracked-but-not-ignored (only those that exist).
@@ -172,13 +167,14 @@ cl_install_collection() {
 
 cl_main() {
     local venv_only=0 arg
+    cl_setup_venv || return 1
     for arg in "$@"; do
         case "$arg" in
         --venv-only) venv_only=1 ;;
+        [0-9]*) cl_setup_core_venv "$arg" || return 1 ;;
         *) ;;
         esac
     done
-    cl_setup_venv || return 1
     if [ "$venv_only" = 0 ]; then
         cl_install_collection || return 1
     fi

@@ -3,12 +3,19 @@
 # Run every test of the cloutility.cloutility collection, offline, from a fresh clone.
 #
 #   bash scripts/test.sh                               # all steps
-#   bash scripts/test.sh sanity units                  # a subset of steps
+#   bash scripts/test.sh sanity units-2.16             # a subset of steps
 #   bash scripts/test.sh integration cloutility_consumer   # integration, only these targets
 #
-# Steps (in this order): simulator sanity units integration lint docs changelog build
+# Steps (in this order):
+#   simulator  pytest of the simulator package
+#   sanity units integration                 ansible-test with the newest ansible-core for Python 3.11 (.venv)
+#   sanity-2.16 units-2.16 integration-2.16  the same with the oldest supported release (.venv-2.16)
+#   units-2.17 units-2.18                    units with the releases in between
+#   lint docs changelog                      ansible-lint, plugin docs + the docs site, changelog
+#   build      the galaxy tarball: no development files; installed, an integration target runs from it
+#   ee         ansible-builder create from meta/execution-environment.yml
 # Any argument that is not a step name is passed to ansible-test integration as a target (and adds the
-# integration step when other steps are named).
+# integration step when no integration step is named).
 #
 # Every step runs under `timeout` and prints PASS/FAIL and its duration. The last line is
 # "N passed, N failed"; the exit status is non-zero when any step failed.
@@ -18,11 +25,12 @@
 # fresh `mktemp -d` directory for each run; parallel runs do not collide.
 #
 # Environment knobs:
-#   TEST_TIMEOUT_<STEP>   seconds for a step (e.g. TEST_TIMEOUT_SANITY=2400)
+#   TEST_TIMEOUT_<STEP>   seconds for a step (e.g. TEST_TIMEOUT_SANITY=2400, TEST_TIMEOUT_SANITY_2_16=...)
 #   TEST_BUDGET           seconds for the whole run (default 5100 = 85 min, under CI's 90 min):
 #                         a step gets at most what is left, so the summary line is always printed
 #   TEST_KEEP_WORKDIR=1   keep the temporary copy (path is printed) for debugging
 #   TEST_VERBOSE=1        pass -v to ansible-test
+#   TEST_INTEGRATION_OLDEST=all   integration-2.16 runs every target, not the subset in OLDEST_TARGETS
 
 # The whole script is one compound command, parsed before it runs: editing or checking out
 # this file while it runs cannot change what the running instance does.
@@ -35,9 +43,18 @@ export CL_ROOT="$ROOT"
 # shellcheck source=/dev/null
 source "$ROOT/scripts/setup-venv.sh" --no-run
 
-ALL_STEPS=(simulator sanity units integration lint docs changelog build)
+OLDEST=2.16
+ALL_STEPS=(simulator sanity units integration sanity-2.16 units-2.16 units-2.17 units-2.18 integration-2.16
+    lint docs changelog build ee)
+# The integration target the build step runs from the installed tarball.
+INSTALLED_TARGET=connection
+# integration-2.16 runs these targets unless targets are named or TEST_INTEGRATION_OLDEST=all (CI's 90-minute
+# budget: every target again would add ~40-60 s each): in-process runner and -vvv, the write engine, the
+# node workflow, the generic API module, the role with its lookups and filters, the read side's playbooks.
+OLDEST_TARGETS="connection cloutility_bunit cloutility_node cloutility_api onboard_role example_playbooks"
 
-# Default per-step time limits (seconds). Measured times are in docs/development.md.
+# Default per-step time limits (seconds), by step name without its -X.Y suffix. Measured times are in
+# docs/development.md.
 declare -A LIMIT=(
     [setup]=1200
     [simulator]=600
@@ -45,9 +62,10 @@ declare -A LIMIT=(
     [units]=900
     [integration]=2400
     [lint]=900
-    [docs]=600
+    [docs]=900
     [changelog]=300
-    [build]=300
+    [build]=900
+    [ee]=600
 )
 
 steps=()
@@ -60,7 +78,7 @@ for arg in "$@"; do
 done
 if [ ${#steps[@]} -eq 0 ] && [ ${#targets[@]} -eq 0 ]; then
     steps=("${ALL_STEPS[@]}")
-elif [ ${#targets[@]} -gt 0 ] && [[ " ${steps[*]} " != *" integration "* ]]; then
+elif [ ${#targets[@]} -gt 0 ] && [[ " ${steps[*]} " != *" integration"* ]]; then
     # Targets name integration targets: run them, in the step order, with any steps also named.
     ordered=()
     for step in "${ALL_STEPS[@]}"; do
@@ -96,7 +114,8 @@ run_step() {
     local name="$1" limit left rc start dur status var
     shift
     var="TEST_TIMEOUT_${name^^}"
-    limit="${!var:-${LIMIT[$name]:-900}}"
+    var="${var//[.-]/_}"
+    limit="${!var:-${LIMIT[${name%-*}]:-900}}"
     left=$((${TEST_BUDGET:-5100} - (SECONDS - START_ALL) - 45))
     [ "$left" -lt "$limit" ] && limit=$left
     heading "$name (time limit ${limit}s)"
@@ -113,7 +132,6 @@ run_step() {
         status=PASS
         PASSED=$((PASSED + 1))
     else
-        status=FAIL
         FAILED=$((FAILED + 1))
         if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
             status="FAIL (timed out after ${limit}s)"
@@ -121,7 +139,7 @@ run_step() {
             status="FAIL (exit $rc)"
         fi
     fi
-    RESULTS+=("$(printf '%-12s %-32s %5ss' "$name" "$status" "$dur")")
+    RESULTS+=("$(printf '%-17s %-32s %5ss' "$name" "$status" "$dur")")
     printf '\n>> %s: %s in %ss\n' "$name" "$status" "$dur"
     return $rc
 }
@@ -140,7 +158,16 @@ ansible_test_verbosity=()
 [ "${TEST_VERBOSE:-0}" = 1 ] && ansible_test_verbosity=(-v)
 
 # ---------------------------------------------------------------------------------------------
-# Step implementations. Each runs in a subshell via `bash -c` style functions exported below.
+# Step implementations, run by `bash -c`. $CORE is the ansible-core release of a -X.Y step (empty: .venv);
+# `core` puts that release's venv first on PATH (the dev venv stays behind it for shellcheck).
+
+core() {
+    if [ -n "${CORE:-}" ]; then
+        PATH="$ROOT/.venv-$CORE/bin:$PATH" VIRTUAL_ENV="$ROOT/.venv-$CORE" "$@"
+    else
+        "$@"
+    fi
+}
 
 step_simulator() {
     cd "$ROOT" || return 1
@@ -153,7 +180,8 @@ step_simulator() {
 
 step_sanity() {
     cd "$COLL" || return 1
-    ansible-test sanity --python 3.11 --venv --color no "${ansible_test_verbosity[@]}"
+    core ansible-test --version
+    core ansible-test sanity --python 3.11 --venv --color no "${ansible_test_verbosity[@]}"
 }
 
 step_units() {
@@ -162,7 +190,8 @@ step_units() {
         echo "no unit tests found under tests/unit"
         return 1
     fi
-    ansible-test units --python 3.11 --venv --color no "${ansible_test_verbosity[@]}"
+    core ansible-test --version
+    core ansible-test units --python 3.11 --venv --color no "${ansible_test_verbosity[@]}"
 }
 
 step_integration() {
@@ -171,9 +200,15 @@ step_integration() {
         echo "no integration targets found under tests/integration/targets"
         return 1
     fi
-    # --local: the targets start the simulator with the interpreter running the tests, which is
-    # the project venv's python (flask + cloutility_simulator installed).
-    ansible-test integration --python 3.11 --local --continue-on-error --color no "${ansible_test_verbosity[@]}" "${targets[@]}"
+    # --local: the targets start the simulator with the interpreter running the tests (flask installed;
+    # the setup_simulator role puts the collection's simulator/ on PYTHONPATH).
+    local run=("${targets[@]}")
+    if [ -n "${CORE:-}" ] && [ ${#run[@]} -eq 0 ] && [ "${TEST_INTEGRATION_OLDEST:-subset}" != all ]; then
+        read -r -a run <<<"$OLDEST_TARGETS"
+        echo "ansible-core $CORE: targets ${run[*]} (TEST_INTEGRATION_OLDEST=all runs every target)"
+    fi
+    core ansible-test --version
+    core ansible-test integration --python 3.11 --local --continue-on-error --color no "${ansible_test_verbosity[@]}" "${run[@]}"
 }
 
 step_lint() {
@@ -184,7 +219,8 @@ step_lint() {
 
 step_docs() {
     cd "$COLL" || return 1
-    antsibull-docs lint-collection-docs --plugin-docs .
+    antsibull-docs lint-collection-docs --plugin-docs . || return 1
+    ANSIBLE_COLLECTIONS_PATH="$WORK" bash docs/docsite/build.sh "$WORK/docsite"
 }
 
 step_changelog() {
@@ -192,21 +228,100 @@ step_changelog() {
     antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 }
 
+# Files that are for developing the collection, not for using or testing it (ansible-test needs tests/).
+DEV_FILES='^(scripts|demo|tests/performance|tests/output|simulator/tests|\.ci|\.github|docs/docsite/build)/|^docs/development\.md$|^docs/docsite/build\.sh$'
+DEV_FILES+='|(^|/)(\.venv[^/]*|venv|\.ansible|\.nox|\.tox|collections|__pycache__|\.pytest_cache|\.mypy_cache|[^/]*\.egg-info)(/|$)'
+DEV_FILES+='|(^|/)(noxfile\.py|\.gitignore|\.ansible-lint|\.coverage[^/]*|[^/]*\.pyc|[^/]*\.tar\.gz)$|^changelogs/\.plugin-cache\.yaml$'
+
 step_build() {
     cd "$COLL" || return 1
-    local out="$WORK/build"
+    local out="$WORK/build" tarball bad
     mkdir -p "$out"
     ansible-galaxy collection build --force --output-path "$out" . || return 1
-    ansible-galaxy collection install --force -p "$WORK/installed" "$out"/cloutility-cloutility-*.tar.gz || return 1
-    local bad
-    bad="$(tar -tzf "$out"/cloutility-cloutility-*.tar.gz |
-        grep -E '(^|/)(\.venv|\.ansible|collections|tests/output|__pycache__)(/|$)|\.tar\.gz$' || true)"
+    tarball="$(ls "$out"/cloutility-cloutility-*.tar.gz)"
+    echo "== $tarball: $(tar -tzf "$tarball" | wc -l) entries, $(du -k "$tarball" | cut -f1) kB"
+    tar -tzf "$tarball" | sed 's|/$||' | sort | sed 's/^/  /'
+    bad="$(tar -tzf "$tarball" | grep -E "$DEV_FILES" || true)"
     if [ -n "$bad" ]; then
-        echo "generated files ended up in the tarball:"
+        echo "development files ended up in the tarball (add them to build_ignore in galaxy.yml):"
         echo "$bad" | head -20
         return 1
     fi
-    echo "tarball: $(ls "$out"/cloutility-cloutility-*.tar.gz) ($(tar -tzf "$out"/cloutility-cloutility-*.tar.gz | wc -l) entries)"
+    for f in CHANGELOG.rst meta/runtime.yml meta/execution-environment.yml simulator/cloutility_simulator/__main__.py \
+        tests/integration/targets/setup_simulator/tasks/main.yml; do
+        tar -tzf "$tarball" | grep -qx "$f" || {
+            echo "the tarball lacks $f"
+            return 1
+        }
+    done
+    ansible-galaxy collection install --force -p "$WORK/installed" "$tarball" || return 1
+    # An integration target from the installed copy, with the oldest supported ansible-core and only
+    # the packages users install (no simulator package: the target uses the simulator shipped inside).
+    cd "$WORK/installed/ansible_collections/cloutility/cloutility" || return 1
+    echo "== ansible-test integration $INSTALLED_TARGET in $PWD (ansible-core $OLDEST)"
+    CORE=$OLDEST core ansible-test integration --python 3.11 --local --color no "$INSTALLED_TARGET"
+}
+
+step_ee() {
+    local ee="$WORK/ee" tarball cf
+    mkdir -p "$ee/files" && cd "$ee" || return 1
+    ansible-galaxy collection build --force --output-path "$ee/files" "$COLL" >/dev/null || return 1
+    tarball="$(basename "$ee"/files/cloutility-cloutility-*.tar.gz)"
+    ansible-galaxy collection install --force -p "$ee/installed" "files/$tarball" >/dev/null || return 1
+    # What ansible-builder reads from the collection (meta/execution-environment.yml) inside an image build.
+    ansible-builder introspect "$ee/installed" | tee introspect.txt || return 1
+    grep -Eq "^ *- '?requests.*cloutility\.cloutility" introspect.txt || {
+        echo "ansible-builder does not see the collection's Python requirement (requests)"
+        return 1
+    }
+    if sed -n '/^system:/,$p' introspect.txt | grep -q 'cloutility'; then
+        echo "the collection declares system packages; it needs none"
+        return 1
+    fi
+    # An execution environment with the collection from its tarball: the build context a container engine
+    # would build (none runs here).
+    cat >execution-environment.yml <<EOF
+---
+version: 3
+images:
+  base_image:
+    name: quay.io/centos/centos:stream9
+dependencies:
+  python_interpreter:
+    package_system: python3.11
+    python_path: /usr/bin/python3.11
+  ansible_core:
+    package_pip: ansible-core>=2.16,<2.20
+  ansible_runner:
+    package_pip: ansible-runner
+  galaxy:
+    collections:
+      - name: /build/files/$tarball
+        type: file
+additional_build_files:
+  - src: files/$tarball
+    dest: files
+additional_build_steps:
+  prepend_galaxy:
+    - COPY _build/files/$tarball /build/files/$tarball
+EOF
+    ansible-builder create --file execution-environment.yml --context context -v 2 || return 1
+    echo "== build context:"
+    (cd context && find . -type f | sort | sed 's/^/  /')
+    # Containerfile, or Dockerfile when ansible-builder finds the docker client.
+    cf=context/Containerfile
+    [ -f "$cf" ] || cf=context/Dockerfile
+    for f in "${cf#context/}" _build/requirements.yml "_build/files/$tarball" _build/scripts/introspect.py _build/scripts/assemble; do
+        [ -s "context/$f" ] || {
+            echo "the build context lacks $f"
+            return 1
+        }
+    done
+    if ! grep -q "/build/files/$tarball" context/_build/requirements.yml ||
+        ! grep -q 'ansible-galaxy collection install' "$cf"; then
+        echo "the Containerfile does not install the collection from its tarball"
+        return 1
+    fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -215,9 +330,19 @@ heading "cloutility.cloutility tests: steps: ${steps[*]}${targets[*]:+; targets:
 echo "repo: $ROOT"
 echo "work: $WORK"
 
-export -f cl_log cl_pip cl_find_python cl_requirements_hash cl_install_get_pip_standin cl_setup_venv
+# The venvs the chosen steps need: .venv always, .venv-X.Y for each -X.Y step (the build step runs
+# a target with the oldest release).
+cores=()
+for step in "${steps[@]}"; do
+    case "$step" in
+    *-[0-9]*) cores+=("${step##*-}") ;;
+    build) cores+=("$OLDEST") ;;
+    esac
+done
+export -f cl_log cl_pip cl_find_python cl_requirements_hash cl_install_get_pip_standin cl_make_venv \
+    cl_setup_venv cl_setup_core_venv
 export CL_ROOT CL_VENV
-if ! run_step setup bash -c cl_setup_venv; then
+if ! run_step setup bash -c "cl_setup_venv && for v in $(printf '%s\n' "${cores[@]}" | sort -u | tr '\n' ' '); do cl_setup_core_venv \$v || exit 1; done"; then
     summary
     exit 1
 fi
@@ -231,12 +356,14 @@ COLL="$(cl_copy_collection "$WORK")" || {
     exit 2
 }
 echo "collection copy: $COLL ($(find "$COLL" -type f | wc -l) files)"
-export COLL WORK ROOT
-export -f step_simulator step_sanity step_units step_integration step_lint step_docs step_changelog step_build
+export COLL WORK ROOT OLDEST INSTALLED_TARGET OLDEST_TARGETS DEV_FILES
+export -f core step_simulator step_sanity step_units step_integration step_lint step_docs step_changelog step_build step_ee
 
 for step in "${steps[@]}"; do
+    core_version=""
+    [[ "$step" == *-[0-9]* ]] && core_version="${step##*-}"
     # Arrays cannot be exported: pass them through a declare string.
-    run_step "$step" bash -c "$(declare -p targets ansible_test_verbosity); step_$step" || true
+    run_step "$step" bash -c "$(declare -p targets ansible_test_verbosity); CORE='$core_version' step_${step%-[0-9]*}" || true
 done
 
 summary

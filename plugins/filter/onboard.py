@@ -216,10 +216,11 @@ def audit_report(results, consumers=None, hosts=None):
         if isinstance(result, dict):
             entry.update(bunit=result.get('bunit'), consumer=result.get('consumer'), consumer_id=result.get('consumer_id'),
                          node_name=result.get('node_name'))
-            if result.get('consumer_id') is not None:
+            # ansible-core before 2.19 renders "{{ none }}" as '': no id either.
+            if result.get('consumer_id') not in (None, ''):
                 claimed_ids.add(int(result['consumer_id']))
             claimed_names.add(('/'.join(onboard_path_parts(result.get('bunit', ''))).lower(), str(result.get('consumer', '')).lower()))
-            if result.get('bunit_id') is not None:
+            if result.get('bunit_id') not in (None, ''):
                 claimed_names.add((int(result['bunit_id']), str(result.get('consumer', '')).lower()))
         report_hosts[host] = entry
     orphans = []

@@ -21,13 +21,8 @@ author:
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.ACTIONS
+  - cloutility.cloutility.bunit
 options:
-  bunit:
-    description:
-      - The business unit, as a path of names from the top of the tree the account can see
-        (V(Acme Hosting/Customers/Contoso)) or as a numeric id. The path may leave out the top unit's own name.
-      - Defaults to the top of the tree, the user's home business unit.
-    type: str
   src:
     description:
       - Path of the PDF file to upload, on the host the module runs on.

@@ -22,21 +22,8 @@ author:
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO
+  - cloutility.cloutility.bunit.CONSUMER
 options:
-  bunit:
-    description:
-      - The business unit of the consumption unit, as a path of names (V(Acme Hosting/Customers/Contoso)) or a numeric id.
-      - Defaults to the top of the tree the account can see, the user's home business unit.
-    type: str
-  consumer:
-    description:
-      - Name of the consumption unit. When two units of O(bunit) share the name, the module fails and lists their ids;
-        set O(consumer_id) instead.
-    type: str
-  consumer_id:
-    description:
-      - Id of the consumption unit.
-    type: int
   start:
     description:
       - Start of the time range (the API's C(startTime)).

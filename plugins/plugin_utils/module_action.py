@@ -9,25 +9,35 @@ Ansible's module code again and reads its arguments from a file: most of a no-ch
 Here the module's own ``main()`` runs in the worker that Ansible has already forked for the task,
 with the arguments the module would have received and its output parsed exactly as Ansible parses a
 module's output, so validation, ``no_log`` masking, check and diff mode behave the same. The module
-code is imported once by the controller, and each forked worker inherits it.
+code is imported once by the controller (plugins/action/__init__.py), and each forked worker inherits it.
 
 Anywhere else (another connection, ``become``, ``async``), on a macOS controller (whose system
 frameworks are not safe to use after a fork) unless ``cloutility_in_process: true``, or with
 ``cloutility_in_process: false``, the module is run as usual. ansible.netcommon runs network modules
 in-process the same way.
+
+Every module of the collection is routed to one action plugin (plugins/action/cloutility_api.py) by
+``meta/runtime.yml`` (``plugin_routing: modules: <module>: action_plugin: cloutility.cloutility.cloutility_api``);
+it runs the module the task names. The module's arguments reach it through ``basic._ANSIBLE_ARGS``, a
+private detail of ansible-core that changed between releases: 2.16 to 2.18 read JSON bytes from it, 2.19
+adds a serialization profile (``basic._ANSIBLE_PROFILE``, ``get_module_encoder``). Both are supported;
+with any other ansible-core (the internals missing) the module is run as usual, never failing because
+of the version, and ``-vvv`` says why.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import json
 import os
+import pkgutil
 import sys
 import traceback
 
+from ansible.errors import AnsibleActionFail
 from ansible.module_utils import basic
-from ansible.module_utils.common.json import Direction, get_module_encoder
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
@@ -36,14 +46,51 @@ from ansible.vars.clean import remove_internal_keys
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import HAS_REQUESTS
 
+try:  # ansible-core 2.19 and later: module arguments are encoded with a serialization profile
+    from ansible.module_utils.common.json import Direction, get_module_encoder
+except ImportError:  # ansible-core 2.16 to 2.18
+    Direction = get_module_encoder = None
+    from ansible.module_utils.common.json import AnsibleJSONEncoder
+else:
+    AnsibleJSONEncoder = None
+
 display = Display()
+
+COLLECTION = 'cloutility.cloutility'
+MODULES_PACKAGE = 'ansible_collections.cloutility.cloutility.plugins.modules'
 
 # The serialization profile Ansible uses for modules that declare none (as ours do).
 PROFILE = 'legacy'
 
 
+def _detect_protocol():
+    """How this ansible-core hands a module its arguments in-process: 'profile' (2.19+), 'json' (2.16-2.18) or None."""
+    if not hasattr(basic, '_ANSIBLE_ARGS'):
+        return None
+    if hasattr(basic, '_ANSIBLE_PROFILE'):
+        return 'profile' if get_module_encoder is not None else None
+    return 'json' if AnsibleJSONEncoder is not None else None
+
+
+# None: this ansible-core's module internals are unknown here, so modules run as usual.
+PROTOCOL = _detect_protocol()
+
+
+def encode_module_args(module_args, protocol=None):
+    """The bytes a module process would read from stdin/its args file, as ansible-core builds them."""
+    protocol = protocol or PROTOCOL
+    params = {'ANSIBLE_MODULE_ARGS': module_args}
+    if protocol == 'profile':
+        return json.dumps(params, cls=get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)).encode('utf-8')
+    return json.dumps(params, cls=AnsibleJSONEncoder, vault_to_text=True).encode('utf-8')
+
+
 class ModuleAction(ActionBase):
-    """Base of the collection's action plugins; ``MODULE`` is the imported module to run."""
+    """The collection's action plugin for its modules.
+
+    ``MODULE`` is the imported module to run; when it is None (the routed runner), the module the task
+    names is imported.
+    """
 
     MODULE = None
     TRANSFERS_FILES = False
@@ -79,9 +126,22 @@ class ModuleAction(ActionBase):
             return 'async task'
         if self._play_context.become:
             return 'become is set'
-        if self.MODULE is None or not HAS_REQUESTS:
+        if PROTOCOL is None:
+            return 'ansible-core %s: its in-process module interface is not known to this collection' % _ansible_version()
+        if not HAS_REQUESTS:
             return 'the controller Python cannot import requests'
         return None
+
+    def _module(self):
+        """The imported module this task runs."""
+        if self.MODULE is not None:
+            return self.MODULE
+        context = self._shared_loader_obj.module_loader.find_plugin_with_context(self._task.action, collection_list=self._task.collections)
+        name = context.resolved_fqcn if context.resolved else self._task.action
+        collection, dummy, short_name = name.rpartition('.')
+        if collection != COLLECTION:
+            raise AnsibleActionFail('the %s action plugin runs only modules of %s, not %s' % (COLLECTION, COLLECTION, name))
+        return importlib.import_module('%s.%s' % (MODULES_PACKAGE, short_name))
 
     def _task_environment(self):
         """The task's ``environment`` keyword, as a module started for the task would see it."""
@@ -93,14 +153,14 @@ class ModuleAction(ActionBase):
         return environment
 
     def _run_in_process(self, task_vars):
+        module = self._module()
         module_args = dict(self._task.args)
         self._update_module_args(self._task.action, module_args, task_vars)
-        encoder = get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)
-        payload = json.dumps({'ANSIBLE_MODULE_ARGS': module_args}, cls=encoder).encode('utf-8')
+        payload = encode_module_args(module_args)
         stdout = io.StringIO()
         with _module_context(payload, self._task_environment()), contextlib.redirect_stdout(stdout):
             try:
-                self.MODULE.main()
+                module.main()
             except SystemExit:
                 pass  # exit_json and fail_json end the module with sys.exit
             except Exception as exc:  # pylint: disable=broad-exception-caught
@@ -109,9 +169,26 @@ class ModuleAction(ActionBase):
                 if display.verbosity >= 3:
                     data['exception'] = traceback.format_exc()
                 return data
-        data = self._parse_returned_data(dict(stdout=stdout.getvalue(), stderr=''), PROFILE)
+        res = dict(stdout=stdout.getvalue(), stderr='')
+        data = self._parse_returned_data(res, PROFILE) if PROTOCOL == 'profile' else self._parse_returned_data(res)
         remove_internal_keys(data)
         return data
+
+
+def preload_modules():
+    """Import every module of the collection (a module that fails to import is left to fail in its task)."""
+    package = importlib.import_module(MODULES_PACKAGE)
+    for info in pkgutil.iter_modules(package.__path__):
+        with contextlib.suppress(Exception):
+            importlib.import_module('%s.%s' % (MODULES_PACKAGE, info.name))
+
+
+def _ansible_version():
+    try:
+        from ansible.release import __version__  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return '(unknown version)'
+    return __version__
 
 
 @contextlib.contextmanager
@@ -120,16 +197,20 @@ def _module_context(payload, environment):
 
     The worker process is forked for this one task, but a loop runs several items in it: put everything back.
     """
-    saved_args = basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE  # pylint: disable=protected-access
+    names = ('_ANSIBLE_ARGS', '_ANSIBLE_PROFILE') if PROTOCOL == 'profile' else ('_ANSIBLE_ARGS',)
+    saved_args = dict((name, getattr(basic, name)) for name in names)
     saved_env = dict((key, os.environ.get(key)) for key in environment)
     saved_cwd = os.getcwd()
     saved_argv = sys.argv
-    basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = payload, PROFILE  # pylint: disable=protected-access
+    basic._ANSIBLE_ARGS = payload  # pylint: disable=protected-access
+    if PROTOCOL == 'profile':
+        basic._ANSIBLE_PROFILE = PROFILE  # pylint: disable=protected-access
     os.environ.update(environment)
     try:
         yield
     finally:
-        basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = saved_args  # pylint: disable=protected-access
+        for name, value in saved_args.items():
+            setattr(basic, name, value)
         for key, value in saved_env.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -30,6 +30,15 @@ def test_a_host_in_error_still_claims_its_unit_when_its_path_leaves_out_the_top(
     assert report['hosts']['web01']['status'] == 'error'
 
 
+def test_ids_templated_empty_by_ansible_core_2_16_are_no_ids():
+    """ansible-core 2.16 to 2.18 render "{{ none }}" in set_fact as '', where 2.19 keeps None."""
+    results = {'web01': {'error': 'boom', 'bunit': 'Customers/Contoso', 'consumer': 'web01', 'consumer_id': '', 'bunit_id': ''}}
+    consumers = [{'id': 408, 'name': 'web01', 'bunit_id': 31, 'bunit_path': 'Acme/Customers/Contoso'},
+                 {'id': 409, 'name': 'db01', 'bunit_id': 31, 'bunit_path': 'Acme/Customers/Contoso'}]
+    report = audit_report(results, consumers)
+    assert [orphan['name'] for orphan in report['orphans']] == ['db01']
+
+
 # ---------------------------------------------------------------------------- fleet mode helpers
 from ansible_collections.cloutility.cloutility.plugins.filter.onboard import (  # noqa: E402  pylint: disable=wrong-import-position
     onboard_result,

@@ -39,7 +39,7 @@ def test_threads_take_turns(tmp_path):
             time.sleep(0.02)
             inside.pop()
 
-    threads = [threading.Thread(target=work) for _ in range(6)]
+    threads = [threading.Thread(target=work) for dummy in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -5,16 +5,25 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import sys
 import types
 from unittest.mock import MagicMock
 
 import pytest
+import yaml
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
+from ansible.release import __version__ as ansible_version
 
+from ansible_collections.cloutility.cloutility.plugins.modules import cloutility_api
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils import module_action
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.module_action import ModuleAction
+
+COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 
 ENV_KEY = 'CLOUTILITY_TEST_MODULE_ACTION'
 
@@ -54,7 +63,9 @@ def make_action(args, environment=None, check_mode=False, transport='local', bec
     def update_module_args(module_name, module_args, task_vars):
         # The keys ActionBase adds that AnsibleModule reads; the rest depend on a real connection.
         module_args.update(_ansible_check_mode=check_mode, _ansible_no_log=False, _ansible_diff=False,
-                           _ansible_module_name=module_name, _ansible_verbosity=0, _ansible_tracebacks_for=[])
+                           _ansible_module_name=module_name, _ansible_verbosity=0)
+        if module_action.PROTOCOL == 'profile':
+            module_args.update(_ansible_tracebacks_for=[])  # ansible-core 2.19+
 
     action._update_module_args = update_module_args
     return action
@@ -127,3 +138,89 @@ def test_macos_runs_modules_as_processes_unless_asked(monkeypatch):
     monkeypatch.setattr(sys, 'platform', 'darwin')
     assert 'macOS' in make_action({'name': 'x'})._not_in_process_because({})
     assert make_action({'name': 'x'})._not_in_process_because({'cloutility_in_process': True}) is None
+
+
+def test_the_in_process_interface_of_this_ansible_core_is_known():
+    """2.16 to 2.18 read JSON bytes from basic._ANSIBLE_ARGS; 2.19 adds a serialization profile."""
+    major_minor = tuple(int(part) for part in ansible_version.split('.')[:2])
+    assert module_action.PROTOCOL == ('profile' if major_minor >= (2, 19) else 'json')
+    assert hasattr(basic, '_ANSIBLE_PROFILE') is (module_action.PROTOCOL == 'profile')
+
+
+@pytest.mark.parametrize('protocol', ['json', module_action.PROTOCOL])
+def test_module_args_encoding(protocol):
+    if protocol == 'json' and module_action.AnsibleJSONEncoder is None:
+        pytest.skip('ansible-core 2.19+ encodes with a profile')
+    payload = module_action.encode_module_args({'name': 'x', 'count': 2, '_ansible_check_mode': True}, protocol)
+    assert json.loads(payload.decode('utf-8')) == {'ANSIBLE_MODULE_ARGS': {'name': 'x', 'count': 2, '_ansible_check_mode': True}}
+
+
+def test_unknown_ansible_core_internals_run_the_module_as_usual(monkeypatch):
+    """With internals this collection does not know, the task never fails because of them: it runs as a module."""
+    monkeypatch.setattr(sys, 'platform', 'linux')
+    monkeypatch.setattr(module_action, 'PROTOCOL', None)
+    messages = []
+    monkeypatch.setattr(module_action.display, 'vvv', lambda msg, host=None: messages.append(msg))
+    action = make_action({'name': 'x'})
+    assert 'ansible-core %s' % ansible_version in action._not_in_process_because({})
+    action._execute_module = MagicMock(return_value=dict(changed=False, ran='as a module'))
+    action._remove_tmp_path = MagicMock()
+    action.MODULE = types.SimpleNamespace(main=MagicMock(side_effect=AssertionError('must not run in-process')))
+    result = action.run(task_vars={})
+    assert result['ran'] == 'as a module'
+    action._execute_module.assert_called_once_with(task_vars={}, wrap_async=False)
+    assert messages == ['cloutility: running cloutility.cloutility.fake as a module (ansible-core %s: its in-process module '
+                        'interface is not known to this collection)' % ansible_version]
+
+
+def test_in_process_run_says_so(monkeypatch):
+    monkeypatch.setattr(sys, 'platform', 'linux')
+    messages = []
+    monkeypatch.setattr(module_action.display, 'vvv', lambda msg, host=None: messages.append(msg))
+    action = make_action({'name': 'web01'})
+    action._execute_module = MagicMock(side_effect=AssertionError('must run in-process'))
+    result = action.run(task_vars={})
+    assert result['name'] == 'web01' and result['changed'] is True
+    assert messages == ['cloutility: running cloutility.cloutility.fake in the controller process']
+
+
+def routed_action(resolved_fqcn):
+    action = make_action({'name': 'x'})
+    action.MODULE = None
+    action._shared_loader_obj = MagicMock()
+    action._shared_loader_obj.module_loader.find_plugin_with_context.return_value = MagicMock(resolved=True, resolved_fqcn=resolved_fqcn)
+    return action
+
+
+def test_the_runner_imports_the_module_the_task_names():
+    assert routed_action('cloutility.cloutility.cloutility_api')._module() is cloutility_api
+
+
+def test_the_runner_refuses_other_collections_modules():
+    with pytest.raises(Exception, match='runs only modules of cloutility.cloutility, not community.general.foo'):
+        routed_action('community.general.foo')._module()
+
+
+def test_every_module_is_routed_to_an_action_plugin():
+    """A module without routing (and without its own action plugin) would silently lose the in-process runner."""
+    with open(os.path.join(COLLECTION_ROOT, 'meta', 'runtime.yml')) as handle:
+        routing = yaml.safe_load(handle).get('plugin_routing', {}).get('modules', {})
+    modules = sorted(name[:-3] for name in os.listdir(os.path.join(COLLECTION_ROOT, 'plugins', 'modules'))
+                     if name.endswith('.py') and not name.startswith('_'))
+    own_action = set(name[:-3] for name in os.listdir(os.path.join(COLLECTION_ROOT, 'plugins', 'action')))
+    assert 'cloutility_api' in own_action and 'cloutility_api' not in routing
+    assert len(modules) > 1
+    for name in modules:
+        if name not in own_action:
+            assert routing.get(name, {}).get('action_plugin') == 'cloutility.cloutility.cloutility_api', name
+
+
+def test_the_runner_plugin_preloads_every_module(monkeypatch):
+    """The controller loads the action plugin before it forks a task's worker: the modules must be imported by then."""
+    prefix = module_action.MODULES_PACKAGE + '.'
+    for name in [name for name in sys.modules if name.startswith(prefix)]:
+        monkeypatch.delitem(sys.modules, name)
+    import ansible_collections.cloutility.cloutility.plugins.action as action_package  # pylint: disable=import-outside-toplevel
+    importlib.reload(action_package)  # what the controller's first look-up of one of the collection's action plugins runs
+    loaded = set(name[len(prefix):] for name in sys.modules if name.startswith(prefix))
+    assert set(['cloutility_api', 'cloutility_bunit', 'cloutility_node_info']) <= loaded
