@@ -214,31 +214,16 @@ failed_hosts:
   sample: []
 '''
 
+import copy
+
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule, client_from_options
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import bounded_workers
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
 from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import ensure_fleet
+from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import NODE_ARGUMENT_SPEC
 
-NODE_OPTIONS = dict(
-    host=dict(type='str'),
-    bunit=dict(type='str'),
-    consumer=dict(type='str'),
-    consumer_id=dict(type='int'),
-    operating_system=dict(type='str'),
-    node_type=dict(type='str'),
-    domain=dict(type='str'),
-    client_option_set=dict(type='str'),
-    server=dict(type='str'),
-    contact=dict(type='str'),
-    cpu_count=dict(type='int'),
-    activate=dict(type='bool', default=False),
-    tsm_name=dict(type='str'),
-    node_password=dict(type='str', no_log=True),
-    update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
-    return_password=dict(type='bool', default=False, no_log=False),
-    state=dict(type='str', default='present', choices=['present', 'absent']),
-    deletion_comment=dict(type='str'),
-)
+# One entry: cloutility_node's options (declared once, in nodes.NODE_OPTIONS) and the host it is for.
+NODE_OPTIONS = dict(copy.deepcopy(NODE_ARGUMENT_SPEC), host=dict(type='str'))
 
 
 def run(module):
