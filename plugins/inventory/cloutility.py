@@ -126,6 +126,7 @@ keyed_groups:
 groups:
   needs_activation: not cloutility_activated
 
+---
 # linux-servers.cloutility.yml -- activated Linux nodes in two domains, no report reads, 32 requests in flight
 plugin: cloutility.cloutility.cloutility
 operating_systems: [Linux]
