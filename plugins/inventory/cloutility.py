@@ -126,14 +126,14 @@ keyed_groups:
 groups:
   needs_activation: not cloutility_activated
 
----
+# A second file (commented out here, as EXAMPLES holds one YAML document):
 # linux-servers.cloutility.yml -- activated Linux nodes in two domains, no report reads, 32 requests in flight
-plugin: cloutility.cloutility.cloutility
-operating_systems: [Linux]
-domains: [STANDARD, 1YEAR]
-activation: activated
-latest_report: false
-workers: 32
+# plugin: cloutility.cloutility.cloutility
+# operating_systems: [Linux]
+# domains: [STANDARD, 1YEAR]
+# activation: activated
+# latest_report: false
+# workers: 32
 '''
 
 import re
