@@ -13,6 +13,7 @@ Plain Python: it knows nothing of Ansible, so it can be used from a shell::
 from __future__ import annotations
 
 import math
+import os
 import random
 import re
 import threading
@@ -234,6 +235,12 @@ class CloutilityClient:
         self.backoff = backoff
         self.session = requests.Session()
         self.session.verify = validate_certs
+        # requests reads the proxy and CA bundle variables of the environment (and ~/.netrc) again for every
+        # request, about a millisecond each time: read them once, for the portal's URL, as requests would.
+        self.session.trust_env = False
+        self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        if validate_certs is True:
+            self.session.verify = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True
         self.session.headers.update({'Origin': origin, 'Accept': 'application/json'})
         if pool_size:
             # Threads of one task (concurrency.map_bounded) share this session: one keep-alive

@@ -462,3 +462,21 @@ def test_a_header_error_never_prints_the_header(portal, make_client, sleeps):
     with pytest.raises(CloutilityApiError) as err:
         client.get('me')
     assert 'tok-secret' not in str(err.value)
+
+
+def test_proxy_and_ca_bundle_variables_are_read_once_for_the_portal(monkeypatch):
+    """requests would read the environment for every request; the client reads it once, with the same rules."""
+    for name in ('https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY',
+                 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.example.com:3128')
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/ssl/company-ca.pem')
+    client = CloutilityClient('https://portal.example.com', 'c', ORIGIN, 'alice', PASSWORD, token_cache=False)
+    assert client.session.trust_env is False
+    assert client.session.proxies.get('https') == 'http://proxy.example.com:3128'
+    assert client.session.verify == '/etc/ssl/company-ca.pem'
+    unverified = CloutilityClient('https://portal.example.com', 'c', ORIGIN, 'alice', PASSWORD, validate_certs=False, token_cache=False)
+    assert unverified.session.verify is False
+    monkeypatch.setenv('NO_PROXY', 'portal.example.com')
+    direct = CloutilityClient('https://portal.example.com', 'c', ORIGIN, 'alice', PASSWORD, token_cache=False)
+    assert not direct.session.proxies.get('https')
