@@ -118,6 +118,10 @@ def onboard_settings(options, host):
     return dict(host=str(host), bunit=bunit, create_bunit=_flag(options.get('create_bunit')), consumer=consumer,
                 operating_system=operating_system, node_name=node_name, activate=activate, client_config=client_config,
                 server_address=_text(options.get('client_server_address')), server_port=_text(options.get('client_server_port')),
+                # What the role's per-host task needs besides: it reads them from here instead of templating them again.
+                continue_on_error=_flag(options.get('continue_on_error')), client_config_dir=_text(options.get('client_config_dir')),
+                client_config_owner=_text(options.get('client_config_owner')), client_config_group=_text(options.get('client_config_group')),
+                client_password_file=_text(options.get('client_password_file')),
                 check_mode=check_mode, problems=problems, spec=spec)
 
 
@@ -141,6 +145,11 @@ def onboard_result(settings, results):
         activated=result.get('activated'), changed=bool(result.get('changed')), changed_keys=list(result.get('changed_keys') or []),
         diff=result.get('diff') or {}, error=error, check_mode=settings.get('check_mode'),
     )
+
+
+def onboard_results(settings, results):
+    """``{host: onboard_result}`` for every host's settings (the onboard role's settings step, a list) at once."""
+    return dict((entry.get('host'), onboard_result(entry, results)) for entry in settings or [] if isinstance(entry, dict))
 
 
 def onboard_servers_needed(settings, results):
@@ -288,6 +297,6 @@ class FilterModule:
     def filters(self):
         return dict(onboard_path_parts=onboard_path_parts, onboard_claim=onboard_claim, onboard_duplicates=onboard_duplicates,
                     onboard_bunit_missing=onboard_bunit_missing, onboard_servers_needed=onboard_servers_needed,
-                    onboard_settings=onboard_settings, onboard_result=onboard_result,
+                    onboard_settings=onboard_settings, onboard_result=onboard_result, onboard_results=onboard_results,
                     onboard_drift=onboard_drift, audit_report=audit_report,
                     audit_markdown=audit_markdown, audit_json=audit_json)

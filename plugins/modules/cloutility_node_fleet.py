@@ -144,6 +144,15 @@ options:
       - Requests in flight are bounded by it; 1 works through the list in order. At most 64.
     type: int
     default: 16
+  compact:
+    description:
+      - Return for each entry only what a caller acts on, about a tenth of the data for a fleet in sync. C(node)
+        keeps C(tsmName), C(server) (C(name), C(tcpAddress), C(tcpPort)) and C(tsmPassword) (masked unless
+        O(nodes[].return_password)), C(consumer) its C(id) and C(name); C(diff) keeps the C(changed_keys). Ansible processes every value of a task's
+        result several times, which counts at a thousand entries.
+      - The role C(cloutility.cloutility.onboard) sets it.
+    type: bool
+    default: false
   fail_on_error:
     description:
       - Fail the task when any node failed (after every other node was done). V(false) returns the failures in
@@ -232,6 +241,9 @@ def run(module):
     client = client_from_options(params, pool_size=workers)
     outcome = ensure_fleet(client, BusinessUnitTree(client), params['nodes'], check_mode=module.check_mode, workers=workers)
     results = outcome['results']
+    if params['compact']:
+        for host, result in results.items():
+            results[host] = compact(result)
     diff = dict(before={}, after={})
     for host, result in results.items():
         if result.get('changed') and result.get('diff'):
@@ -244,6 +256,26 @@ def run(module):
     module.exit_json(diff=diff, **outcome)
 
 
+def compact(result):
+    """An entry's result with only what a caller acts on (option compact)."""
+    result = dict(result)
+    node = result.get('node')
+    if isinstance(node, dict):
+        server = node.get('server')
+        small = dict((key, node[key]) for key in ('tsmName', 'tsmPassword') if key in node)
+        if isinstance(server, dict):
+            small['server'] = dict((key, server[key]) for key in ('name', 'tcpAddress', 'tcpPort') if key in server)
+        result['node'] = small
+    if isinstance(result.get('consumer'), dict):
+        result['consumer'] = dict((key, result['consumer'][key]) for key in ('id', 'name') if key in result['consumer'])
+    diff = result.get('diff')
+    if isinstance(diff, dict) and diff:
+        keys = result.get('changed_keys') or []
+        result['diff'] = dict((side, dict((key, value) for key, value in (diff.get(side) or {}).items() if key in keys))
+                              for side in ('before', 'after'))
+    return result
+
+
 def main():
     module = CloutilityModule(
         argument_spec=dict(
@@ -251,6 +283,7 @@ def main():
                        required_one_of=[('consumer', 'consumer_id')]),
             workers=dict(type='int', default=16),
             fail_on_error=dict(type='bool', default=True),
+            compact=dict(type='bool', default=False),
         ),
     )
     module.run(run)

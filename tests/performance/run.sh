@@ -6,8 +6,9 @@
 #   bash tests/performance/run.sh [--latency-ms MS] [--forks N] [HOSTS ...]
 #        defaults: --latency-ms 100 --forks 16, HOSTS 100 (e.g. `... 100 1000`)
 #
-# For every fleet size, against a fresh simulator and a cold token cache: the floor, the role's first run, its
-# re-run and the audit (cloutility.cloutility.audit). Prints a Markdown table (and each row as it is measured).
+# For every fleet size, against a fresh simulator and a cold token cache: the floor, the role's first run and
+# re-run (the onboard playbook: import_role with rolespec_validate false), a re-run of the role in `roles:` (with
+# Ansible's own per-host argument validation task) and the audit (cloutility.cloutility.audit). Prints a Markdown table (and each row as it is measured).
 set -euo pipefail
 LATENCY=100
 FORKS=16
@@ -30,7 +31,7 @@ cl_install_collection >/dev/null 2>&1
 export PATH="$CL_VENV/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/.ansible/collections"
 export ANSIBLE_PYTHON_INTERPRETER="$CL_VENV/bin/python"
-export ANSIBLE_STDOUT_CALLBACK=ansible.builtin.minimal
+export ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default
 
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/cloutility-perf.XXXXXX")"
 python -m cloutility_simulator --host 127.0.0.1 --port 0 --port-file "$RUN/port" --latency-ms "$LATENCY" --quiet >"$RUN/sim.log" 2>&1 &
@@ -91,12 +92,13 @@ for hosts in "${SIZES[@]}"; do
     inventory "$hosts" >"$RUN/inventory-$hosts.yml"
     reset
     measure "$hosts" "floor (one debug task per host)" tests/performance/floor.yml
-    measure "$hosts" "onboard role, first run" tests/performance/onboard_collection.yml
-    measure "$hosts" "onboard role, re-run" tests/performance/onboard_collection.yml
+    measure "$hosts" "onboard role, first run (cloutility.cloutility.onboard)" cloutility.cloutility.onboard
+    measure "$hosts" "onboard role, re-run (cloutility.cloutility.onboard)" cloutility.cloutility.onboard
+    measure "$hosts" "onboard role, re-run, \`roles:\` with Ansible's per-host validation" tests/performance/onboard_collection.yml
     measure "$hosts" "audit (cloutility.cloutility.audit)" cloutility.cloutility.audit -e "audit_report=$RUN/audit.json"
 done
 
-echo "forks $FORKS, API latency $LATENCY ms, $(nproc) cores, ansible-core $(ansible --version | head -1 | grep -o '[0-9.]*\]' | tr -d ']')"
+echo "forks $FORKS, API latency $LATENCY ms, $(nproc) cores, ansible-core $(ansible --version 2>/dev/null | sed -n 1p | grep -o '[0-9.]*\]' | tr -d ']')"
 echo
 echo "| hosts | run | seconds | x floor | API requests | requests per host | writes |"
 echo "|---|---|---|---|---|---|---|"

@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The settings of every host of the play, read and checked in one task (the onboard role's first step).
+
+A task that runs for every host costs about as much as Ansible's own floor (one worker forked per host), whatever
+it does, so the role reads the variables of all hosts here, once: for each host, the variables exactly as a task
+of that host would see them (role defaults and parameters, play variables, inventory, facts, extra vars, with
+Ansible's precedence; ``VariableManager.get_vars``, as the strategy itself computes a host's task variables),
+checked against the role's argument spec (``meta/argument_specs.yml``, the checks Ansible's own per-host
+validation task makes, with the same validator), and worked out into the host's settings and its
+cloutility_node_fleet entry (``plugins/filter/onboard.py`` ``onboard_settings``).
+
+A host whose variables are wrong is not failed here: its problems are in its settings, and the role's per-host
+result task fails that host alone (or records the error with ``onboard_continue_on_error``).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+from ansible.template import Templar
+
+from ansible_collections.cloutility.cloutility.plugins.filter.onboard import onboard_settings
+
+PREFIX = 'onboard_'
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _VALID_ARGS = frozenset(('entry_point', 'hosts'))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        spec = self._argument_spec(task_vars)
+        hostvars = task_vars.get('hostvars')
+        manager = getattr(hostvars, '_variable_manager', None)
+        inventory = getattr(hostvars, '_inventory', None)
+        if manager is None or inventory is None:
+            raise AnsibleActionFail('cloutility_onboard_settings: this ansible-core gives no access to the variables of other hosts')
+        hosts = self._task.args.get('hosts') or task_vars.get('ansible_play_batch') or [task_vars.get('inventory_hostname')]
+        play = self._task.get_play()
+        check_mode = bool(self._play_context.check_mode)
+        settings = {}
+        validator = ArgumentSpecValidator(spec)
+        for name in hosts:
+            host = inventory.get_host(name)
+            if host is None:
+                continue
+            host_vars = manager.get_vars(play=play, host=host, task=self._task,
+                                         _hosts=task_vars.get('ansible_play_hosts'), _hosts_all=task_vars.get('ansible_play_hosts_all'))
+            settings[name] = host_settings(name, host_vars, spec, Templar(loader=self._loader, variables=host_vars), check_mode, validator)
+        result.update(changed=False, settings=settings, all=list(settings.values()))
+        return result
+
+    def _argument_spec(self, task_vars):
+        """The options of the role's entry point, from the role's meta/argument_specs.yml."""
+        role_path = task_vars.get('role_path')
+        entry_point = self._task.args.get('entry_point') or 'main'
+        if not role_path:
+            raise AnsibleActionFail('cloutility_onboard_settings runs in a task of the onboard role (role_path is not set)')
+        path = os.path.join(role_path, 'meta', 'argument_specs.yml')
+        data = self._loader.load_from_file(path) or {}
+        try:
+            return dict(data['argument_specs'][entry_point]['options'])
+        except (KeyError, TypeError):
+            raise AnsibleActionFail('%s has no options for the entry point %s' % (path, entry_point)) from None
+
+
+def host_settings(host, host_vars, spec, templar, check_mode, validator=None):
+    """One host's settings: its role variables (templated in its own context), checked against ``spec``."""
+    values, problems = {}, []
+    for name in spec:
+        if name not in host_vars:
+            continue
+        value = host_vars[name]
+        if isinstance(value, (bool, int, float)) or value is None or (isinstance(value, str) and '{' not in value):
+            values[name] = value  # nothing to template (most values): saves a template call per variable and host
+            continue
+        try:
+            values[name] = templar.template(value)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # An undefined variable in one host's value is that host's problem, named after the variable.
+            problems.append('%s: %s' % (name, exc))
+    validated = (validator or ArgumentSpecValidator(spec)).validate(values, validate_role_argument_spec=True)
+    problems.extend('%s (fix the variable of this host).' % message for message in validated.error_messages)
+    options = dict((name[len(PREFIX):], value) for name, value in validated.validated_parameters.items() if name.startswith(PREFIX))
+    facts = host_vars.get('ansible_facts') or {}
+    options.update(facts_system=facts.get('system', '') if isinstance(facts, dict) else '',
+                   check_mode=check_mode or _true(options.get('audit')))
+    settings = onboard_settings(options, host)
+    settings['problems'] = problems + settings['problems']
+    return settings
+
+
+def _true(value):
+    return value is True or str(value).lower() in ('1', 'true', 'yes', 'on')

@@ -1,0 +1,212 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The onboard role's two action plugins: every host's settings in one task, and the one task per host."""
+
+from __future__ import annotations
+
+import os
+from unittest.mock import MagicMock
+
+import pytest
+import yaml
+
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+from ansible_collections.cloutility.cloutility.plugins.action import cloutility_onboard_result as result_action
+from ansible_collections.cloutility.cloutility.plugins.action.cloutility_onboard_settings import host_settings
+
+try:  # ansible-core 2.19: only trusted strings are templates (variables from files and inventories are)
+    from ansible.template import trust_as_template
+except ImportError:  # 2.16 to 2.18: every string is
+    def trust_as_template(value):
+        return value
+
+ROLE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'onboard')
+
+
+def role_file(*parts):
+    with open(os.path.join(ROLE, *parts), encoding='utf-8') as handle:
+        return yaml.safe_load(handle)
+
+
+SPEC = role_file('meta', 'argument_specs.yml')['argument_specs']['main']['options']
+DEFAULTS = role_file('defaults', 'main.yml')
+
+
+def settings_of(host, **variables):
+    """host_settings over the role's defaults and ``variables``, all templated in the host's context."""
+    host_vars = dict((key, trust_as_template(value) if isinstance(value, str) else value) for key, value in DEFAULTS.items())
+    host_vars.update(inventory_hostname=host, onboard_operating_system='Linux')
+    host_vars.update((key, trust_as_template(value) if isinstance(value, str) else value) for key, value in variables.items())
+    return host_settings(host, host_vars, SPEC, Templar(loader=DataLoader(), variables=host_vars), check_mode=False)
+
+
+def test_each_host_gets_its_own_values_templated_in_its_own_context():
+    first = settings_of('web01.example.com', onboard_bunit='Customers/{{ customer }}', customer='Contoso')
+    second = settings_of('db02.example.com', onboard_bunit='Customers/{{ customer }}', customer='Fabrikam')
+    assert (first['bunit'], first['consumer'], first['node_name']) == ('Customers/Contoso', 'web01.example.com', 'WEB01.EXAMPLE.COM')
+    assert (second['bunit'], second['consumer'], second['node_name']) == ('Customers/Fabrikam', 'db02.example.com', 'DB02.EXAMPLE.COM')
+    assert first['problems'] == [] and second['problems'] == []
+    assert first['spec']['consumer'] == 'web01.example.com' and first['spec']['domain'] is None
+
+
+def test_values_are_checked_and_converted_as_the_argument_spec_says():
+    good = settings_of('h1', onboard_bunit='Customers/Contoso', onboard_cpu_count='8', onboard_activate='no')
+    assert good['problems'] == []
+    assert good['spec']['cpu_count'] == 8 and good['activate'] is False
+    bad = settings_of('h2', onboard_bunit='Customers/Contoso', onboard_cpu_count='many', onboard_node_name_source='dns')
+    assert len(bad['problems']) == 2, bad['problems']
+    assert any('onboard_cpu_count' in problem for problem in bad['problems'])
+    assert any('onboard_node_name_source' in problem and 'hostname, server' in problem for problem in bad['problems'])
+
+
+def test_a_missing_or_undefined_variable_is_that_hosts_problem_naming_it():
+    missing = settings_of('h1')
+    assert any('onboard_bunit' in problem for problem in missing['problems'])
+    undefined = settings_of('h2', onboard_bunit='Customers/{{ no_such_customer }}')
+    assert any(problem.startswith('onboard_bunit: ') and 'no_such_customer' in problem for problem in undefined['problems'])
+
+
+def test_check_mode_comes_from_the_play_or_onboard_audit():
+    assert settings_of('h1', onboard_bunit='x', onboard_audit=True)['check_mode'] is True
+    assert settings_of('h1', onboard_bunit='x')['check_mode'] is False
+
+
+def test_the_role_runs_one_task_per_host():
+    """Every task of the role but one runs once for the play: each task per host costs about Ansible's floor."""
+    tasks = role_file('tasks', 'main.yml')
+    per_host = [task['name'] for task in tasks if not task.get('run_once')]
+    assert per_host == ['Result of this host (onboard_result), its failure, and its client options with onboard_client_config']
+    assert 'cloutility.cloutility.cloutility_onboard_result' in tasks[-1]
+
+
+def make_action(args, check_mode=False, diff=False):
+    task = MagicMock()
+    task.args = args
+    task.async_val = 0
+    task.check_mode = check_mode
+    play_context = MagicMock()
+    play_context.check_mode = check_mode
+    play_context.diff = diff
+    return result_action.ActionModule(task, MagicMock(), play_context, DataLoader(), MagicMock(), MagicMock())
+
+
+SETTINGS = dict(host='h1', bunit='Customers/Contoso', consumer='h1', node_name='H1', activate=True, client_config=False,
+                check_mode=False, problems=[], server_address='', server_port='')
+
+
+def test_a_host_with_an_error_fails_alone_with_its_result():
+    action = make_action(dict(settings=dict(SETTINGS, problems=['onboard_cpu_count: not an int.'])))
+    result = action.run(task_vars=dict(inventory_hostname='h1'))
+    assert result['failed'] and result['msg'] == 'h1: onboard_cpu_count: not an int.'
+    assert result['onboard_result']['error'] == 'onboard_cpu_count: not an int.'
+    assert not result['changed']
+
+
+def test_continue_on_error_records_the_error_in_onboard_result():
+    action = make_action(dict(settings=dict(SETTINGS), continue_on_error=True))
+    result = action.run(task_vars=dict(inventory_hostname='h1'))
+    assert not result.get('failed')
+    assert result['ansible_facts']['onboard_result']['error'] == 'no result from the fleet task (it failed or did not run)'
+
+
+def test_the_fleet_result_gives_change_fact_and_diff_only_in_diff_mode():
+    fleet = dict(changed=True, changed_keys=['domain'], consumer_id=7, bunit_id=94, node=dict(tsmName='H1'),
+                 diff=dict(before=dict(domain='30DAYS'), after=dict(domain='STANDARD')))
+    quiet = make_action(dict(settings=dict(SETTINGS), result=fleet)).run(task_vars=dict(inventory_hostname='h1'))
+    assert quiet['changed'] and 'diff' not in quiet and not quiet.get('failed')
+    fact = quiet['ansible_facts']['onboard_result']
+    assert (fact['consumer_id'], fact['changed_keys'], fact['error']) == (7, ['domain'], None)
+    shown = make_action(dict(settings=dict(SETTINGS), result=fleet), diff=True).run(task_vars=dict(inventory_hostname='h1'))
+    assert shown['diff'] == [dict(before=dict(domain='30DAYS'), after=dict(domain='STANDARD'),
+                                  before_header='h1 (portal)', after_header='h1 (playbook)')]
+    same = dict(fleet, changed=False, changed_keys=[], diff=dict(before=dict(domain='STANDARD'), after=dict(domain='STANDARD')))
+    unchanged = make_action(dict(settings=dict(SETTINGS), result=same), diff=True).run(task_vars=dict(inventory_hostname='h1'))
+    assert not unchanged['changed'] and 'diff' not in unchanged
+
+
+@pytest.mark.parametrize('client, facts, check_mode, expected', [
+    (dict(server_name='TSM01', address='', port='', node_name='H1'), {}, False,
+     "the backup server's address and port are not known: set onboard_client_server_address and onboard_client_server_port"),
+    (dict(server_name='TSM01', address='tsm01', port='', node_name='H1'), {}, False,
+     "the backup server's port is not known: set onboard_client_server_address and onboard_client_server_port"),
+    (dict(server_name='TSM01', address='tsm01', port='1500', node_name='H1'), dict(system='Win32NT'), False,
+     'for Linux hosts only, and this host runs Win32NT'),
+    (dict(server_name='', address='tsm01', port='1500', node_name='H1'), {}, False, 'no backup server name for Customers/Contoso'),
+    (dict(server_name='TSM01', address='tsm01', port='1500', node_name=''), {}, False, 'the node has no name yet'),
+    (dict(server_name='TSM01', address='tsm01', port='1500', node_name=''), {}, True, None),
+    (dict(server_name='TSM01', address='tsm01', port='1500', node_name='H1'), {}, False, None),
+])
+def test_client_options_are_refused_with_a_message_naming_the_fix(client, facts, check_mode, expected):
+    problem = result_action.ActionModule._client_problem(client, dict(SETTINGS, check_mode=check_mode), dict(ansible_facts=facts))
+    if expected is None:
+        assert problem is None
+    else:
+        assert expected in problem
+
+
+def test_no_address_anywhere_fails_the_host_before_any_file_is_written():
+    action = make_action(dict(settings=dict(SETTINGS, client_config=True),
+                              result=dict(changed=False, consumer_id=7, node=dict(tsmName='H1', server=dict(name='tsm01')))))
+    action._run_action = MagicMock()
+    result = action.run(task_vars=dict(inventory_hostname='h1'))
+    assert result['failed']
+    assert result['msg'].startswith('Cannot write the client options for h1: ')
+    assert 'onboard_client_server_address and onboard_client_server_port' in result['msg']
+    action._run_action.assert_not_called()
+
+
+def test_the_variables_win_over_the_portal_and_the_password_step_is_never_shown():
+    fleet = dict(changed=False, consumer_id=7, node=dict(tsmName='H1', tsmPassword='Portal-Pw-1',
+                                                         server=dict(name='tsm01', tcpAddress='10.0.0.1', tcpPort=1500)))
+    action = make_action(dict(settings=dict(SETTINGS, client_config=True, server_address='backup.example', server_port='1601'),
+                              result=fleet, client_config_dir='/etc/tsm', client_password_file='/etc/tsm/node.pwd'), diff=True)
+    calls = []
+
+    def run_action(name, args, task_vars, secret):
+        calls.append((name, args, task_vars.get('onboard__client'), secret))
+        return dict(changed=name.endswith('copy'), diff=dict(before='', after='x'))
+    action._run_action = run_action
+    action._remove_tmp_path = MagicMock()
+    result = action.run(task_vars=dict(inventory_hostname='h1'))
+    assert not result.get('failed') and result['changed']
+    assert [(name, args.get('dest') or args.get('path'), secret) for name, args, client, secret in calls] == [
+        ('ansible.legacy.file', '/etc/tsm', False), ('ansible.legacy.template', '/etc/tsm/dsm.sys', False),
+        ('ansible.legacy.template', '/etc/tsm/dsm.opt', False), ('ansible.legacy.copy', '/etc/tsm/node.pwd', True)]
+    assert calls[1][2] == dict(server_name='TSM01', address='backup.example', port='1601', node_name='H1')
+    assert calls[3][1]['content'] == 'Portal-Pw-1\n' and calls[3][1]['mode'] == '0600'
+    assert 'Portal-Pw-1' not in repr(result)
+    assert len(result['diff']) == 3  # the three option steps; never the password file
+    assert result['client_files'][-1] == dict(path='/etc/tsm/node.pwd', changed=True)
+
+
+def test_the_per_host_task_reads_its_entries_and_options_from_the_registered_play_results():
+    """The role's per-host task templates nothing: the host's settings (with continue_on_error and the client
+    option settings, templated once by the settings step) and its fleet result are read by variable name."""
+    settings = dict(SETTINGS, continue_on_error=True, problems=['onboard_bunit is empty.'])
+    task_vars = dict(inventory_hostname='h1',
+                     onboard__hosts=dict(settings=dict(h1=settings, h2=dict(SETTINGS, host='h2'))),
+                     onboard__fleet=dict(results=dict(h2=dict(changed=True, consumer_id=9, node=dict(tsmName='H2')))))
+    args = dict(settings_from='onboard__hosts', results_from='onboard__fleet', servers_from='onboard__servers')
+    first = make_action(dict(args)).run(task_vars=task_vars)
+    assert not first.get('failed'), first  # continue_on_error came from the settings
+    assert first['ansible_facts']['onboard_result']['error'] == 'onboard_bunit is empty.'
+    second = make_action(dict(args)).run(task_vars=dict(task_vars, inventory_hostname='h2'))
+    assert second['changed'] and second['ansible_facts']['onboard_result']['consumer_id'] == 9
+    assert second['ansible_facts']['onboard_result']['host'] == 'h2'
+
+
+def test_the_audit_report_files_are_written_once_and_only_when_they_differ(tmp_path):
+    from ansible_collections.cloutility.cloutility.plugins.action.cloutility_audit_files import write_file
+    path = str(tmp_path / 'audit.json')
+    assert write_file(path, '{"a": 1}\n', 0o640) is True
+    assert open(path, encoding='utf-8').read() == '{"a": 1}\n'
+    assert (os.stat(path).st_mode & 0o7777) == 0o640
+    assert write_file(path, '{"a": 1}\n', 0o640) is False
+    assert write_file(path, '{"a": 2}\n', 0o640, check_mode=True) is True
+    assert open(path, encoding='utf-8').read() == '{"a": 1}\n'
+    assert write_file(path, '{"a": 1}\n', 0o600) is True
+    assert (os.stat(path).st_mode & 0o7777) == 0o600
+    assert [name for name in os.listdir(str(tmp_path))] == ['audit.json']
