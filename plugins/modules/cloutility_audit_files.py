@@ -24,6 +24,7 @@ attributes:
     description: Reports which files would change and writes nothing. The audit playbook runs it with C(check_mode=false).
   diff_mode:
     support: none
+    description: Returns no diff; the files are the report.
   action:
     support: full
     description: Runs only as an action plugin, on the controller.

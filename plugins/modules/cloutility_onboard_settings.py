@@ -26,6 +26,7 @@ attributes:
     description: Reads variables only; in check mode the settings say so (C(check_mode)).
   diff_mode:
     support: none
+    description: Returns no diff; it changes nothing.
   action:
     support: full
     description: Runs only as an action plugin on the controller.
