@@ -249,11 +249,14 @@ def run(module):
         if result.get('changed') and result.get('diff'):
             diff['before'][host] = result['diff'].get('before')
             diff['after'][host] = result['diff'].get('after')
+    # The task's diff only when it is asked for (a task with diff: false must not print one with --diff); each
+    # entry's diff stays in its result.
+    shown = dict(diff=diff) if module._diff else {}  # pylint: disable=protected-access
     if outcome['failed_hosts'] and params['fail_on_error']:
         module.fail_json(msg='%d of %d nodes failed: %s' % (
             len(outcome['failed_hosts']), len(results),
-            '; '.join('%s: %s' % (host, results[host]['msg']) for host in outcome['failed_hosts'])), **dict(outcome, diff=diff))
-    module.exit_json(diff=diff, **outcome)
+            '; '.join('%s: %s' % (host, results[host]['msg']) for host in outcome['failed_hosts'])), **dict(outcome, **shown))
+    module.exit_json(**dict(outcome, **shown))
 
 
 def compact(result):
