@@ -209,4 +209,4 @@ def test_the_audit_report_files_are_written_once_and_only_when_they_differ(tmp_p
     assert open(path, encoding='utf-8').read() == '{"a": 1}\n'
     assert write_file(path, '{"a": 1}\n', 0o600) is True
     assert (os.stat(path).st_mode & 0o7777) == 0o600
-    assert [name for name in os.listdir(str(tmp_path))] == ['audit.json']
+    assert os.listdir(str(tmp_path)) == ['audit.json']

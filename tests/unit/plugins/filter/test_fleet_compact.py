@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""cloutility_node_fleet's compact results: what the onboard role acts on, nothing else."""
+"""cloutility_node_fleet's compact results give the onboard role's filters what they act on (a controller-side test:
+it imports the filters)."""
 
 from __future__ import annotations
 
