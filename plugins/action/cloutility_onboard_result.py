@@ -103,7 +103,7 @@ class ActionModule(ActionBase):
                     result['changed'] = True
                 if step.get('failed'):
                     result.update(failed=True, msg='Cannot write %s on %s: %s' % (
-                        path, task_vars.get('inventory_hostname'), 'no_log hides why' if secret else step.get('msg', 'failed')))
+                        path, task_vars.get('inventory_hostname'), 'no_log hides why' if secret else _why(step)))
                     break
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
@@ -154,3 +154,11 @@ def _entry(task_vars, name, key, host):
     registered = task_vars.get(name) if name else None
     entries = registered.get(key) if isinstance(registered, dict) else None
     return entries.get(host) if isinstance(entries, dict) else None
+
+
+def _why(step):
+    """A failed file step's message, with what the module printed when Ansible could not read its answer (such as
+    "python3.13: command not found" from a broken interpreter)."""
+    printed = ' '.join(str(step.get(key) or '').strip() for key in ('module_stderr', 'module_stdout')).strip()
+    message = str(step.get('msg') or 'failed')
+    return '%s (the module printed: %s)' % (message, printed[:300]) if printed else message

@@ -210,3 +210,11 @@ def test_the_audit_report_files_are_written_once_and_only_when_they_differ(tmp_p
     assert write_file(path, '{"a": 1}\n', 0o600) is True
     assert (os.stat(path).st_mode & 0o7777) == 0o600
     assert os.listdir(str(tmp_path)) == ['audit.json']
+
+
+def test_a_failed_file_step_says_what_the_module_printed():
+    from ansible_collections.cloutility.cloutility.plugins.action.cloutility_onboard_result import _why
+    assert _why(dict(msg='Module result deserialization failed: No start of json char found',
+                     module_stderr='pyenv: python3.13: command not found\n', module_stdout='')) == (
+        'Module result deserialization failed: No start of json char found (the module printed: pyenv: python3.13: command not found)')
+    assert _why(dict(msg='Permission denied')) == 'Permission denied'
