@@ -18,6 +18,7 @@ result task fails that host alone (or records the error with ``onboard_continue_
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -88,7 +89,9 @@ def host_settings(host, host_vars, spec, templar, check_mode, validator=None):
         except Exception as exc:  # pylint: disable=broad-exception-caught
             # An undefined variable in one host's value is that host's problem, named after the variable.
             problems.append('%s: %s' % (name, exc))
-    validated = (validator or ArgumentSpecValidator(spec)).validate(values, validate_role_argument_spec=True)
+    # The validator deep-copies what it is given; a plain copy costs a fraction of one of values that carry
+    # ansible-core's data tags (2.19 and later: origin and trust on every string read from the inventory).
+    validated = (validator or ArgumentSpecValidator(spec)).validate(plain(values), validate_role_argument_spec=True)
     problems.extend('%s (fix the variable of this host).' % message for message in validated.error_messages)
     options = dict((name[len(PREFIX):], value) for name, value in validated.validated_parameters.items() if name.startswith(PREFIX))
     facts = host_vars.get('ansible_facts') or {}
@@ -97,6 +100,26 @@ def host_settings(host, host_vars, spec, templar, check_mode, validator=None):
     settings = onboard_settings(options, host)
     settings['problems'] = problems + settings['problems']
     return settings
+
+
+def plain(value):
+    """``value`` made of plain Python types: no data tags (ansible-core 2.19+), no AnsibleUnsafe or AnsibleUnicode.
+
+    The settings go into the task's result, which Ansible marks as untrusted (not templated again) in any case.
+    """
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, Mapping):
+        return dict((plain(key), plain(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
 
 
 def _true(value):

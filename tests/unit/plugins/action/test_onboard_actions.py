@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from unittest.mock import MagicMock
 
@@ -199,7 +200,7 @@ def test_the_per_host_task_reads_its_entries_and_options_from_the_registered_pla
 
 
 def test_the_audit_report_files_are_written_once_and_only_when_they_differ(tmp_path):
-    from ansible_collections.cloutility.cloutility.plugins.action.cloutility_audit_files import write_file
+    from ansible_collections.cloutility.cloutility.plugins.action.cloutility_audit_report import write_file
     path = str(tmp_path / 'audit.json')
     assert write_file(path, '{"a": 1}\n', 0o640) is True
     assert open(path, encoding='utf-8').read() == '{"a": 1}\n'
@@ -218,3 +219,79 @@ def test_a_failed_file_step_says_what_the_module_printed():
                      module_stderr='pyenv: python3.13: command not found\n', module_stdout='')) == (
         'Module result deserialization failed: No start of json char found (the module printed: pyenv: python3.13: command not found)')
     assert _why(dict(msg='Permission denied')) == 'Permission denied'
+
+
+def make_report_action(args, check_mode=False):
+    from ansible_collections.cloutility.cloutility.plugins.action import cloutility_audit_report
+    task = MagicMock()
+    task.args = args
+    task.async_val = 0
+    task.check_mode = check_mode
+    play_context = MagicMock()
+    play_context.check_mode = check_mode
+    return cloutility_audit_report.ActionModule(task, MagicMock(), play_context, DataLoader(), MagicMock(), MagicMock())
+
+
+class FakeConsumersLookup:
+    """The cloutility.cloutility.consumers lookup: records its calls, returns the units of the asked business units."""
+
+    def __init__(self, units):
+        self.units, self.calls = units, []
+
+    def run(self, terms, variables=None, **kwargs):
+        self.calls.append((list(terms), kwargs))
+        return [unit for unit in self.units if unit['bunit_path'] in terms]
+
+
+def test_the_audit_report_is_one_task_over_what_the_role_registered(tmp_path, monkeypatch):
+    """Every host's result from the registered settings and fleet results (read by name), the units of the covered
+    business units read once (never those of a missing business unit), the unclaimed ones listed, two files."""
+    from ansible_collections.cloutility.cloutility.plugins.action import cloutility_audit_report
+    lookup = FakeConsumersLookup([dict(id=9, name='h2', bunit_id=5, bunit_path='Customers/Contoso'),
+                                  dict(id=10, name='old-laptop', bunit_id=5, bunit_path='Customers/Contoso')])
+    monkeypatch.setattr(cloutility_audit_report.lookup_loader, 'get', lambda name, **kwargs: lookup if name == 'cloutility.cloutility.consumers' else None)
+    in_sync = dict(SETTINGS, host='h2', consumer='h2', check_mode=True)
+    drifted = dict(SETTINGS, host='h3', consumer='h3', check_mode=True)
+    ghost = dict(SETTINGS, host='h4', consumer='h4', bunit='Customers/Gone', check_mode=True)
+    task_vars = dict(
+        ansible_play_hosts_all=['h2', 'h3', 'h4'],
+        onboard__hosts=dict(all=[in_sync, drifted, ghost]),
+        onboard__fleet=dict(results=dict(
+            h2=dict(changed=False, consumer_id=9, bunit_id=5, activated=False, node=dict(tsmName='H2')),
+            h3=dict(changed=True, consumer_id=None, bunit_id=5, changed_keys=['consumer', 'node'], diff=dict(before={}, after={'name': 'h3'})),
+            h4=dict(changed=False, bunit_missing=True))))
+    json_path, md_path = str(tmp_path / 'audit.json'), str(tmp_path / 'audit.md')
+    args = dict(connection=dict(api_url='https://portal.example.com/v1'), json_path=json_path, markdown_path=md_path)
+    result = make_report_action(dict(args)).run(task_vars=task_vars)
+    assert lookup.calls == [(['Customers/Contoso'], dict(missing_ok=True, api_url='https://portal.example.com/v1'))]
+    report = json.loads(open(json_path, encoding='utf-8').read())
+    assert report['summary'] == result['summary']
+    assert result['summary']['hosts'] == 3 and result['summary']['in_sync'] == 1 and result['summary']['drifted'] == 2
+    assert [item['name'] for item in report['orphans']] == ['old-laptop']
+    assert report['hosts']['h3']['status'] == 'drift' and report['hosts']['h4']['status'] == 'drift'
+    assert '| h3 | Customers/Contoso |' in open(md_path, encoding='utf-8').read()
+    assert result['changed'] and [item['path'] for item in result['files']] == [json_path, md_path]
+    # Check mode writes nothing.
+    os.remove(md_path)
+    result = make_report_action(dict(args), check_mode=True).run(task_vars=task_vars)
+    assert not os.path.exists(md_path) and result['files'][1] == dict(path=md_path, changed=True)
+
+
+def test_the_audit_report_refuses_to_run_without_the_roles_settings(tmp_path):
+    from ansible.errors import AnsibleActionFail
+    with pytest.raises(AnsibleActionFail, match='onboard__hosts holds no settings: run the onboard role'):
+        make_report_action(dict(json_path=str(tmp_path / 'a.json'))).run(task_vars={})
+    with pytest.raises(AnsibleActionFail, match='give json_path, markdown_path or both'):
+        make_report_action({}).run(task_vars=dict(onboard__hosts=dict(all=[])))
+    with pytest.raises(AnsibleActionFail, match='connection must be a dict'):
+        make_report_action(dict(json_path=str(tmp_path / 'a.json'), connection='x')).run(task_vars=dict(onboard__hosts=dict(all=[])))
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_settings_are_validated_as_plain_values_whatever_tags_the_inventory_put_on_them():
+    from ansible_collections.cloutility.cloutility.plugins.action.cloutility_onboard_settings import plain
+    value = dict(a=trust_as_template('x'), b=[trust_as_template('y'), 1, True, 2.5, None], c={'k': trust_as_template('z')})
+    copied = plain(value)
+    assert copied == value
+    assert [type(item) for item in (copied['a'], copied['b'][0], copied['c']['k'], copied['b'][2])] == [str, str, str, bool]
+    assert copied['b'][1:] == [1, True, 2.5, None]
