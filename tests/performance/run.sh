@@ -71,31 +71,45 @@ counters() { python -c "import json,urllib.request; c=json.load(urllib.request.u
 reset() { post reset; rm -rf "$XDG_CACHE_HOME"; }
 
 ROWS=()
-FLOOR=1
-measure() {  # measure HOSTS LABEL PLAYBOOK [EXTRA ansible-playbook ARGS...]
-    local hosts="$1" label="$2" playbook="$3" start end seconds requests writes
-    shift 3
+FLOOR=0
+measure() {  # measure HOSTS PLAYBOOK [EXTRA ansible-playbook ARGS...]: prints "seconds requests writes"
+    local hosts="$1" playbook="$2" start end
+    shift 2
     post counters/reset
     rm -rf "$XDG_CACHE_HOME"
     start=$(date +%s.%N)
-    ansible-playbook -i "$RUN/inventory-$hosts.yml" -f "$FORKS" "$playbook" "$@" >"$RUN/last.log" 2>&1 || { tail -50 "$RUN/last.log"; exit 1; }
+    ansible-playbook -i "$RUN/inventory-$hosts.yml" -f "$FORKS" "$playbook" "$@" >"$RUN/last.log" 2>&1 || { tail -50 "$RUN/last.log" >&2; exit 1; }
     end=$(date +%s.%N)
-    seconds=$(echo "$end - $start" | bc)
-    [ "$label" != "floor (one debug task per host)" ] || FLOOR="$seconds"
-    read -r requests writes < <(counters)
-    ROWS+=("$(printf '| %s | %s | %.1f | %.2f | %s | %.2f | %s |' "$hosts" "$label" "$seconds" "$(echo "$seconds / $FLOOR" | bc -l)" \
-        "$requests" "$(echo "$requests / $hosts" | bc -l)" "$writes")")
+    echo "$(echo "$end - $start" | bc) $(counters)"
+}
+row() {  # row HOSTS LABEL: the last measurement as one line of the table, against FLOOR
+    local seconds requests writes
+    read -r seconds requests writes <"$RUN/measured"
+    ROWS+=("$(printf '| %s | %s | %.1f | %.2f | %s | %.2f | %s |' "$1" "$2" "$seconds" "$(echo "$seconds / $FLOOR" | bc -l)" \
+        "$requests" "$(echo "$requests / $1" | bc -l)" "$writes")")
     echo "${ROWS[-1]}" >&2
 }
 
 for hosts in "${SIZES[@]}"; do
     inventory "$hosts" >"$RUN/inventory-$hosts.yml"
     reset
-    measure "$hosts" "floor (one debug task per host)" tests/performance/floor.yml
-    measure "$hosts" "onboard role, first run (cloutility.cloutility.onboard)" cloutility.cloutility.onboard
-    measure "$hosts" "onboard role, re-run (cloutility.cloutility.onboard)" cloutility.cloutility.onboard
-    measure "$hosts" "onboard role, re-run, \`roles:\` with Ansible's per-host validation" tests/performance/onboard_collection.yml
-    measure "$hosts" "audit (cloutility.cloutility.audit)" cloutility.cloutility.audit -e "audit_report=$RUN/audit.json"
+    # The floor is measured twice and the faster run kept: the first run after the simulator starts reads every
+    # file cold, and a slow floor would make every ratio look better than it is.
+    measure "$hosts" tests/performance/floor.yml >"$RUN/floor1"
+    measure "$hosts" tests/performance/floor.yml >"$RUN/floor2"
+    read -r first _ <"$RUN/floor1"
+    read -r second _ <"$RUN/floor2"
+    if [ "$(echo "$second < $first" | bc)" -eq 1 ]; then cp "$RUN/floor2" "$RUN/measured"; else cp "$RUN/floor1" "$RUN/measured"; fi
+    read -r FLOOR _ <"$RUN/measured"
+    row "$hosts" "floor (one debug task per host; the faster of $(printf '%.1f' "$first") s and $(printf '%.1f' "$second") s)"
+    measure "$hosts" cloutility.cloutility.onboard >"$RUN/measured"
+    row "$hosts" "onboard role, first run (cloutility.cloutility.onboard)"
+    measure "$hosts" cloutility.cloutility.onboard >"$RUN/measured"
+    row "$hosts" "onboard role, re-run (cloutility.cloutility.onboard)"
+    measure "$hosts" tests/performance/onboard_collection.yml >"$RUN/measured"
+    row "$hosts" "onboard role, re-run, \`roles:\` with Ansible's per-host validation"
+    measure "$hosts" cloutility.cloutility.audit -e "audit_report=$RUN/audit.json" >"$RUN/measured"
+    row "$hosts" "audit (cloutility.cloutility.audit)"
 done
 
 echo "forks $FORKS, API latency $LATENCY ms, $(nproc) cores, ansible-core $(ansible --version 2>/dev/null | sed -n 1p | grep -o '[0-9.]*\]' | tr -d ']')"
