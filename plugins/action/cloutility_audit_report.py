@@ -5,10 +5,11 @@
 
 After the onboard role has compared every host with the portal (in check mode), this task takes what the role
 registered for the play (the settings of every host and the fleet's results, read by variable name: nothing of
-1,000 hosts is templated), works out every host's ``onboard_result`` (filter ``onboard_results``), reads the
-consumption units of the business units the hosts cover (the ``cloutility.cloutility.consumers`` lookup, read
-only), builds the report (filter ``audit_report``) and writes it as JSON and Markdown on the controller, each file
-only when it differs. Four ``set_fact``/``copy`` tasks did the same at several times the cost: a fact of 1,000
+1,000 hosts is templated), works out every host's ``onboard_result`` (filter ``onboard_results``), takes the
+consumption units of the business units the hosts cover from the fleet's result (``list_consumers``: the lists it
+read in this run) and reads only those it did not list (the ``cloutility.cloutility.consumers`` lookup), builds
+the report (filter ``audit_report``) and writes it as JSON and Markdown on the controller, each file only when it
+differs. Four ``set_fact``/``copy`` tasks did the same at several times the cost: a fact of 1,000
 hosts passes through Ansible's result handling several times, and a ``copy`` starts a module process per file.
 """
 
@@ -51,28 +52,40 @@ class ActionModule(ActionBase):
         if not isinstance(settings, list):
             raise AnsibleActionFail('%s holds no settings: run the onboard role (its settings step registers them) first'
                                     % (args.get('settings_from') or 'onboard__hosts'))
-        fleet = _registered(task_vars, args.get('results_from') or 'onboard__fleet', 'results')
+        fleet_name = args.get('results_from') or 'onboard__fleet'
+        fleet = _registered(task_vars, fleet_name, 'results')
         results = onboard_results(settings, fleet if isinstance(fleet, dict) else {})
         hosts = args.get('hosts') or task_vars.get('ansible_play_hosts_all') or sorted(results)
-        report = audit_report(results, self._consumers(results, connection, task_vars), hosts)
+        listed = _registered(task_vars, fleet_name, 'consumers')
+        report = audit_report(results, self._consumers(results, listed if isinstance(listed, list) else [], connection, task_vars), hosts)
         files = [dict(path=path, changed=write_file(path, render(report), mode, self._play_context.check_mode))
                  for path, render in paths]
         result.update(changed=any(item['changed'] for item in files), files=files, summary=report['summary'])
         return result
 
-    def _consumers(self, results, connection, task_vars):
-        """The consumption units of the business units the hosts cover, read only (one list per business unit)."""
-        bunits = []
+    def _consumers(self, results, listed, connection, task_vars):
+        """The consumption units of the business units the hosts cover: those the fleet task listed as it read them
+        in this run (cloutility_node_fleet's ``list_consumers``), and the lists of the others (such as the business
+        unit of a host whose variables are wrong) read here, read only, one per business unit."""
+        listed_ids = set(entry.get('bunit_id') for entry in listed if isinstance(entry, dict))
+        covered_ids, bunits = set(), []
         for entry in results.values():
-            if isinstance(entry, dict) and not entry.get('bunit_missing') and entry.get('bunit') not in bunits:
+            if not isinstance(entry, dict) or entry.get('bunit_missing'):
+                continue
+            if entry.get('bunit_id') in listed_ids:
+                covered_ids.add(entry['bunit_id'])
+            elif entry.get('bunit') not in bunits:
                 bunits.append(entry['bunit'])
+        consumers = [entry for entry in listed if isinstance(entry, dict) and entry.get('bunit_id') in covered_ids]
         if not bunits:
-            return []
+            return consumers
         lookup = lookup_loader.get(CONSUMERS_LOOKUP, loader=self._loader, templar=self._templar)
         try:
-            return lookup.run(bunits, variables=task_vars, missing_ok=True, **connection)
+            read = lookup.run(bunits, variables=task_vars, missing_ok=True, **connection)
         except AnsibleError as exc:
             raise AnsibleActionFail('Cannot read the consumption units of the covered business units: %s' % exc) from None
+        known = set(entry.get('id') for entry in consumers)
+        return consumers + [entry for entry in read if entry.get('id') not in known]
 
 
 def _registered(task_vars, name, key):

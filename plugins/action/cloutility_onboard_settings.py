@@ -94,6 +94,10 @@ def host_settings(host, host_vars, spec, templar, check_mode, validator=None):
     validated = (validator or ArgumentSpecValidator(spec)).validate(plain(values), validate_role_argument_spec=True)
     problems.extend('%s (fix the variable of this host).' % message for message in validated.error_messages)
     options = dict((name[len(PREFIX):], value) for name, value in validated.validated_parameters.items() if name.startswith(PREFIX))
+    if _true(options.get('audit')) and not check_mode:
+        # Compare only, yet the play would write: refused before any request, for this host.
+        problems.append('onboard_audit: true compares only, so it needs check mode (the play keyword check_mode, as the '
+                        'audit playbook sets it, or --check); without it the role would write to the portal.')
     facts = host_vars.get('ansible_facts') or {}
     options.update(facts_system=facts.get('system', '') if isinstance(facts, dict) else '',
                    check_mode=check_mode or _true(options.get('audit')))

@@ -75,12 +75,15 @@ def _failure(exc):
     return result
 
 
-def ensure_fleet(client, tree, entries, check_mode=False, workers=DEFAULT_WORKERS):
+def ensure_fleet(client, tree, entries, check_mode=False, workers=DEFAULT_WORKERS, list_consumers=False):
     """Reconcile every entry (cloutility_node parameters plus ``host``) concurrently.
 
     Returns ``{'results': {host: result}, 'changed': bool, 'failed_hosts': [...]}``; a result is what
     ``ensure_node`` returns plus ``failed``, ``msg`` and ``bunit_missing``. A business unit that does not
     exist is a failure, except in check mode, where it is reported as ``bunit_missing`` (nothing to compare).
+    With ``list_consumers`` in check mode, also ``consumers``: every consumption unit of each business unit whose
+    list the entries read (once for all of them), as the consumers lookup gives them. Not outside check mode: the
+    lists are read before the task's changes.
     """
     entries = list(entries)
     claims(tree, entries)
@@ -105,5 +108,9 @@ def ensure_fleet(client, tree, entries, check_mode=False, workers=DEFAULT_WORKER
             outcome = _failure(outcome.error)
             outcome['bunit_missing'] = False
         results[entry_key(entry)] = outcome
-    return dict(results=results, changed=any(result.get('changed') for result in results.values()),
-                failed_hosts=[key for key, result in results.items() if result.get('failed')])
+    outcome = dict(results=results, changed=any(result.get('changed') for result in results.values()),
+                   failed_hosts=[key for key, result in results.items() if result.get('failed')])
+    if list_consumers and check_mode:
+        outcome['consumers'] = [dict(id=consumer.get('id'), name=consumer.get('name'), bunit_id=bunit_id, bunit_path=tree.path(bunit_id))
+                                for bunit_id, consumers in sorted(refs.loaded('consumers').items()) for consumer in consumers]
+    return outcome

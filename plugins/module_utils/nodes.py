@@ -158,6 +158,12 @@ class ReferenceCache:
                 self._values[key] = value
             return value
 
+    def loaded(self, kind):
+        """``{rest of key: value}`` of what has been read under keys ``(kind, ...)``, such as ``('consumers', bunit_id)``."""
+        with self._guard:
+            return dict((key[1:] if len(key) > 2 else key[1], value) for key, value in self._values.items()
+                        if isinstance(key, tuple) and key and key[0] == kind)
+
 
 class References:
     """Name -> object resolution of the node's references, each list fetched at most once.

@@ -13,9 +13,11 @@ description:
   - The last step of the playbook C(cloutility.cloutility.audit), after the role P(cloutility.cloutility.onboard#role)
     has compared every host of the play with the portal in check mode.
   - Reads what the role registered for the play by variable name (O(settings_from), O(results_from)), works out every
-    host's C(onboard_result) as the P(cloutility.cloutility.onboard_results#filter) filter does, reads the consumption
-    units of the business units the hosts cover (as the P(cloutility.cloutility.consumers#lookup) lookup does, read
-    only) to find those no host claims, builds the report of the P(cloutility.cloutility.audit_report#filter) filter,
+    host's C(onboard_result) as the P(cloutility.cloutility.onboard_results#filter) filter does, and finds the
+    consumption units of the business units the hosts cover that no host claims. It takes those units from the
+    fleet's result, where the role's fleet task listed them as it read them in this run (the C(consumers) of
+    M(cloutility.cloutility.cloutility_node_fleet) with C(list_consumers)), and reads only the lists it did not give
+    (as the P(cloutility.cloutility.consumers#lookup) lookup does, read only). It builds the report of the P(cloutility.cloutility.audit_report#filter) filter,
     and writes it to O(json_path) (as P(cloutility.cloutility.audit_json#filter) renders it) and O(markdown_path) (as
     P(cloutility.cloutility.audit_markdown#filter) does).
   - Each file is replaced atomically, and only when its content or mode differs.
@@ -39,7 +41,7 @@ options:
     type: str
     default: onboard__hosts
   results_from:
-    description: The variable the onboard role's fleet step registered (its C(results) dict is read).
+    description: The variable the onboard role's fleet step registered (its C(results) dict and C(consumers) list are read).
     type: str
     default: onboard__fleet
   hosts:

@@ -153,6 +153,13 @@ options:
       - The role C(cloutility.cloutility.onboard) sets it.
     type: bool
     default: false
+  list_consumers:
+    description:
+      - In check mode, also return RV(consumers), the consumption units of the business units whose lists the task
+        read anyway (the audit playbook's unclaimed units, without a second read).
+      - Outside check mode nothing is returned, since those lists are read before the task's changes.
+    type: bool
+    default: false
   fail_on_error:
     description:
       - Fail the task when any node failed (after every other node was done). V(false) returns the failures in
@@ -215,6 +222,15 @@ results:
       changed_keys: []
       activated: false
       node: {tsmName: FS01.EXAMPLE.COM, domain: {id: 15, name: 30DAYS}}
+consumers:
+  description:
+    - With O(list_consumers) in check mode, every consumption unit of each business unit whose list the task read
+      (once, for all entries), as the P(cloutility.cloutility.consumers#lookup) lookup gives them. The audit
+      playbook finds the units no host claims in it without reading the lists again.
+  returned: check mode, with O(list_consumers)
+  type: list
+  elements: dict
+  sample: [{id: 470, name: fs01.example.com, bunit_id: 94, bunit_path: Acme Hosting/Customers/Contoso}]
 failed_hosts:
   description: The entries that failed, in the order of O(nodes).
   returned: always
@@ -239,7 +255,8 @@ def run(module):
     params = module.params
     workers = bounded_workers(params['workers'], params['nodes'])
     client = client_from_options(params, pool_size=workers)
-    outcome = ensure_fleet(client, BusinessUnitTree(client), params['nodes'], check_mode=module.check_mode, workers=workers)
+    outcome = ensure_fleet(client, BusinessUnitTree(client), params['nodes'], check_mode=module.check_mode, workers=workers,
+                           list_consumers=params['list_consumers'])
     results = outcome['results']
     if params['compact']:
         for host, result in results.items():
@@ -287,6 +304,7 @@ def main():
             workers=dict(type='int', default=16),
             fail_on_error=dict(type='bool', default=True),
             compact=dict(type='bool', default=False),
+            list_consumers=dict(type='bool', default=False),
         ),
     )
     module.run(run)

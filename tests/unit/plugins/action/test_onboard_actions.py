@@ -36,12 +36,12 @@ SPEC = role_file('meta', 'argument_specs.yml')['argument_specs']['main']['option
 DEFAULTS = role_file('defaults', 'main.yml')
 
 
-def settings_of(host, **variables):
+def settings_of(host, check_mode=False, **variables):
     """host_settings over the role's defaults and ``variables``, all templated in the host's context."""
     host_vars = dict((key, trust_as_template(value) if isinstance(value, str) else value) for key, value in DEFAULTS.items())
     host_vars.update(inventory_hostname=host, onboard_operating_system='Linux')
     host_vars.update((key, trust_as_template(value) if isinstance(value, str) else value) for key, value in variables.items())
-    return host_settings(host, host_vars, SPEC, Templar(loader=DataLoader(), variables=host_vars), check_mode=False)
+    return host_settings(host, host_vars, SPEC, Templar(loader=DataLoader(), variables=host_vars), check_mode=check_mode)
 
 
 def test_each_host_gets_its_own_values_templated_in_its_own_context():
@@ -70,9 +70,15 @@ def test_a_missing_or_undefined_variable_is_that_hosts_problem_naming_it():
     assert any(problem.startswith('onboard_bunit: ') and 'no_such_customer' in problem for problem in undefined['problems'])
 
 
-def test_check_mode_comes_from_the_play_or_onboard_audit():
-    assert settings_of('h1', onboard_bunit='x', onboard_audit=True)['check_mode'] is True
+def test_check_mode_comes_from_the_play_and_onboard_audit_needs_it():
+    audit = settings_of('h1', check_mode=True, onboard_bunit='x', onboard_audit=True)
+    assert audit['check_mode'] is True and audit['problems'] == []
+    assert settings_of('h1', check_mode=True, onboard_bunit='x')['check_mode'] is True
     assert settings_of('h1', onboard_bunit='x')['check_mode'] is False
+    # Compare only, in a play that would write: this host is refused before any request (not in the fleet).
+    refused = settings_of('h1', onboard_bunit='x', onboard_audit=True)
+    assert refused['problems'] == ['onboard_audit: true compares only, so it needs check mode (the play keyword check_mode, as '
+                                   'the audit playbook sets it, or --check); without it the role would write to the portal.']
 
 
 def test_the_role_runs_one_task_per_host():
@@ -275,6 +281,34 @@ def test_the_audit_report_is_one_task_over_what_the_role_registered(tmp_path, mo
     os.remove(md_path)
     result = make_report_action(dict(args), check_mode=True).run(task_vars=task_vars)
     assert not os.path.exists(md_path) and result['files'][1] == dict(path=md_path, changed=True)
+
+
+def test_the_audit_report_takes_the_units_the_fleet_listed_and_reads_only_the_others(tmp_path, monkeypatch):
+    """The fleet task's consumers (list_consumers, read in this run) are not read again; the business unit of a host
+    whose variables are wrong (not in the fleet) is read through the lookup, once."""
+    from ansible_collections.cloutility.cloutility.plugins.action import cloutility_audit_report
+    lookup = FakeConsumersLookup([dict(id=20, name='stray', bunit_id=6, bunit_path='Customers/Fabrikam'),
+                                  dict(id=9, name='h2', bunit_id=5, bunit_path='Customers/Contoso')])
+    monkeypatch.setattr(cloutility_audit_report.lookup_loader, 'get', lambda name, **kwargs: lookup)
+    task_vars = dict(
+        ansible_play_hosts_all=['h2', 'h5'],
+        onboard__hosts=dict(all=[dict(SETTINGS, host='h2', consumer='h2', check_mode=True),
+                                 dict(SETTINGS, host='h5', consumer='h5', bunit='Customers/Fabrikam', check_mode=True,
+                                      problems=['onboard_cpu_count: not an int.'])]),
+        onboard__fleet=dict(
+            results=dict(h2=dict(changed=False, consumer_id=9, bunit_id=5, node=dict(tsmName='H2'))),
+            consumers=[dict(id=9, name='h2', bunit_id=5, bunit_path='Customers/Contoso'),
+                       dict(id=11, name='forgotten', bunit_id=5, bunit_path='Customers/Contoso')]))
+    result = make_report_action(dict(json_path=str(tmp_path / 'audit.json'))).run(task_vars=task_vars)
+    assert lookup.calls == [(['Customers/Fabrikam'], dict(missing_ok=True))]
+    report = json.loads(open(str(tmp_path / 'audit.json'), encoding='utf-8').read())
+    assert sorted(item['name'] for item in report['orphans']) == ['forgotten', 'stray']
+    assert result['summary']['errors'] == 1
+    # Everything listed by the fleet: nothing is read.
+    lookup.calls.clear()
+    task_vars['onboard__hosts']['all'] = task_vars['onboard__hosts']['all'][:1]
+    make_report_action(dict(json_path=str(tmp_path / 'audit.json'))).run(task_vars=dict(task_vars, ansible_play_hosts_all=['h2']))
+    assert lookup.calls == []
 
 
 def test_the_audit_report_refuses_to_run_without_the_roles_settings(tmp_path):

@@ -100,6 +100,28 @@ def test_check_mode_predicts_writes_nothing_and_reports_missing_bunits(sim):
     assert outcome['failed_hosts'] == ['check-c']
 
 
+def test_check_mode_lists_the_consumption_units_it_read_without_reading_them_again(sim):
+    """list_consumers: the units of each business unit whose list the entries read, as the consumers lookup gives
+    them, from that one read; not outside check mode (the lists were read before the task's changes)."""
+    entries = [_entry('list-a'), _entry('list-b', FABRIKAM), _entry('list-c', 'Customers/Nowhere')]
+    client = _client(sim)
+    ensure_fleet(client, BusinessUnitTree(client), entries[:1])  # list-a exists now
+    sim.simulator.reset_counters()
+    client = _client(sim)
+    outcome = ensure_fleet(client, BusinessUnitTree(client), entries, check_mode=True, list_consumers=True)
+    counters = sim.simulator.counters_copy()
+    assert counters['writes'] == 0 and counters['by_route']['GET /v1/bunits/{id}/consumers'] == 2
+    expected = []
+    for path in (CONTOSO, 'Acme Hosting/' + FABRIKAM):
+        bunit = BusinessUnitTree(client).resolve(path)
+        expected += [dict(id=item['id'], name=item['name'], bunit_id=bunit['id'], bunit_path=path)
+                     for item in client.get_all('bunits/%s/consumers' % bunit['id'])]
+    assert sorted(outcome['consumers'], key=lambda item: item['id']) == sorted(expected, key=lambda item: item['id'])
+    assert 'list-a' in [item['name'] for item in outcome['consumers']] and len(outcome['consumers']) > 1
+    assert 'consumers' not in ensure_fleet(client, BusinessUnitTree(client), entries[:1], list_consumers=True)
+    assert 'consumers' not in ensure_fleet(client, BusinessUnitTree(client), entries[:1], check_mode=True)
+
+
 def test_one_failure_leaves_the_others_done(sim):
     entries = [_entry('ok-1'), _entry('bad-1', 'Customers/Nowhere'), _entry('ok-2', FABRIKAM)]
     client = _client(sim)
