@@ -93,6 +93,11 @@ class TokenCache:
             # login lock and the cache files differently for each of them).
             self._write(path, os.urandom(32), replace=False)
         else:
+            # Another fork may have created it since the read above: take that one, or two forks starting together
+            # would each hold a secret of their own (and each log in: a lock of its own).
+            secret = read_private_file(path)
+            if secret is not None and len(secret) >= 32:
+                return secret
             self._write(path, os.urandom(32))  # unusable (short, foreign, a symlink): replaced, never followed
         secret = read_private_file(path)
         if secret is None or len(secret) < 32:

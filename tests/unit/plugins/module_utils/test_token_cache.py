@@ -183,3 +183,29 @@ def test_login_lock_is_named_anonymously(tmp_path):
     for part in KEY:
         assert part not in name
     assert mode(tmp_path / 'cache' / 'locks') == 0o700
+
+
+def test_a_secret_another_fork_created_since_the_first_read_is_taken_not_replaced(tmp_path, monkeypatch):
+    """Forks starting together: one reads no secret, another creates it, then the first finds the name taken.
+    It must use that secret (the same lock and cache names for both, so one login), not write its own."""
+    from ansible_collections.cloutility.cloutility.plugins.module_utils import token_cache
+    directory = tmp_path / 'cache'
+    cache = TokenCache(str(directory))
+    assert cache._ready()
+    other = os.urandom(32)
+    real_read = token_cache.read_private_file
+    reads = []
+
+    def read(path):
+        if path.endswith(token_cache.SECRET_FILE) and not reads:
+            reads.append(path)
+            # The other fork wins the race right after this fork's first read.
+            TokenCache(str(directory))._write(path, other, replace=False)
+            return None
+        return real_read(path)
+
+    monkeypatch.setattr(token_cache, 'read_private_file', read)
+    first = cache.digest(KEY)
+    monkeypatch.setattr(token_cache, 'read_private_file', real_read)
+    assert reads and open(os.path.join(str(directory), token_cache.SECRET_FILE), 'rb').read() == other
+    assert first == TokenCache(str(directory)).digest(KEY)
