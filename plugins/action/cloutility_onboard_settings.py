@@ -18,6 +18,7 @@ result task fails that host alone (or records the error with ``onboard_continue_
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
@@ -84,6 +85,12 @@ def host_settings(host, host_vars, spec, templar, check_mode, validator=None):
         if isinstance(value, (bool, int, float)) or value is None or (isinstance(value, str) and '{' not in value):
             values[name] = value  # nothing to template (most values): saves a template call per variable and host
             continue
+        reference = _plain_reference(value, host_vars)
+        if reference is not None:
+            # "{{ inventory_hostname }}" (the role's default consumer name): the variable's own text, as the template
+            # would give it, without compiling a template for every host.
+            values[name] = reference
+            continue
         try:
             values[name] = templar.template(value)
         except Exception as exc:  # pylint: disable=broad-exception-caught
@@ -104,6 +111,17 @@ def host_settings(host, host_vars, spec, templar, check_mode, validator=None):
     settings = onboard_settings(options, host)
     settings['problems'] = problems + settings['problems']
     return settings
+
+
+REFERENCE = re.compile(r'^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$')
+
+
+def _plain_reference(value, host_vars):
+    """The value of the variable ``value`` names when it is exactly ``{{ name }}`` and that variable is text with
+    nothing to template; else None (the template engine decides, and names any undefined variable)."""
+    match = REFERENCE.match(value) if isinstance(value, str) else None
+    target = host_vars.get(match.group(1)) if match else None
+    return target if isinstance(target, str) and '{' not in target else None
 
 
 def plain(value):

@@ -53,6 +53,29 @@ def test_each_host_gets_its_own_values_templated_in_its_own_context():
     assert first['spec']['consumer'] == 'web01.example.com' and first['spec']['domain'] is None
 
 
+def test_a_value_that_only_names_a_variable_is_that_variables_text(monkeypatch):
+    """"{{ inventory_hostname }}" (the consumer name's default) takes the variable's text without a template compiled
+    per host; anything else, or a variable that is not plain text, still goes through the template engine."""
+    from ansible_collections.cloutility.cloutility.plugins.action import cloutility_onboard_settings
+    templated = []
+    original = Templar.template
+
+    def template(self, value, *args, **kwargs):
+        if isinstance(value, str):  # (the dict onboard_connection is templated as a whole)
+            templated.append(str(value))
+        return original(self, value, *args, **kwargs)
+
+    monkeypatch.setattr(Templar, 'template', template)
+    fast = settings_of('web01.example.com', onboard_bunit='Customers/Contoso')
+    assert fast['consumer'] == 'web01.example.com' and templated == []
+    named = settings_of('web01.example.com', onboard_bunit='{{ customer_path }}', customer_path='Customers/{{ customer }}', customer='Contoso')
+    assert named['bunit'] == 'Customers/Contoso' and templated == ['{{ customer_path }}']
+    assert settings_of('h1', onboard_bunit='{{ inventory_hostname | upper }}')['bunit'] == 'H1'
+    undefined = settings_of('h2', onboard_bunit='{{ no_such_var }}')
+    assert any(problem.startswith('onboard_bunit: ') and 'no_such_var' in problem for problem in undefined['problems'])
+    assert cloutility_onboard_settings._plain_reference('{{ x }}', dict(x=8)) is None
+
+
 def test_values_are_checked_and_converted_as_the_argument_spec_says():
     good = settings_of('h1', onboard_bunit='Customers/Contoso', onboard_cpu_count='8', onboard_activate='no')
     assert good['problems'] == []
