@@ -112,7 +112,8 @@ def test_the_role_runs_one_task_per_host():
     assert 'cloutility.cloutility.cloutility_onboard_result' in tasks[-1]
 
 
-def make_action(args, check_mode=False, diff=False):
+def make_action(args, check_mode=False, diff=False, action=None):
+    """An instance of the action plugin module ``action`` (default: cloutility_onboard_result) for a task with ``args``."""
     task = MagicMock()
     task.args = args
     task.async_val = 0
@@ -120,7 +121,7 @@ def make_action(args, check_mode=False, diff=False):
     play_context = MagicMock()
     play_context.check_mode = check_mode
     play_context.diff = diff
-    return result_action.ActionModule(task, MagicMock(), play_context, DataLoader(), MagicMock(), MagicMock())
+    return (action or result_action).ActionModule(task, MagicMock(), play_context, DataLoader(), MagicMock(), MagicMock())
 
 
 SETTINGS = dict(host='h1', bunit='Customers/Contoso', consumer='h1', node_name='H1', activate=True, client_config=False,
@@ -252,13 +253,7 @@ def test_a_failed_file_step_says_what_the_module_printed():
 
 def make_report_action(args, check_mode=False):
     from ansible_collections.cloutility.cloutility.plugins.action import cloutility_audit_report
-    task = MagicMock()
-    task.args = args
-    task.async_val = 0
-    task.check_mode = check_mode
-    play_context = MagicMock()
-    play_context.check_mode = check_mode
-    return cloutility_audit_report.ActionModule(task, MagicMock(), play_context, DataLoader(), MagicMock(), MagicMock())
+    return make_action(args, check_mode=check_mode, action=cloutility_audit_report)
 
 
 class FakeConsumersLookup:
