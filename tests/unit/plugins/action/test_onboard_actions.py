@@ -69,7 +69,8 @@ def test_a_value_that_only_names_a_variable_is_that_variables_text(monkeypatch):
     fast = settings_of('web01.example.com', onboard_bunit='Customers/Contoso')
     assert fast['consumer'] == 'web01.example.com' and templated == []
     named = settings_of('web01.example.com', onboard_bunit='{{ customer_path }}', customer_path='Customers/{{ customer }}', customer='Contoso')
-    assert named['bunit'] == 'Customers/Contoso' and templated == ['{{ customer_path }}']
+    # (ansible-core before 2.19 templates the variables it meets through the same method: more calls follow.)
+    assert named['bunit'] == 'Customers/Contoso' and templated[0] == '{{ customer_path }}'
     assert settings_of('h1', onboard_bunit='{{ inventory_hostname | upper }}')['bunit'] == 'H1'
     undefined = settings_of('h2', onboard_bunit='{{ no_such_var }}')
     assert any(problem.startswith('onboard_bunit: ') and 'no_such_var' in problem for problem in undefined['problems'])
