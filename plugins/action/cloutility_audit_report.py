@@ -22,6 +22,7 @@ from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import lookup_loader
 
+from ansible_collections.cloutility.cloutility.plugins.action.cloutility_onboard_result import registered
 from ansible_collections.cloutility.cloutility.plugins.filter.onboard import audit_json, audit_markdown, audit_report, onboard_results
 
 CONSUMERS_LOOKUP = 'cloutility.cloutility.consumers'
@@ -48,15 +49,15 @@ class ActionModule(ActionBase):
         if not isinstance(connection, dict):
             raise AnsibleActionFail('connection must be a dict of connection options (such as onboard_connection), not %s'
                                     % type(connection).__name__)
-        settings = _registered(task_vars, args.get('settings_from') or 'onboard__hosts', 'all')
+        settings = registered(task_vars, args.get('settings_from') or 'onboard__hosts', 'all')
         if not isinstance(settings, list):
             raise AnsibleActionFail('%s holds no settings: run the onboard role (its settings step registers them) first'
                                     % (args.get('settings_from') or 'onboard__hosts'))
         fleet_name = args.get('results_from') or 'onboard__fleet'
-        fleet = _registered(task_vars, fleet_name, 'results')
+        fleet = registered(task_vars, fleet_name, 'results')
         results = onboard_results(settings, fleet if isinstance(fleet, dict) else {})
         hosts = args.get('hosts') or task_vars.get('ansible_play_hosts_all') or sorted(results)
-        listed = _registered(task_vars, fleet_name, 'consumers')
+        listed = registered(task_vars, fleet_name, 'consumers')
         report = audit_report(results, self._consumers(results, listed if isinstance(listed, list) else [], connection, task_vars), hosts)
         files = [dict(path=path, changed=write_file(path, render(report), mode, self._play_context.check_mode))
                  for path, render in paths]
@@ -86,12 +87,6 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('Cannot read the consumption units of the covered business units: %s' % exc) from None
         known = set(entry.get('id') for entry in consumers)
         return consumers + [entry for entry in read if entry.get('id') not in known]
-
-
-def _registered(task_vars, name, key):
-    """``task_vars[name][key]``, read as it is (not templated)."""
-    registered = task_vars.get(name)
-    return registered.get(key) if isinstance(registered, dict) else None
 
 
 def write_file(path, content, mode, check_mode=False):

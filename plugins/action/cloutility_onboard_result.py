@@ -145,14 +145,19 @@ class ActionModule(ActionBase):
         return step
 
 
-def _entry(task_vars, name, key, host):
-    """``task_vars[name][key][host]``: this host's entry in a result registered once for the play.
+def registered(task_vars, name, key):
+    """``task_vars[name][key]``: part of a result registered once for the play (None when it is not there).
 
-    Read from the host's variables as they are, not through a template: templating a result of 1,000 hosts
-    (with a filter such as ``default``) in every host's task costs time in proportion to the hosts, for each of them.
+    Read from the variables as they are, not through a template: templating a result of 1,000 hosts (with a filter
+    such as ``default``) in every host's task costs time in proportion to the hosts, for each of them.
     """
-    registered = task_vars.get(name) if name else None
-    entries = registered.get(key) if isinstance(registered, dict) else None
+    value = task_vars.get(name) if name else None
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def _entry(task_vars, name, key, host):
+    """``task_vars[name][key][host]``: this host's entry in a result registered once for the play."""
+    entries = registered(task_vars, name, key)
     return entries.get(host) if isinstance(entries, dict) else None
 
 
