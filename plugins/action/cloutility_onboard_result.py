@@ -29,7 +29,7 @@ FROM_SETTINGS = ('continue_on_error', 'client_config_dir', 'client_config_owner'
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
-    _VALID_ARGS = frozenset(('settings', 'result', 'default_server', 'settings_from', 'results_from', 'servers_from',
+    _VALID_ARGS = frozenset(('settings', 'result', 'default_server', 'settings_from', 'results_from',
                              'continue_on_error', 'client_config_dir', 'client_config_owner', 'client_config_group',
                              'client_password_file', 'node_password'))
 
@@ -45,9 +45,8 @@ class ActionModule(ActionBase):
         # Options not given to the task come from the settings (templated once for every host by the settings step).
         args = dict(dict((key, settings[key]) for key in FROM_SETTINGS if key in settings), **args)
         args.setdefault('node_password', (settings.get('spec') or {}).get('node_password'))
-        if 'default_server' not in args and args.get('servers_from'):
-            servers = task_vars.get(args['servers_from'])
-            args['default_server'] = servers.get(settings.get('bunit')) if isinstance(servers, dict) else None
+        # The fleet adds the business unit's default server where the node's own lacks what the option files need.
+        args.setdefault('default_server', fleet_result.get('default_server'))
         outcome = onboard_result(settings, {settings.get('host'): fleet_result} if fleet_result else {})
         result.update(changed=outcome['changed'], ansible_facts=dict(onboard_result=outcome))
         diffs = []

@@ -114,6 +114,9 @@ def onboard_settings(options, host):
         tsm_name=node_name if activate and node_name else None, node_password=password,
         # The portal's password is returned only to be written on the host; one the role set is written from its variable.
         return_password=bool(client_config and _text(options.get('client_password_file')) and not check_mode and not password),
+        # What the client option files need from the backup server and the variables do not give: the fleet adds the
+        # business unit's default server to the result when the node's own server lacks one of them.
+        server_fields=_server_fields(client_config, options),
     )
     return dict(host=str(host), bunit=bunit, create_bunit=_flag(options.get('create_bunit')), consumer=consumer,
                 operating_system=operating_system, node_name=node_name, activate=activate, client_config=client_config,
@@ -152,25 +155,12 @@ def onboard_results(settings, results):
     return dict((entry.get('host'), onboard_result(entry, results)) for entry in settings or [] if isinstance(entry, dict))
 
 
-def onboard_servers_needed(settings, results):
-    """The business units whose default server the client configuration must read: those of hosts that write client
-    options and for which neither the variables (``server_address``, ``server_port``) nor their node's server (as
-    the portal returned it in ``results``, cloutility_node_fleet's) give the address, the port and the name."""
-    needed = []
-    for entry in settings or []:
-        if not isinstance(entry, dict) or not entry.get('client_config') or entry.get('problems'):
-            continue
-        result = (results or {}).get(entry.get('host'))
-        if not isinstance(result, dict) or result.get('failed') or result.get('bunit_missing'):
-            continue
-        server = (result.get('node') or {}).get('server') or {}
-        if not isinstance(server, dict):
-            server = {}
-        if (not server.get('name') or not (entry.get('server_address') or server.get('tcpAddress'))
-                or not (str(entry.get('server_port') or '') or server.get('tcpPort'))):
-            if entry.get('bunit') not in needed:
-                needed.append(entry.get('bunit'))
-    return needed
+def _server_fields(client_config, options):
+    """The keys of the backup server a host's client option files need and its variables do not give."""
+    if not client_config:
+        return []
+    return ['name'] + [key for key, option in (('tcpAddress', 'client_server_address'), ('tcpPort', 'client_server_port'))
+                       if not _text(options.get(option))]
 
 
 def _show(value):
@@ -296,7 +286,7 @@ def audit_json(report):
 class FilterModule:
     def filters(self):
         return dict(onboard_path_parts=onboard_path_parts, onboard_claim=onboard_claim, onboard_duplicates=onboard_duplicates,
-                    onboard_bunit_missing=onboard_bunit_missing, onboard_servers_needed=onboard_servers_needed,
+                    onboard_bunit_missing=onboard_bunit_missing,
                     onboard_settings=onboard_settings, onboard_result=onboard_result, onboard_results=onboard_results,
                     onboard_drift=onboard_drift, audit_report=audit_report,
                     audit_markdown=audit_markdown, audit_json=audit_json)

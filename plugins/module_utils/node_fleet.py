@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, Failure, map_bounded
-from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import ReferenceCache
+from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import ReferenceCache, References
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import PartialWriteError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_node
 
@@ -75,12 +75,26 @@ def _failure(exc):
     return result
 
 
+def _default_server(client, refs, entry, result):
+    """The business unit's default server, when the node's server lacks one of the entry's ``server_fields``."""
+    fields = [field for field in entry.get('server_fields') or [] if field]
+    server = (result.get('node') or {}).get('server')
+    server = server if isinstance(server, dict) else {}
+    if not fields or result.get('bunit_id') is None or all(server.get(field) not in (None, '') for field in fields):
+        return None
+    found = References(client, result['bunit_id'], cache=refs).default_server()
+    return found if isinstance(found, dict) else None
+
+
 def ensure_fleet(client, tree, entries, check_mode=False, workers=DEFAULT_WORKERS, list_consumers=False):
-    """Reconcile every entry (cloutility_node parameters plus ``host``) concurrently.
+    """Reconcile every entry (cloutility_node parameters plus ``host`` and ``server_fields``) concurrently.
 
     Returns ``{'results': {host: result}, 'changed': bool, 'failed_hosts': [...]}``; a result is what
     ``ensure_node`` returns plus ``failed``, ``msg`` and ``bunit_missing``. A business unit that does not
     exist is a failure, except in check mode, where it is reported as ``bunit_missing`` (nothing to compare).
+    An entry's ``server_fields`` (keys of the backup server object, such as ``name``) its caller needs: when the
+    node's server lacks one, its result also has ``default_server``, the business unit's default server (read once
+    per business unit, by the same worker, shared with the node workflow's own read).
     With ``list_consumers`` in check mode, also ``consumers``: every consumption unit of each business unit whose
     list the entries read (once for all of them), as the consumers lookup gives them. Not outside check mode: the
     lists are read before the task's changes.
@@ -97,6 +111,15 @@ def ensure_fleet(client, tree, entries, check_mode=False, workers=DEFAULT_WORKER
                         msg='business unit %s does not exist' % entry.get('bunit'))
         result = ensure_node(client, tree, entry, check_mode=check_mode, refs=refs)
         result.update(failed=False, bunit_missing=False)
+        try:
+            server = _default_server(client, refs, entry, result)
+        except CloutilityError as exc:
+            # The node's work is done (and reported as it is): only what the caller wanted besides is missing.
+            result.update(_failure(exc), changed=result['changed'], bunit_missing=False)
+            result['msg'] = "the node is in place, but its business unit's default backup server could not be read: %s" % exc
+            return result
+        if server is not None:
+            result['default_server'] = server
         return result
 
     outcomes = map_bounded(one, entries, workers=workers, capture=True)

@@ -38,6 +38,16 @@ options:
           - Name of this entry in RV(results), usually the inventory host. Defaults to O(nodes[].consumer)
             (or O(nodes[].consumer_id)). Must be unique.
         type: str
+      server_fields:
+        description:
+          - Keys of the backup server object this entry's caller needs, such as V(name), V(tcpAddress) and V(tcpPort)
+            (which keys the portal returns is not documented; those two are the simulator's guess).
+          - When the server in the node's result lacks one of them, the result also has C(default_server), the
+            business unit's default backup server, read once per business unit (shared with the reads of the node work).
+          - The role C(cloutility.cloutility.onboard) asks for what its client option files need and its variables do not give.
+        type: list
+        elements: str
+        default: []
       bunit:
         description:
           - The business unit of the consumption unit, as a path of names from the top of the tree the account
@@ -148,7 +158,7 @@ options:
     description:
       - Return for each entry only what a caller acts on, about a tenth of the data for a fleet in sync. C(node)
         keeps C(tsmName), C(server) (C(name), C(tcpAddress), C(tcpPort)) and C(tsmPassword) (masked unless
-        O(nodes[].return_password)), C(consumer) its C(id) and C(name); C(diff) keeps the C(changed_keys). Ansible processes every value of a task's
+        O(nodes[].return_password)), C(default_server) the same three keys, C(consumer) its C(id) and C(name); C(diff) keeps the C(changed_keys). Ansible processes every value of a task's
         result several times, which counts at a thousand entries.
       - The role C(cloutility.cloutility.onboard) sets it.
     type: bool
@@ -168,7 +178,7 @@ options:
     default: true
 notes:
   - "Requests: one C(GET /v1/bunits) for the task; per business unit one read of its consumption units (one per
-    page) and, only when a node needs them, of its domains, option sets and default server; operating systems and
+    page) and, only when a node (or O(nodes[].server_fields)) needs them, of its domains, option sets and default server; operating systems and
     node types at most once. Then per node: a node that needs no change costs 1 request (C(GET .../node)); a new
     node about 4 (create the consumption unit and the node, activate, read the node back), 5 with a password."
   - A single node is best managed with M(cloutility.cloutility.cloutility_node) (3 requests when nothing changes).
@@ -208,8 +218,9 @@ results:
   description:
     - Per entry (by O(nodes[].host)), the result M(cloutility.cloutility.cloutility_node) returns (C(changed),
       C(node), C(consumer), C(consumer_id), C(bunit_id), C(changed_keys), C(activated), C(deletion_requested), C(diff)),
-      plus C(failed), C(msg) (the error of a failed entry), C(api_error) (the failed request) and C(bunit_missing)
-      (check mode only; the business unit does not exist, nothing was compared).
+      plus C(failed), C(msg) (the error of a failed entry), C(api_error) (the failed request), C(bunit_missing)
+      (check mode only; the business unit does not exist, nothing was compared) and C(default_server) (see
+      O(nodes[].server_fields)).
   returned: always
   type: dict
   sample:
@@ -247,8 +258,11 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups impo
 from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import ensure_fleet
 from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import NODE_ARGUMENT_SPEC
 
-# One entry: cloutility_node's options (declared once, in nodes.NODE_OPTIONS) and the host it is for.
-NODE_OPTIONS = dict(copy.deepcopy(NODE_ARGUMENT_SPEC), host=dict(type='str'))
+# One entry: cloutility_node's options (declared once, in nodes.NODE_OPTIONS), the host it is for and the server
+# fields its caller needs.
+NODE_OPTIONS = dict(copy.deepcopy(NODE_ARGUMENT_SPEC), host=dict(type='str'), server_fields=dict(type='list', elements='str', default=[]))
+
+SERVER_KEYS = ('name', 'tcpAddress', 'tcpPort')
 
 
 def run(module):
@@ -284,8 +298,10 @@ def compact(result):
         server = node.get('server')
         small = dict((key, node[key]) for key in ('tsmName', 'tsmPassword') if key in node)
         if isinstance(server, dict):
-            small['server'] = dict((key, server[key]) for key in ('name', 'tcpAddress', 'tcpPort') if key in server)
+            small['server'] = dict((key, server[key]) for key in SERVER_KEYS if key in server)
         result['node'] = small
+    if isinstance(result.get('default_server'), dict):
+        result['default_server'] = dict((key, result['default_server'][key]) for key in SERVER_KEYS if key in result['default_server'])
     if isinstance(result.get('consumer'), dict):
         result['consumer'] = dict((key, result['consumer'][key]) for key in ('id', 'name') if key in result['consumer'])
     diff = result.get('diff')

@@ -51,11 +51,11 @@ options:
     description: Name of the variable that M(cloutility.cloutility.cloutility_node_fleet) was registered as; see O(settings_from).
     type: str
   default_server:
-    description: The default server of the host's business unit, when the client options need it.
+    description:
+      - The default server of the host's business unit, when the client options need it.
+      - Defaults to C(default_server) in the host's fleet result, which M(cloutility.cloutility.cloutility_node_fleet)
+        adds when the node's own server lacks what the option files need (its entry's C(server_fields)).
     type: dict
-  servers_from:
-    description: Name of a variable mapping business units (as the settings name them) to their default server.
-    type: str
   continue_on_error:
     description: Record an error in C(onboard_result) instead of failing the host.
     type: bool
@@ -102,7 +102,7 @@ from ansible.module_utils.basic import AnsibleModule
 def main():
     module = AnsibleModule(argument_spec=dict(
         settings=dict(type='dict'), settings_from=dict(type='str'), result=dict(type='dict'), results_from=dict(type='str'),
-        default_server=dict(type='dict'), servers_from=dict(type='str'),
+        default_server=dict(type='dict'),
         continue_on_error=dict(type='bool', default=False), client_config_dir=dict(type='path'),
         client_config_owner=dict(type='str'), client_config_group=dict(type='str'),
         client_password_file=dict(type='str', no_log=False), node_password=dict(type='str', no_log=True)), supports_check_mode=True)

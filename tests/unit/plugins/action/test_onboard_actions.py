@@ -190,6 +190,18 @@ def test_no_address_anywhere_fails_the_host_before_any_file_is_written():
     action._run_action.assert_not_called()
 
 
+def test_the_default_server_comes_from_the_fleet_result_where_the_node_lacks_the_address():
+    fleet = dict(changed=False, consumer_id=7, node=dict(tsmName='H1', server=dict(name='tsm01')),
+                 default_server=dict(name='tsm01', tcpAddress='tsm01.example.com', tcpPort=1500))
+    action = make_action(dict(settings=dict(SETTINGS, client_config=True), result=fleet))
+    calls = []
+    action._run_action = lambda name, args, task_vars, secret: calls.append(task_vars.get('onboard__client')) or dict(changed=False)
+    action._remove_tmp_path = MagicMock()
+    result = action.run(task_vars=dict(inventory_hostname='h1'))
+    assert not result.get('failed'), result
+    assert calls[1] == dict(server_name='TSM01', address='tsm01.example.com', port='1500', node_name='H1')
+
+
 def test_the_variables_win_over_the_portal_and_the_password_step_is_never_shown():
     fleet = dict(changed=False, consumer_id=7, node=dict(tsmName='H1', tsmPassword='Portal-Pw-1',
                                                          server=dict(name='tsm01', tcpAddress='10.0.0.1', tcpPort=1500)))
@@ -221,7 +233,7 @@ def test_the_per_host_task_reads_its_entries_and_options_from_the_registered_pla
     task_vars = dict(inventory_hostname='h1',
                      onboard__hosts=dict(settings=dict(h1=settings, h2=dict(SETTINGS, host='h2'))),
                      onboard__fleet=dict(results=dict(h2=dict(changed=True, consumer_id=9, node=dict(tsmName='H2')))))
-    args = dict(settings_from='onboard__hosts', results_from='onboard__fleet', servers_from='onboard__servers')
+    args = dict(settings_from='onboard__hosts', results_from='onboard__fleet')
     first = make_action(dict(args)).run(task_vars=task_vars)
     assert not first.get('failed'), first  # continue_on_error came from the settings
     assert first['ansible_facts']['onboard_result']['error'] == 'onboard_bunit is empty.'

@@ -42,7 +42,6 @@ def test_ids_templated_empty_by_ansible_core_2_16_are_no_ids():
 # ---------------------------------------------------------------------------- fleet mode helpers
 from ansible_collections.cloutility.cloutility.plugins.filter.onboard import (  # noqa: E402  pylint: disable=wrong-import-position
     onboard_result,
-    onboard_servers_needed,
     onboard_settings,
 )
 
@@ -96,12 +95,10 @@ def test_result_from_the_fleet():
     assert onboard_result(_settings(bunit=''), results)['error'].startswith('onboard_bunit is empty')
 
 
-def test_servers_needed_only_where_nothing_gives_address_port_and_name():
-    server = {'name': 'tsm01', 'tcpAddress': 'tsm01.example.com', 'tcpPort': 1500}
-    hosts = [dict(_settings(operating_system='Linux', client_config=True), host=name, bunit=bunit) for name, bunit in
-             (('a', 'U1'), ('b', 'U2'), ('c', 'U3'), ('d', 'U4'))]
-    hosts[2]['server_address'], hosts[2]['server_port'] = 'backup.example', '1600'
-    results = {'a': dict(node={'server': server}), 'b': dict(node={'server': {'id': 3, 'name': 'tsm01'}}),
-               'c': dict(node={'server': {'name': 'tsm01'}}), 'd': dict(failed=True, msg='x')}
-    assert onboard_servers_needed(hosts, results) == ['U2']
-    assert onboard_servers_needed([dict(hosts[1], client_config=False)], results) == []
+def test_the_fleet_entry_asks_for_the_server_fields_the_client_options_need_and_the_variables_do_not_give():
+    assert _settings(operating_system='Linux')['spec']['server_fields'] == []
+    assert _settings(operating_system='Linux', client_config=True)['spec']['server_fields'] == ['name', 'tcpAddress', 'tcpPort']
+    assert _settings(operating_system='Linux', client_config=True, client_server_address='backup.example')['spec'][
+        'server_fields'] == ['name', 'tcpPort']
+    assert _settings(operating_system='Linux', client_config=True, client_server_address='backup.example',
+                     client_server_port=1600)['spec']['server_fields'] == ['name']

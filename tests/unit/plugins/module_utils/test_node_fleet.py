@@ -122,6 +122,47 @@ def test_check_mode_lists_the_consumption_units_it_read_without_reading_them_aga
     assert 'consumers' not in ensure_fleet(client, BusinessUnitTree(client), entries[:1], check_mode=True)
 
 
+def test_server_fields_add_the_default_server_only_where_the_node_lacks_them(sim):
+    """server_fields: the business unit's default server is read (once per unit) only for entries whose node's
+    server lacks one of the fields; a failed read fails the entry but keeps what the node work did."""
+    entries = [_entry('srv-a'), _entry('srv-b'), _entry('srv-c'), _entry('srv-d', FABRIKAM)]
+    client = _client(sim)
+    ensure_fleet(client, BusinessUnitTree(client), entries)
+    every = ['name', 'tcpAddress', 'tcpPort']
+    sim.simulator.reset_counters()
+    client = _client(sim)
+    complete = ensure_fleet(client, BusinessUnitTree(client), [dict(entry, server_fields=every) for entry in entries])
+    assert sim.simulator.counters_copy()['by_route'].get('GET /v1/bunits/{id}/defaultserver', 0) == 0
+    assert not any('default_server' in result for result in complete['results'].values())
+
+    # A portal whose server objects have no address (the field names are a guess): only the entries that need one read.
+    with sim.simulator.lock:
+        server = sim.simulator.state['servers'][3]
+        server.pop('tcpAddress')
+    sim.simulator.reset_counters()
+    client = _client(sim)
+    wanted = dict(zip(('srv-a', 'srv-b', 'srv-c', 'srv-d'), (['name', 'tcpAddress'], ['tcpAddress', 'tcpPort'], ['name'], ['tcpAddress'])))
+    outcome = ensure_fleet(client, BusinessUnitTree(client), [dict(entry, server_fields=wanted[entry['host']]) for entry in entries])
+    assert outcome['failed_hosts'] == [] and not outcome['changed']
+    assert sim.simulator.counters_copy()['by_route']['GET /v1/bunits/{id}/defaultserver'] == 2  # Contoso once, Fabrikam once
+    results = outcome['results']
+    assert results['srv-a']['default_server']['name'] == 'tsm01' and 'tcpAddress' not in results['srv-a']['default_server']
+    assert results['srv-b']['default_server'] == results['srv-a']['default_server']
+    assert 'default_server' not in results['srv-c'] and results['srv-d']['default_server']['tcpPort'] == 1500
+
+    # The read fails after the node was changed: the entry fails, and still says it changed the node.
+    sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/defaultserver$', 'status': 403}]})
+    client = _client(sim)
+    failed = ensure_fleet(client, BusinessUnitTree(client), [dict(entries[0], domain='30DAYS', server_fields=['tcpAddress'])])
+    result = failed['results']['srv-a']
+    assert failed['failed_hosts'] == ['srv-a'] and result['failed'] and result['changed'] and failed['changed']
+    assert result['changed_keys'] == ['domain'] and result['api_error']['status'] == 403
+    assert result['msg'].startswith("the node is in place, but its business unit's default backup server could not be read")
+    sim.simulator.set_faults({})
+    client = _client(sim)
+    assert client.get('bunits/%s/consumers/%s/node' % (result['bunit_id'], result['consumer_id']))['domain']['name'] == '30DAYS'
+
+
 def test_one_failure_leaves_the_others_done(sim):
     entries = [_entry('ok-1'), _entry('bad-1', 'Customers/Nowhere'), _entry('ok-2', FABRIKAM)]
     client = _client(sim)
