@@ -158,8 +158,9 @@ options:
     description:
       - Return for each entry only what a caller acts on, about a tenth of the data for a fleet in sync. C(node)
         keeps C(tsmName), C(server) (C(name), C(tcpAddress), C(tcpPort)) and C(tsmPassword) (masked unless
-        O(nodes[].return_password)), C(default_server) the same three keys, C(consumer) its C(id) and C(name); C(diff) keeps the C(changed_keys). Ansible processes every value of a task's
-        result several times, which counts at a thousand entries.
+        O(nodes[].return_password)), C(default_server) the same three keys, C(consumer) its C(id) and C(name);
+        C(diff) keeps the C(changed_keys). Ansible processes every value of a task's result several times, which
+        counts at a thousand entries.
       - The role C(cloutility.cloutility.onboard) sets it.
     type: bool
     default: false
