@@ -73,7 +73,7 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import map_bounded
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree, consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree, consumer_listing, consumers_path
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin
 
 
@@ -99,9 +99,7 @@ class LookupModule(LookupBase):
             lists = map_bounded(lambda unit: client.get_all(consumers_path(unit['id'])), units, workers=workers)
             result = []
             for unit, consumers in zip(units, lists):
-                path = tree.path(unit['id'])
-                for consumer in consumers:
-                    result.append(dict(id=consumer.get('id'), name=consumer.get('name'), bunit_id=unit['id'], bunit_path=path))
+                result.extend(consumer_listing(tree, unit['id'], consumers))
             return result
         except CloutilityError as exc:
             raise AnsibleError('cloutility.cloutility.consumers: %s' % to_native(exc))

@@ -165,6 +165,13 @@ def consumers_path(bunit_id, consumer_id=None):
     return path if consumer_id is None else '%s/%s' % (path, consumer_id)
 
 
+def consumer_listing(tree, bunit_id, consumers):
+    """Consumption units of one business unit as the consumers lookup lists them (id, name, bunit_id, bunit_path):
+    the lookup and cloutility_node_fleet's ``list_consumers`` give the same shape, which the audit merges by id."""
+    path = tree.path(bunit_id)
+    return [dict(id=consumer.get('id'), name=consumer.get('name'), bunit_id=bunit_id, bunit_path=path) for consumer in consumers]
+
+
 def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False, items=None):
     """The consumption unit of a business unit, by id or by (non-unique) name, or None.
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, Failure, map_bounded
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumer_listing
 from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import ReferenceCache, References
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import PartialWriteError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_node
@@ -134,6 +135,6 @@ def ensure_fleet(client, tree, entries, check_mode=False, workers=DEFAULT_WORKER
     outcome = dict(results=results, changed=any(result.get('changed') for result in results.values()),
                    failed_hosts=[key for key, result in results.items() if result.get('failed')])
     if list_consumers and check_mode:
-        outcome['consumers'] = [dict(id=consumer.get('id'), name=consumer.get('name'), bunit_id=bunit_id, bunit_path=tree.path(bunit_id))
-                                for bunit_id, consumers in sorted(refs.loaded('consumers').items()) for consumer in consumers]
+        outcome['consumers'] = [listed for bunit_id, consumers in sorted(refs.loaded('consumers').items())
+                                for listed in consumer_listing(tree, bunit_id, consumers)]
     return outcome
