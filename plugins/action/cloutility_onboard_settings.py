@@ -9,7 +9,8 @@ of that host would see them (role defaults and parameters, play variables, inven
 Ansible's precedence; ``VariableManager.get_vars``, as the strategy itself computes a host's task variables),
 checked against the role's argument spec (``meta/argument_specs.yml``, the checks Ansible's own per-host
 validation task makes, with the same validator), and worked out into the host's settings and its
-cloutility_node_fleet entry (``plugins/filter/onboard.py`` ``onboard_settings``).
+cloutility_node_fleet entry (``plugins/filter/onboard.py`` ``onboard_settings``); then, once for the play, what the
+role's portal tasks take (``onboard_fleet_inputs``: the fleet's entries, the business units to create).
 
 A host whose variables are wrong is not failed here: its problems are in its settings, and the role's per-host
 result task fails that host alone (or records the error with ``onboard_continue_on_error``).
@@ -26,7 +27,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.template import Templar
 
-from ansible_collections.cloutility.cloutility.plugins.filter.onboard import onboard_settings
+from ansible_collections.cloutility.cloutility.plugins.filter.onboard import onboard_fleet_inputs, onboard_settings
 
 PREFIX = 'onboard_'
 
@@ -59,6 +60,9 @@ class ActionModule(ActionBase):
                                          _hosts=task_vars.get('ansible_play_hosts'), _hosts_all=task_vars.get('ansible_play_hosts_all'))
             settings[name] = host_settings(name, host_vars, spec, Templar(loader=self._loader, variables=host_vars), check_mode, validator)
         result.update(changed=False, settings=settings, all=list(settings.values()))
+        # What the role's play-wide portal tasks take (the fleet's entries, the units to create...): worked out here
+        # once, not by filters over every host's settings in each of those tasks.
+        result.update(onboard_fleet_inputs(result['all']))
         return result
 
     def _argument_spec(self, task_vars):

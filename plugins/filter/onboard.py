@@ -128,6 +128,35 @@ def onboard_settings(options, host):
                 check_mode=check_mode, problems=problems, spec=spec)
 
 
+def onboard_fleet_inputs(all_settings):
+    """What the role's play-wide portal tasks take, worked out once from every host's settings (``onboard_settings``).
+
+    - ``nodes``: the cloutility_node_fleet entries of the hosts whose settings have no problems;
+    - ``check_mode``: whether any host runs in check mode (then no business unit is created);
+    - ``create_bunits``: the business units to create (hosts with ``create_bunit``, outside check mode), once each
+      however many hosts name them or however their paths are spelled, as ``{path, name, parent}``; paths given as
+      ids are not created;
+    - ``secret_results``: whether the fleet's results hold a password the portal generated (``return_password``).
+
+    The role's tasks template these plain values instead of filters over the settings of every host (each of which
+    costs time in proportion to the hosts, and the block's variables are templated again wherever they are used).
+    """
+    all_settings = [settings for settings in (all_settings or []) if isinstance(settings, dict)]
+    ready = [settings for settings in all_settings if not settings.get('problems')]
+    check_mode = any(settings.get('check_mode') for settings in all_settings)
+    create_bunits, seen = [], set()
+    for settings in ready if not check_mode else []:
+        parts = onboard_path_parts(settings.get('bunit', ''))
+        key = '/'.join(parts).lower()
+        if not settings.get('create_bunit') or not parts or re.match(r'^[0-9]+$', '/'.join(parts)) or key in seen:
+            continue
+        seen.add(key)
+        create_bunits.append(dict(path='/'.join(parts), name=parts[-1], parent='/'.join(parts[:-1])))
+    nodes = [settings['spec'] for settings in ready if isinstance(settings.get('spec'), dict)]
+    return dict(nodes=nodes, check_mode=check_mode, create_bunits=create_bunits,
+                secret_results=any(node.get('return_password') for node in nodes))
+
+
 def onboard_result(settings, results):
     """A host's ``onboard_result`` from its settings (``onboard_settings``) and the results of cloutility_node_fleet."""
     settings = dict(settings or {})

@@ -61,6 +61,26 @@ all:
   returned: always
   type: list
   elements: dict
+nodes:
+  description: The M(cloutility.cloutility.cloutility_node_fleet) entries of the hosts whose settings have no problems.
+  returned: always
+  type: list
+  elements: dict
+check_mode:
+  description: Whether any host runs in check mode (then no business unit is created).
+  returned: always
+  type: bool
+create_bunits:
+  description:
+    - The business units to create for the hosts that set C(onboard_create_bunit), once each however their paths are
+      spelled, as C(path), C(name) and C(parent) (empty for a top-level unit). Empty in check mode; never a unit given by id.
+  returned: always
+  type: list
+  elements: dict
+secret_results:
+  description: Whether the fleet's results will hold a password the portal generated (a host writes it into a file).
+  returned: always
+  type: bool
 '''
 
 from ansible.module_utils.basic import AnsibleModule

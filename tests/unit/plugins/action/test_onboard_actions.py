@@ -113,6 +113,49 @@ def test_the_role_runs_one_task_per_host():
     assert 'cloutility.cloutility.cloutility_onboard_result' in tasks[-1]
 
 
+def test_what_the_portal_tasks_take_is_worked_out_once_from_every_hosts_settings():
+    """The fleet's entries, the units to create and the no_log flag: computed by the settings task, not by filters."""
+    from ansible_collections.cloutility.cloutility.plugins.filter.onboard import onboard_fleet_inputs
+    hosts = [
+        settings_of('h1', onboard_bunit='Customers/Initech', onboard_create_bunit=True),
+        # The same unit spelled another way: created once.
+        settings_of('h2', onboard_bunit=' customers / INITECH/', onboard_create_bunit=True),
+        settings_of('h3', onboard_bunit='Customers/Contoso'),
+        # A unit given by id is never created; a host with a problem is neither in the fleet nor creates its unit.
+        settings_of('h4', onboard_bunit='131', onboard_create_bunit=True),
+        settings_of('h5', onboard_bunit='Customers/Umbrella', onboard_create_bunit=True, onboard_cpu_count='many'),
+        settings_of('h6', onboard_bunit='Acme Hosting/Customers/Hooli', onboard_create_bunit=True),
+    ]
+    inputs = onboard_fleet_inputs(hosts)
+    assert [node['host'] for node in inputs['nodes']] == ['h1', 'h2', 'h3', 'h4', 'h6']
+    assert inputs['nodes'][0] == hosts[0]['spec']
+    assert inputs['create_bunits'] == [dict(path='Customers/Initech', name='Initech', parent='Customers'),
+                                       dict(path='Acme Hosting/Customers/Hooli', name='Hooli', parent='Acme Hosting/Customers')]
+    assert inputs['check_mode'] is False and inputs['secret_results'] is False
+    # A top-level unit has no parent (the task omits it).
+    assert onboard_fleet_inputs([settings_of('h7', onboard_bunit='/Globex/', onboard_create_bunit=True)])['create_bunits'] == [
+        dict(path='Globex', name='Globex', parent='')]
+    # In check mode (any host), nothing is created.
+    checked = onboard_fleet_inputs(hosts + [settings_of('h8', check_mode=True, onboard_bunit='Customers/Initech', onboard_create_bunit=True)])
+    assert checked['check_mode'] is True and checked['create_bunits'] == [] and len(checked['nodes']) == 6
+    # The fleet's results hold a generated password when a host writes it into a file: the fleet task hides them.
+    writer = settings_of('h9', onboard_bunit='Customers/Contoso', onboard_client_config=True, onboard_client_password_file='/etc/pw')
+    assert writer['spec']['return_password'] is True
+    assert onboard_fleet_inputs(hosts + [writer])['secret_results'] is True
+    assert onboard_fleet_inputs([dict(writer, problems=['x'])])['secret_results'] is False
+    assert onboard_fleet_inputs([]) == dict(nodes=[], check_mode=False, create_bunits=[], secret_results=False)
+
+
+def test_the_roles_portal_tasks_take_what_the_settings_task_worked_out():
+    """No filter over every host's settings in the play-wide tasks: each would cost time in proportion to the hosts."""
+    block = role_file('tasks', 'main.yml')[1]['block']
+    assert block[0]['loop'] == '{{ onboard__hosts.create_bunits }}'
+    fleet = block[1]
+    assert fleet['cloutility.cloutility.cloutility_node_fleet']['nodes'] == '{{ onboard__hosts.nodes }}'
+    assert fleet['no_log'] == '{{ onboard__hosts.secret_results }}'
+    assert '|' not in str(block[0]['loop']) and 'onboard__hosts.all' not in str(role_file('tasks', 'main.yml')[1])
+
+
 def make_action(args, check_mode=False, diff=False, action=None):
     """An instance of the action plugin module ``action`` (default: cloutility_onboard_result) for a task with ``args``."""
     task = MagicMock()
