@@ -3,20 +3,24 @@
 # API request late (as a portal tens to hundreds of milliseconds away does), against Ansible's own floor (one
 # debug task per host), and count the requests.
 #
-#   bash tests/performance/run.sh [--latency-ms MS] [--forks N] [HOSTS ...]
-#        defaults: --latency-ms 100 --forks 16, HOSTS 100 (e.g. `... 100 1000`)
+#   bash tests/performance/run.sh [--latency-ms MS] [--forks N] [--rounds N] [HOSTS ...]
+#        defaults: --latency-ms 100 --forks 16 --rounds 1, HOSTS 100 (e.g. `... 100 1000`)
 #
 # For every fleet size, against a fresh simulator and a cold token cache: the floor, the role's first run and
 # re-run (the onboard playbook: import_role with rolespec_validate false), a re-run of the role in `roles:` (with
 # Ansible's own per-host argument validation task) and the audit (cloutility.cloutility.audit). Prints a Markdown table (and each row as it is measured).
+# With --rounds N, all of that N times per fleet size (from an empty portal each time), then every round's ratio to
+# its own floor and their median: the machine's speed varies from minute to minute, and one round can fall in a slow one.
 set -euo pipefail
 LATENCY=100
 FORKS=16
+ROUNDS=1
 SIZES=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --latency-ms) LATENCY="$2"; shift 2 ;;
     --forks) FORKS="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
     *) SIZES+=("$1"); shift ;;
     esac
 done
@@ -71,6 +75,7 @@ counters() { python -c "import json,urllib.request; c=json.load(urllib.request.u
 reset() { post reset; rm -rf "$XDG_CACHE_HOME"; }
 
 ROWS=()
+RATIOS=()  # "HOSTS|KIND|ratio" for every round
 FLOOR=0
 measure() {  # measure HOSTS PLAYBOOK [EXTRA ansible-playbook ARGS...]: prints "seconds requests writes"
     local hosts="$1" playbook="$2" start end
@@ -82,34 +87,40 @@ measure() {  # measure HOSTS PLAYBOOK [EXTRA ansible-playbook ARGS...]: prints "
     end=$(date +%s.%N)
     echo "$(echo "$end - $start" | bc) $(counters)"
 }
-row() {  # row HOSTS LABEL: the last measurement as one line of the table, against FLOOR
-    local seconds requests writes
+row() {  # row HOSTS LABEL [KIND]: the last measurement as one line of the table, against FLOOR
+    local seconds requests writes ratio
     read -r seconds requests writes <"$RUN/measured"
-    ROWS+=("$(printf '| %s | %s | %.1f | %.2f | %s | %.2f | %s |' "$1" "$2" "$seconds" "$(echo "$seconds / $FLOOR" | bc -l)" \
+    ratio="$(printf '%.2f' "$(echo "$seconds / $FLOOR" | bc -l)")"
+    ROWS+=("$(printf '| %s | %s | %.1f | %s | %s | %.2f | %s |' "$1" "$2" "$seconds" "$ratio" \
         "$requests" "$(echo "$requests / $1" | bc -l)" "$writes")")
     echo "${ROWS[-1]}" >&2
+    if [ -n "${3:-}" ]; then RATIOS+=("$1|$3|$ratio"); fi
 }
 
 for hosts in "${SIZES[@]}"; do
     inventory "$hosts" >"$RUN/inventory-$hosts.yml"
-    reset
-    # The floor is measured twice and the faster run kept: the first run after the simulator starts reads every
-    # file cold, and a slow floor would make every ratio look better than it is.
-    measure "$hosts" tests/performance/floor.yml >"$RUN/floor1"
-    measure "$hosts" tests/performance/floor.yml >"$RUN/floor2"
-    read -r first _ <"$RUN/floor1"
-    read -r second _ <"$RUN/floor2"
-    if [ "$(echo "$second < $first" | bc)" -eq 1 ]; then cp "$RUN/floor2" "$RUN/measured"; else cp "$RUN/floor1" "$RUN/measured"; fi
-    read -r FLOOR _ <"$RUN/measured"
-    row "$hosts" "floor (one debug task per host; the faster of $(printf '%.1f' "$first") s and $(printf '%.1f' "$second") s)"
-    measure "$hosts" cloutility.cloutility.onboard >"$RUN/measured"
-    row "$hosts" "onboard role, first run (cloutility.cloutility.onboard)"
-    measure "$hosts" cloutility.cloutility.onboard >"$RUN/measured"
-    row "$hosts" "onboard role, re-run (cloutility.cloutility.onboard)"
-    measure "$hosts" tests/performance/onboard_collection.yml >"$RUN/measured"
-    row "$hosts" "onboard role, re-run, \`roles:\` with Ansible's per-host validation"
-    measure "$hosts" cloutility.cloutility.audit -e "audit_report=$RUN/audit.json" >"$RUN/measured"
-    row "$hosts" "audit (cloutility.cloutility.audit)"
+    for round in $(seq 1 "$ROUNDS"); do
+        label=""
+        if [ "$ROUNDS" -gt 1 ]; then label="round $round: "; fi
+        reset
+        # The floor is measured twice and the faster run kept: the first run after the simulator starts reads every
+        # file cold, and a slow floor would make every ratio look better than it is.
+        measure "$hosts" tests/performance/floor.yml >"$RUN/floor1"
+        measure "$hosts" tests/performance/floor.yml >"$RUN/floor2"
+        read -r first _ <"$RUN/floor1"
+        read -r second _ <"$RUN/floor2"
+        if [ "$(echo "$second < $first" | bc)" -eq 1 ]; then cp "$RUN/floor2" "$RUN/measured"; else cp "$RUN/floor1" "$RUN/measured"; fi
+        read -r FLOOR _ <"$RUN/measured"
+        row "$hosts" "${label}floor (one debug task per host; the faster of $(printf '%.1f' "$first") s and $(printf '%.1f' "$second") s)"
+        measure "$hosts" cloutility.cloutility.onboard >"$RUN/measured"
+        row "$hosts" "${label}onboard role, first run (cloutility.cloutility.onboard)" "first run|3"
+        measure "$hosts" cloutility.cloutility.onboard >"$RUN/measured"
+        row "$hosts" "${label}onboard role, re-run (cloutility.cloutility.onboard)" "re-run|2"
+        measure "$hosts" tests/performance/onboard_collection.yml >"$RUN/measured"
+        row "$hosts" "${label}onboard role, re-run, \`roles:\` with Ansible's per-host validation" "re-run in roles:|-"
+        measure "$hosts" cloutility.cloutility.audit -e "audit_report=$RUN/audit.json" >"$RUN/measured"
+        row "$hosts" "${label}audit (cloutility.cloutility.audit)" "audit|2"
+    done
 done
 
 echo "forks $FORKS, API latency $LATENCY ms, $(nproc) cores, ansible-core $(ansible --version 2>/dev/null | sed -n 1p | grep -o '[0-9.]*\]' | tr -d ']')"
@@ -117,3 +128,17 @@ echo
 echo "| hosts | run | seconds | x floor | API requests | requests per host | writes |"
 echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
+if [ "$ROUNDS" -gt 1 ]; then
+    echo
+    echo "| hosts | run | goal (x floor) | each round (x its floor) | median |"
+    echo "|---|---|---|---|---|"
+    printf '%s\n' "${RATIOS[@]}" | python -c '
+import statistics, sys
+rows = {}
+for line in sys.stdin:
+    hosts, kind, goal, ratio = line.strip().split("|")
+    rows.setdefault((int(hosts), kind, goal), []).append(float(ratio))
+for (hosts, kind, goal), ratios in rows.items():
+    print("| %d | %s | %s | %s | %.2f |" % (hosts, kind, goal, ", ".join("%.2f" % r for r in ratios), statistics.median(ratios)))
+'
+fi
