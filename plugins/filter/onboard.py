@@ -147,11 +147,11 @@ def onboard_fleet_inputs(all_settings):
     create_bunits, seen = [], set()
     for settings in ready if not check_mode else []:
         parts = onboard_path_parts(settings.get('bunit', ''))
-        key = '/'.join(parts).lower()
-        if not settings.get('create_bunit') or not parts or re.match(r'^[0-9]+$', '/'.join(parts)) or key in seen:
+        path = '/'.join(parts)
+        if not settings.get('create_bunit') or not parts or re.match(r'^[0-9]+$', path) or path.lower() in seen:
             continue
-        seen.add(key)
-        create_bunits.append(dict(path='/'.join(parts), name=parts[-1], parent='/'.join(parts[:-1])))
+        seen.add(path.lower())
+        create_bunits.append(dict(path=path, name=parts[-1], parent='/'.join(parts[:-1])))
     nodes = [settings['spec'] for settings in ready if isinstance(settings.get('spec'), dict)]
     return dict(nodes=nodes, check_mode=check_mode, create_bunits=create_bunits,
                 secret_results=any(node.get('return_password') for node in nodes))

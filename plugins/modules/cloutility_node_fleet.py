@@ -291,20 +291,23 @@ def run(module):
     module.exit_json(**dict(outcome, **shown))
 
 
+def _keep(value, keys):
+    """A dictionary with only ``keys`` (those it has); anything else as it is."""
+    return dict((key, value[key]) for key in keys if key in value) if isinstance(value, dict) else value
+
+
 def compact(result):
     """An entry's result with only what a caller acts on (option compact)."""
     result = dict(result)
     node = result.get('node')
     if isinstance(node, dict):
-        server = node.get('server')
-        small = dict((key, node[key]) for key in ('tsmName', 'tsmPassword') if key in node)
-        if isinstance(server, dict):
-            small['server'] = dict((key, server[key]) for key in SERVER_KEYS if key in server)
+        small = _keep(node, ('tsmName', 'tsmPassword'))
+        if isinstance(node.get('server'), dict):
+            small['server'] = _keep(node['server'], SERVER_KEYS)
         result['node'] = small
-    if isinstance(result.get('default_server'), dict):
-        result['default_server'] = dict((key, result['default_server'][key]) for key in SERVER_KEYS if key in result['default_server'])
-    if isinstance(result.get('consumer'), dict):
-        result['consumer'] = dict((key, result['consumer'][key]) for key in ('id', 'name') if key in result['consumer'])
+    for key, keys in (('default_server', SERVER_KEYS), ('consumer', ('id', 'name'))):
+        if key in result:
+            result[key] = _keep(result[key], keys)
     diff = result.get('diff')
     if isinstance(diff, dict) and diff:
         keys = result.get('changed_keys') or []

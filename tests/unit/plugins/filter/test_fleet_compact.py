@@ -29,6 +29,10 @@ def test_compact_keeps_what_the_role_uses_and_drops_the_rest():
     for key in ('changed', 'failed', 'bunit_missing', 'consumer_id', 'bunit_id', 'activated', 'changed_keys'):
         assert small[key] == FULL[key]
     assert len(repr(small)) * 3 < len(repr(FULL))
+    # A business unit's default server (server_fields) keeps the keys of the node's server only.
+    server = dict(NODE['server'], description='the default')
+    assert compact(dict(copy.deepcopy(FULL), default_server=server))['default_server'] == small['node']['server']
+    assert 'default_server' not in small
 
 
 def test_the_role_gets_the_same_result_and_drift_from_a_compact_result():
