@@ -6,13 +6,18 @@
 #   bash scripts/setup-venv.sh 2.16          # also .venv-2.16 with ansible-core 2.16 (any X.Y)
 #   source scripts/setup-venv.sh --no-run    # only define the cl_* helper functions
 #
+# .venv has the newest tested ansible-core (scripts/requirements-dev.txt: 2.21) and every tool, on the
+# Python that release needs; .venv-X.Y has ansible-core X.Y on the Python cl_core_python names for it.
+# A venv whose Python is not one of those is removed and created again.
+#
 # Idempotent: a stamp file in the venv records a hash of everything that decides what gets
 # installed (requirement files, simulator/pyproject.toml, Python version); when it matches,
 # nothing is installed again and the run takes well under a second.
 #
 # Environment:
 #   CLOUTILITY_VENV   venv path (default: <repo>/.venv)
-#   PYTHON            interpreter used to create the venv (default: python3.11)
+#   PYTHON            interpreter to create a venv with, used when its version is one that venv needs
+#                     (otherwise python3.X on PATH, pyenv's versions, /usr/bin, /usr/local/bin are searched)
 
 # Helpers are written to work both when this file is sourced and when it is executed.
 
@@ -31,17 +36,55 @@ cl_pip() {
     return "${PIPESTATUS[0]}"
 }
 
+# The controller Python versions each ansible-core release is tested with, preferred first: the one
+# table of them (ansible-core 2.20 and later need Python 3.12+).
+cl_core_python() {
+    case "$1" in
+    2.1[0-9]) echo "3.11" ;;
+    2.2[0-9] | 2.[3-9][0-9] | [3-9].*) echo "3.12 3.13" ;;
+    *)
+        cl_log "ERROR: no controller Python known for ansible-core $1 (cl_core_python in scripts/setup-venv.sh)"
+        return 1
+        ;;
+    esac
+}
+
+# The newest tested ansible-core release: the one scripts/requirements-dev.txt pins for .venv.
+cl_newest_core() {
+    sed -n 's/^ansible-core>=\([0-9]*\.[0-9]*\),.*/\1/p' "$CL_ROOT/scripts/requirements-dev.txt" | head -1
+}
+
+# X.Y of interpreter $1, or nothing when it does not run (a pyenv shim of a version not enabled, say).
+cl_python_version() {
+    "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null
+}
+
+# cl_find_python X.Y...: print the path of an interpreter that runs and is one of these versions
+# (preferred first): $PYTHON, pythonX.Y on PATH, pyenv's, /usr/local/bin, /usr/bin.
 cl_find_python() {
-    local candidate
-    for candidate in "${PYTHON:-}" python3.11 python3; do
-        [ -n "$candidate" ] || continue
-        if command -v "$candidate" >/dev/null 2>&1 &&
-            "$candidate" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' 2>/dev/null; then
-            command -v "$candidate"
-            return 0
+    local want candidate pyenv_prefix
+    local -a candidates
+    for want in "$@"; do
+        candidates=("${PYTHON:-}")
+        candidate="$(command -v "python$want" 2>/dev/null)" && candidates+=("$candidate")
+        [ "$want" = 3.11 ] && candidates+=("$(command -v python3 2>/dev/null)")
+        if command -v pyenv >/dev/null 2>&1; then
+            pyenv_prefix="$(pyenv prefix "$want" 2>/dev/null)" && candidates+=("$pyenv_prefix/bin/python$want")
         fi
+        candidates+=("${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$want"*/bin/python"$want" \
+            "/usr/local/bin/python$want" "/usr/bin/python$want")
+        for candidate in "${candidates[@]}"; do
+            [ -n "$candidate" ] && [ -x "$candidate" ] || command -v "$candidate" >/dev/null 2>&1 || continue
+            if [ "$(cl_python_version "$candidate")" = "$want" ]; then
+                command -v "$candidate"
+                return 0
+            fi
+        done
     done
-    cl_log "ERROR: no Python 3.11 interpreter found (set PYTHON=/path/to/python3.11)"
+    cl_log "ERROR: no Python ${*// / or } interpreter found that runs."
+    cl_log "  Get one: pyenv install ${1} (https://github.com/pyenv/pyenv), or your distribution's package"
+    cl_log "  (apt-get install python${1} python${1}-venv, dnf install python${1}), or python.org;"
+    cl_log "  then run this again, or point PYTHON=/path/to/python${1} at it."
     return 1
 }
 
@@ -82,14 +125,23 @@ EOF
     fi
 }
 
-# cl_make_venv VENV PIP_INSTALL_ARGS... (paths relative to the repo): create VENV and install the
-# arguments unless its stamp says they are installed already; concurrent runs are serialised.
+# cl_make_venv VENV "X.Y..." PIP_INSTALL_ARGS... (paths relative to the repo): create VENV with a Python
+# of one of the versions X.Y (preferred first) and install the arguments unless its stamp says they are
+# installed already; a VENV on another Python is removed and created again. Concurrent runs are serialised.
 cl_make_venv() {
-    local venv="$1" python stamp want lockfd rc=0
-    shift
+    local venv="$1" pythons="$2" python have stamp want lockfd rc=0
+    shift 2
+    if [ -e "$venv" ]; then
+        have="$(cl_python_version "$venv/bin/python")"
+        if [ -z "$have" ] || [[ " $pythons " != *" $have "* ]]; then
+            cl_log "$venv has Python ${have:-(none that runs)}, not ${pythons// / or }: creating it again"
+            rm -rf "$venv" || return 1
+        fi
+    fi
     if [ ! -x "$venv/bin/python" ]; then
-        python="$(cl_find_python)" || return 1
-        cl_log "creating $venv with $python"
+        # shellcheck disable=SC2086  # a list of versions
+        python="$(cl_find_python $pythons)" || return 1
+        cl_log "creating $venv with $python ($(cl_python_version "$python"))"
         "$python" -m venv "$venv" || return 1
     fi
     stamp="$venv/.cloutility-setup.stamp"
@@ -110,16 +162,25 @@ cl_make_venv() {
     return $rc
 }
 
-# The development venv: the newest ansible-core for Python 3.11, every tool, the simulator installed.
+# The development venv: the newest tested ansible-core on its Python, every tool, the simulator installed.
 cl_setup_venv() {
-    cl_make_venv "$CL_VENV" -r scripts/requirements-dev.txt -r requirements.txt -e simulator
+    local newest pythons
+    newest="$(cl_newest_core)"
+    if [ -z "$newest" ]; then
+        cl_log "ERROR: no 'ansible-core>=X.Y,...' line in scripts/requirements-dev.txt"
+        return 1
+    fi
+    pythons="$(cl_core_python "$newest")" || return 1
+    cl_make_venv "$CL_VENV" "$pythons" -r scripts/requirements-dev.txt -r requirements.txt -e simulator
 }
 
 # A venv with another ansible-core release (<repo>/.venv-<X.Y>) for ansible-test sanity, units and
 # integration: only what a user installs, plus flask for the simulator. The simulator package is NOT
 # installed there: the integration targets use the copy shipped in the collection.
 cl_setup_core_venv() {
-    cl_make_venv "$CL_ROOT/.venv-$1" "ansible-core==$1.*" -r requirements.txt -r tests/integration/requirements.txt
+    local pythons
+    pythons="$(cl_core_python "$1")" || return 1
+    cl_make_venv "$CL_ROOT/.venv-$1" "$pythons" "ansible-core==$1.*" -r requirements.txt -r tests/integration/requirements.txt
 }
 
 # List the collection's files: tracked + untracked-but-not-ignored (only those that exist).

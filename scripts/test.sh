@@ -6,16 +6,23 @@
 #   bash scripts/test.sh sanity units-2.16             # a subset of steps
 #   bash scripts/test.sh integration cloutility_consumer   # integration, only these targets
 #
-# Steps (in this order):
+# Steps (in this order); each runs ansible-test with --python of its own venv's interpreter:
 #   simulator  pytest of the simulator package
-#   sanity units integration                 ansible-test with the newest ansible-core for Python 3.11 (.venv)
-#   sanity-2.16 units-2.16 integration-2.16  the same with the oldest supported release (.venv-2.16)
-#   units-2.17 units-2.18                    units with the releases in between
-#   lint docs changelog                      ansible-lint, plugin docs + the docs site, changelog
-#   build      the galaxy tarball: no development files; installed, an integration target runs from it
+#   sanity units integration   the newest tested ansible-core, 2.21 (.venv, Python 3.12/3.13): every target
+#   ordinary ordinary-2.19     integration with the in-process runner off (cloutility_in_process: false in
+#                              tests/integration/integration_config.yml of a separate copy): ORDINARY_TARGETS on
+#                              2.21, onboard_role on 2.19
+#   sanity-2.16 ... sanity-2.20   sanity with every older release (.venv-X.Y); 2.16 (the oldest) and 2.20 in
+#                              full, 2.17-2.19 without pylint (SANITY_SKIP_MIDDLE; CI's 90 minutes)
+#   units-2.16 ... units-2.20  units with every older release
+#   integration-2.16           the oldest supported release: the targets in OLDEST_TARGETS
+#   lint docs changelog        ansible-lint (run plainly, as in a clone), plugin docs + the docs site, changelog
+#   build      the galaxy tarball: no development files; installed, an integration target runs from it (2.16)
 #   ee         ansible-builder create from meta/execution-environment.yml
+# Before the steps, a WARNING line (never a failure) when the package registry offers an ansible-core
+# release newer than the newest one tested here.
 # Any argument that is not a step name is passed to ansible-test integration as a target (and adds the
-# integration step when no integration step is named).
+# integration step when no integration or ordinary step is named).
 #
 # Every step runs under `timeout` and prints PASS/FAIL and its duration. The last line is
 # "N passed, N failed"; the exit status is non-zero when any step failed.
@@ -31,6 +38,7 @@
 #   TEST_KEEP_WORKDIR=1   keep the temporary copy (path is printed) for debugging
 #   TEST_VERBOSE=1        pass -v to ansible-test
 #   TEST_INTEGRATION_OLDEST=all   integration-2.16 runs every target, not the subset in OLDEST_TARGETS
+#   TEST_SANITY_FULL=1    sanity-2.17/2.18/2.19 run pylint too
 
 # The whole script is one compound command, parsed before it runs: editing or checking out
 # this file while it runs cannot change what the running instance does.
@@ -44,14 +52,25 @@ export CL_ROOT="$ROOT"
 source "$ROOT/scripts/setup-venv.sh" --no-run
 
 OLDEST=2.16
-ALL_STEPS=(simulator sanity units integration sanity-2.16 units-2.16 units-2.17 units-2.18 integration-2.16
-    lint docs changelog build ee)
+NEWEST="$(cl_newest_core)"
+ALL_STEPS=(simulator sanity units integration ordinary ordinary-2.19
+    sanity-2.16 sanity-2.17 sanity-2.18 sanity-2.19 sanity-2.20
+    units-2.16 units-2.17 units-2.18 units-2.19 units-2.20
+    integration-2.16 lint docs changelog build ee)
 # The integration target the build step runs from the installed tarball.
 INSTALLED_TARGET=connection
 # integration-2.16 runs these targets unless targets are named or TEST_INTEGRATION_OLDEST=all (CI's 90-minute
 # budget: every target again would add ~40-60 s each): in-process runner and -vvv, the write engine, the
 # node workflow, the generic API module, the role with its lookups and filters, the read side's playbooks.
 OLDEST_TARGETS="connection cloutility_bunit cloutility_node cloutility_api onboard_role example_playbooks"
+# The ordinary step (in-process runner off) runs these targets on the newest release, ordinary-X.Y ORDINARY_OLDER:
+# the role and the fleet task, writes under faults, the node workflow, the example playbooks.
+ORDINARY_TARGETS="onboard_role write_faults cloutility_node example_playbooks"
+ORDINARY_OLDER="onboard_role"
+# sanity-X.Y of the releases between the oldest and the two newest skip these tests (the newest and the oldest
+# run them all; TEST_SANITY_FULL=1 runs them all everywhere).
+SANITY_SKIP_MIDDLE="pylint"
+SANITY_FULL_RELEASES="$OLDEST 2.20"
 
 # Default per-step time limits (seconds), by step name without its -X.Y suffix. Measured times are in
 # docs/development.md.
@@ -61,6 +80,7 @@ declare -A LIMIT=(
     [sanity]=2400
     [units]=900
     [integration]=2400
+    [ordinary]=1200
     [lint]=900
     [docs]=900
     [changelog]=300
@@ -78,7 +98,7 @@ for arg in "$@"; do
 done
 if [ ${#steps[@]} -eq 0 ] && [ ${#targets[@]} -eq 0 ]; then
     steps=("${ALL_STEPS[@]}")
-elif [ ${#targets[@]} -gt 0 ] && [[ " ${steps[*]} " != *" integration"* ]]; then
+elif [ ${#targets[@]} -gt 0 ] && [[ " ${steps[*]} " != *" integration"* ]] && [[ " ${steps[*]} " != *" ordinary"* ]]; then
     # Targets name integration targets: run them, in the step order, with any steps also named.
     ordered=()
     for step in "${ALL_STEPS[@]}"; do
@@ -169,6 +189,11 @@ core() {
     fi
 }
 
+# X.Y of the step's venv's Python, for ansible-test --python (else it tries every Python it finds).
+pyver() {
+    core python -c 'import sys; print("%d.%d" % sys.version_info[:2])'
+}
+
 step_simulator() {
     cd "$ROOT" || return 1
     if [ ! -d simulator/tests ]; then
@@ -180,8 +205,13 @@ step_simulator() {
 
 step_sanity() {
     cd "$COLL" || return 1
+    local skip=() t
+    if [ -n "${CORE:-}" ] && [[ " $SANITY_FULL_RELEASES " != *" $CORE "* ]] && [ "${TEST_SANITY_FULL:-0}" != 1 ]; then
+        for t in $SANITY_SKIP_MIDDLE; do skip+=(--skip-test "$t"); done
+        echo "ansible-core $CORE: sanity without $SANITY_SKIP_MIDDLE (TEST_SANITY_FULL=1 runs every test)"
+    fi
     core ansible-test --version
-    core ansible-test sanity --python 3.11 --venv --color no "${ansible_test_verbosity[@]}"
+    core ansible-test sanity --python "$(pyver)" --venv --color no "${skip[@]}" "${ansible_test_verbosity[@]}"
 }
 
 step_units() {
@@ -191,7 +221,7 @@ step_units() {
         return 1
     fi
     core ansible-test --version
-    core ansible-test units --python 3.11 --venv --color no "${ansible_test_verbosity[@]}"
+    core ansible-test units --python "$(pyver)" --venv --color no "${ansible_test_verbosity[@]}"
 }
 
 step_integration() {
@@ -208,13 +238,39 @@ step_integration() {
         echo "ansible-core $CORE: targets ${run[*]} (TEST_INTEGRATION_OLDEST=all runs every target)"
     fi
     core ansible-test --version
-    core ansible-test integration --python 3.11 --local --continue-on-error --color no "${ansible_test_verbosity[@]}" "${run[@]}"
+    core ansible-test integration --python "$(pyver)" --local --continue-on-error --color no "${ansible_test_verbosity[@]}" "${run[@]}"
+}
+
+# Integration with the in-process runner turned off: a separate copy of the collection (other steps never
+# see it) whose tests/integration/integration_config.yml sets cloutility_in_process: false; ansible-test adds
+# that file to each role target's play as vars_files, and the targets pass it on to the ansible-playbook
+# runs they start.
+step_ordinary() {
+    local copy run
+    copy="$(cl_copy_collection "$WORK/ordinary")" || return 1
+    cd "$copy" || return 1
+    printf '%s\n' '---' '# Written by scripts/test.sh (ordinary step): modules run as ordinary modules.' \
+        'cloutility_in_process: false' >tests/integration/integration_config.yml
+    if [ ${#targets[@]} -gt 0 ]; then
+        run=("${targets[@]}")
+    elif [ -n "${CORE:-}" ]; then
+        read -r -a run <<<"$ORDINARY_OLDER"
+    else
+        read -r -a run <<<"$ORDINARY_TARGETS"
+    fi
+    echo "in-process runner off (tests/integration/integration_config.yml: cloutility_in_process: false): ${run[*]}"
+    core ansible-test --version
+    core ansible-test integration --python "$(pyver)" --local --continue-on-error --color no "${ansible_test_verbosity[@]}" "${run[@]}"
 }
 
 step_lint() {
-    cd "$COLL" || return 1
-    # Let ansible-lint resolve cloutility.cloutility.* from this copy.
-    ANSIBLE_COLLECTIONS_PATH="$WORK" ansible-lint --offline
+    local copy
+    # Plainly, as in a clone: ansible-lint installs the collection it runs in into .ansible/collections
+    # (.ansible-lint has no offline: true) to resolve cloutility.cloutility.*. A copy of its own, so that
+    # .ansible/ does not show up in the other steps' copy.
+    copy="$(cl_copy_collection "$WORK/lint")" || return 1
+    cd "$copy" || return 1
+    env -u ANSIBLE_COLLECTIONS_PATH -u ANSIBLE_COLLECTIONS_PATHS ansible-lint
 }
 
 step_docs() {
@@ -259,11 +315,13 @@ step_build() {
     # the packages users install (no simulator package: the target uses the simulator shipped inside).
     cd "$WORK/installed/ansible_collections/cloutility/cloutility" || return 1
     echo "== ansible-test integration $INSTALLED_TARGET in $PWD (ansible-core $OLDEST)"
-    CORE=$OLDEST core ansible-test integration --python 3.11 --local --color no "$INSTALLED_TARGET"
+    CORE=$OLDEST core ansible-test integration --python "$(CORE=$OLDEST pyver)" --local --color no "$INSTALLED_TARGET"
 }
 
 step_ee() {
     local ee="$WORK/ee" tarball cf
+    # The EE takes any tested release: ansible-core>=2.16,<2.22.
+    local NEXT_CORE="${NEWEST%.*}.$((${NEWEST#*.} + 1))"
     mkdir -p "$ee/files" && cd "$ee" || return 1
     ansible-galaxy collection build --force --output-path "$ee/files" "$COLL" >/dev/null || return 1
     tarball="$(basename "$ee"/files/cloutility-cloutility-*.tar.gz)"
@@ -288,10 +346,10 @@ images:
     name: quay.io/centos/centos:stream9
 dependencies:
   python_interpreter:
-    package_system: python3.11
-    python_path: /usr/bin/python3.11
+    package_system: python3.12
+    python_path: /usr/bin/python3.12
   ansible_core:
-    package_pip: ansible-core>=2.16,<2.20
+    package_pip: ansible-core>=$OLDEST,<$NEXT_CORE
   ansible_runner:
     package_pip: ansible-runner
   galaxy:
@@ -330,6 +388,20 @@ heading "cloutility.cloutility tests: steps: ${steps[*]}${targets[*]:+; targets:
 echo "repo: $ROOT"
 echo "work: $WORK"
 
+# Is there an ansible-core release newer than the newest one tested here? A warning, never a failure; silent
+# when the registry cannot be reached. --ignore-requires-python: a release for a newer Python counts too.
+registry_newest="$(timeout 20 python3 -m pip --disable-pip-version-check index versions --ignore-requires-python \
+    ansible-core 2>/dev/null | sed -n '1s/^ansible-core (\([0-9][0-9.]*\))$/\1/p')"
+if [ -n "$registry_newest" ] && [ -n "$NEWEST" ] &&
+    [ "$(printf '%s\n' "$NEWEST" "$registry_newest" | sort -V | tail -1)" != "$NEWEST" ] &&
+    [ "${registry_newest%.*}" != "$NEWEST" ]; then
+    echo "WARNING: ansible-core $registry_newest is on the package registry, newer than the newest release tested" \
+        "here ($NEWEST): test it (scripts/requirements-dev.txt, cl_core_python in scripts/setup-venv.sh, ALL_STEPS" \
+        "in scripts/test.sh) and add it to the support policy in README.md."
+else
+    echo "ansible-core on the package registry: ${registry_newest:-(not reachable)}; newest tested: $NEWEST"
+fi
+
 # The venvs the chosen steps need: .venv always, .venv-X.Y for each -X.Y step (the build step runs
 # a target with the oldest release).
 cores=()
@@ -339,8 +411,8 @@ for step in "${steps[@]}"; do
     build) cores+=("$OLDEST") ;;
     esac
 done
-export -f cl_log cl_pip cl_find_python cl_requirements_hash cl_install_get_pip_standin cl_make_venv \
-    cl_setup_venv cl_setup_core_venv
+export -f cl_log cl_pip cl_core_python cl_newest_core cl_python_version cl_find_python cl_requirements_hash \
+    cl_install_get_pip_standin cl_make_venv cl_setup_venv cl_setup_core_venv
 export CL_ROOT CL_VENV
 if ! run_step setup bash -c "cl_setup_venv && for v in $(printf '%s\n' "${cores[@]}" | sort -u | tr '\n' ' '); do cl_setup_core_venv \$v || exit 1; done"; then
     summary
@@ -356,8 +428,10 @@ COLL="$(cl_copy_collection "$WORK")" || {
     exit 2
 }
 echo "collection copy: $COLL ($(find "$COLL" -type f | wc -l) files)"
-export COLL WORK ROOT OLDEST INSTALLED_TARGET OLDEST_TARGETS DEV_FILES
-export -f core step_simulator step_sanity step_units step_integration step_lint step_docs step_changelog step_build step_ee
+export COLL WORK ROOT OLDEST NEWEST INSTALLED_TARGET OLDEST_TARGETS ORDINARY_TARGETS ORDINARY_OLDER DEV_FILES \
+    SANITY_SKIP_MIDDLE SANITY_FULL_RELEASES
+export -f core pyver cl_collection_files cl_copy_collection step_simulator step_sanity step_units step_integration \
+    step_ordinary step_lint step_docs step_changelog step_build step_ee
 
 for step in "${steps[@]}"; do
     core_version=""
