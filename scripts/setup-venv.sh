@@ -76,7 +76,8 @@ cl_find_python() {
         for candidate in "${candidates[@]}"; do
             [ -n "$candidate" ] && [ -x "$candidate" ] || command -v "$candidate" >/dev/null 2>&1 || continue
             if [ "$(cl_python_version "$candidate")" = "$want" ]; then
-                command -v "$candidate"
+                # The interpreter itself, not a shim or a link in front of it.
+                "$candidate" -c 'import sys; print(sys.executable)'
                 return 0
             fi
         done
