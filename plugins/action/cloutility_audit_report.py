@@ -54,7 +54,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('%s holds no settings: run the onboard role (its settings step registers them) first'
                                     % (args.get('settings_from') or 'onboard__hosts'))
         fleet_name = args.get('results_from') or 'onboard__fleet'
-        fleet = registered(task_vars, fleet_name, 'results')
+        fleet = registered(task_vars, fleet_name, 'hosts')
         results = onboard_results(settings, fleet if isinstance(fleet, dict) else {})
         hosts = args.get('hosts') or task_vars.get('ansible_play_hosts_all') or sorted(results)
         listed = registered(task_vars, fleet_name, 'consumers')

@@ -40,7 +40,7 @@ class ActionModule(ActionBase):
         args = self._task.args
         host = task_vars.get('inventory_hostname')
         settings = dict(args.get('settings') or _entry(task_vars, args.get('settings_from'), 'settings', host) or {})
-        fleet_result = args.get('result') or _entry(task_vars, args.get('results_from'), 'results', host)
+        fleet_result = args.get('result') or _entry(task_vars, args.get('results_from'), 'hosts', host)
         fleet_result = fleet_result if isinstance(fleet_result, dict) else {}
         # Options not given to the task come from the settings (templated once for every host by the settings step).
         args = dict(dict((key, settings[key]) for key in FROM_SETTINGS if key in settings), **args)

@@ -28,6 +28,7 @@ from ansible.plugins.action import ActionBase
 from ansible.template import Templar
 
 from ansible_collections.cloutility.cloutility.plugins.filter.onboard import onboard_fleet_inputs, onboard_settings
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_compat import ansible_version, play_hosts_variables
 
 PREFIX = 'onboard_'
 
@@ -43,10 +44,10 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         spec = self._argument_spec(task_vars)
         hostvars = task_vars.get('hostvars')
-        manager = getattr(hostvars, '_variable_manager', None)
-        inventory = getattr(hostvars, '_inventory', None)
-        if manager is None or inventory is None:
-            raise AnsibleActionFail('cloutility_onboard_settings: this ansible-core gives no access to the variables of other hosts')
+        manager, inventory = play_hosts_variables(hostvars)
+        if manager is None:
+            raise AnsibleActionFail('cloutility_onboard_settings: ansible-core %s gives no access to the variables of other hosts; '
+                                    'the onboard role cannot run with it (please report this)' % ansible_version())
         hosts = self._task.args.get('hosts') or task_vars.get('ansible_play_batch') or [task_vars.get('inventory_hostname')]
         play = self._task.get_play()
         check_mode = bool(self._play_context.check_mode)

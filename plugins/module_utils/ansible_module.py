@@ -10,6 +10,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_compat import RecordsGivenParams
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -121,7 +122,7 @@ def error_details(exc):
     return {}
 
 
-class CloutilityModule(AnsibleModule):
+class CloutilityModule(RecordsGivenParams, AnsibleModule):
     """AnsibleModule with the connection options, a lazily built client and API errors as failures.
 
     ``strict_types``, ``not_blank``, ``minimum`` and ``only_in_state`` declare input rules beyond the
@@ -135,26 +136,21 @@ class CloutilityModule(AnsibleModule):
         spec = connection_argument_spec()
         spec.update(argument_spec)
         kwargs.setdefault('supports_check_mode', True)
-        self._given = {}
         self._secret_keys_in = tuple(secret_keys_in)
         super().__init__(argument_spec=spec, **kwargs)
         self._hide_secret_values()
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'),
                            exception=''.join(traceback.format_exception_only(type(REQUESTS_IMPORT_ERROR), REQUESTS_IMPORT_ERROR)))
-        problems = option_problems(spec, self.params, self._given, strict_types=strict_types, not_blank=not_blank,
+        # The options as the task gave them, before the argument spec converted them (strict_types).
+        given = self.given_params if self.given_params is not None else self.params
+        problems = option_problems(spec, self.params, given, strict_types=strict_types, not_blank=not_blank,
                                    minimum=dict(CONNECTION_MINIMUM, **(minimum or {})), only_in_state=only_in_state)
         if problems:
             self.fail_json(msg='; '.join(problems))
         self._client = None
         self._tree = None
         self.pool_size = None  # set before the first use of .client by a module that reads with several threads
-
-    def _load_params(self):
-        super()._load_params()
-        # The options as the task gave them, before the argument spec converts them: a dictionary given
-        # for a str option would become its text, and only the original tells it apart (strict_types).
-        self._given = dict(self.params) if isinstance(self.params, dict) else {}
 
     def _hide_secret_values(self):
         for name in self._secret_keys_in:

@@ -90,7 +90,7 @@ def _default_server(client, refs, entry, result):
 def ensure_fleet(client, tree, entries, check_mode=False, workers=DEFAULT_WORKERS, list_consumers=False):
     """Reconcile every entry (cloutility_node parameters plus ``host`` and ``server_fields``) concurrently.
 
-    Returns ``{'results': {host: result}, 'changed': bool, 'failed_hosts': [...]}``; a result is what
+    Returns ``{'hosts': {host: result}, 'changed': bool, 'failed_hosts': [...]}``; a result is what
     ``ensure_node`` returns plus ``failed``, ``msg`` and ``bunit_missing``. A business unit that does not
     exist is a failure, except in check mode, where it is reported as ``bunit_missing`` (nothing to compare).
     An entry's ``server_fields`` (keys of the backup server object, such as ``name``) its caller needs: when the
@@ -132,7 +132,7 @@ def ensure_fleet(client, tree, entries, check_mode=False, workers=DEFAULT_WORKER
             outcome = _failure(outcome.error)
             outcome['bunit_missing'] = False
         results[entry_key(entry)] = outcome
-    outcome = dict(results=results, changed=any(result.get('changed') for result in results.values()),
+    outcome = dict(hosts=results, changed=any(result.get('changed') for result in results.values()),
                    failed_hosts=[key for key, result in results.items() if result.get('failed')])
     if list_consumers and check_mode:
         outcome['consumers'] = [listed for bunit_id, consumers in sorted(refs.loaded('consumers').items())

@@ -41,7 +41,7 @@ options:
     type: str
     default: onboard__hosts
   results_from:
-    description: The variable the onboard role's fleet step registered (its C(results) dict and C(consumers) list are read).
+    description: The variable the onboard role's fleet step registered (its C(hosts) dict and C(consumers) list are read).
     type: str
     default: onboard__fleet
   hosts:

@@ -15,7 +15,7 @@ description:
     and per business unit its domains, option sets, default server and consumption units) at most once, and the
     nodes are reconciled by a bounded pool of O(workers) threads sharing one login and one connection pool.
   - Each entry of O(nodes) takes the options of M(cloutility.cloutility.cloutility_node) and behaves exactly as that
-    module would (same comparisons, check mode, activation and password rules); its result is in RV(results), under its O(nodes[].host).
+    module would (same comparisons, check mode, activation and password rules); its result is in RV(hosts), under its O(nodes[].host).
   - Entries that would share a consumption unit (same name in the same business unit, however its path is written)
     or a node name are refused before anything is sent, listing them.
   - Meant to run once on the controller (C(run_once=true)); the role C(cloutility.cloutility.onboard) does so and
@@ -35,7 +35,7 @@ options:
     suboptions:
       host:
         description:
-          - Name of this entry in RV(results), usually the inventory host. Defaults to O(nodes[].consumer)
+          - Name of this entry in RV(hosts), usually the inventory host. Defaults to O(nodes[].consumer)
             (or O(nodes[].consumer_id)). Must be unique.
         type: str
       server_fields:
@@ -129,7 +129,7 @@ options:
         default: on_create
       return_password:
         description:
-          - Return the node password (C(tsmPassword)) in C(node) of its result in RV(results) instead of a mask. The diff never shows it.
+          - Return the node password (C(tsmPassword)) in C(node) of its result in RV(hosts) instead of a mask. The diff never shows it.
           - A task using it should set C(no_log=true).
           - Ansible hides any value equal to O(nodes[].node_password) in the output, so this is useful for a password the server
             generated at activation.
@@ -174,7 +174,7 @@ options:
   fail_on_error:
     description:
       - Fail the task when any node failed (after every other node was done). V(false) returns the failures in
-        RV(results) and RV(failed_hosts) and fails nothing, for a caller that fails each host itself.
+        RV(hosts) and RV(failed_hosts) and fails nothing, for a caller that fails each host itself.
     type: bool
     default: true
 notes:
@@ -211,11 +211,11 @@ EXAMPLES = r'''
 
 - name: The result of one of them
   ansible.builtin.debug:
-    var: fleet.results['fs02.example.com'].node.tsmName
+    var: fleet.hosts['fs02.example.com'].node.tsmName
 '''
 
 RETURN = r'''
-results:
+hosts:
   description:
     - Per entry (by O(nodes[].host)), the result M(cloutility.cloutility.cloutility_node) returns (C(changed),
       C(node), C(consumer), C(consumer_id), C(bunit_id), C(changed_keys), C(activated), C(deletion_requested), C(diff)),
@@ -253,6 +253,7 @@ failed_hosts:
 
 import copy
 
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_compat import diff_mode
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule, client_from_options
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import bounded_workers
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
@@ -272,7 +273,7 @@ def run(module):
     client = client_from_options(params, pool_size=workers)
     outcome = ensure_fleet(client, BusinessUnitTree(client), params['nodes'], check_mode=module.check_mode, workers=workers,
                            list_consumers=params['list_consumers'])
-    results = outcome['results']
+    results = outcome['hosts']
     if params['compact']:
         for host, result in results.items():
             results[host] = compact(result)
@@ -283,7 +284,7 @@ def run(module):
             diff['after'][host] = result['diff'].get('after')
     # The task's diff only when it is asked for (a task with diff: false must not print one with --diff); each
     # entry's diff stays in its result.
-    shown = dict(diff=diff) if module._diff else {}  # pylint: disable=protected-access
+    shown = dict(diff=diff) if diff_mode(module) else {}
     if outcome['failed_hosts'] and params['fail_on_error']:
         module.fail_json(msg='%d of %d nodes failed: %s' % (
             len(outcome['failed_hosts']), len(results),

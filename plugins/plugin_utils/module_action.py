@@ -13,76 +13,47 @@ code is imported once by the controller (plugins/action/__init__.py), and each f
 
 Anywhere else (another connection, ``become``, ``async``), on a macOS controller (whose system
 frameworks are not safe to use after a fork) unless ``cloutility_in_process: true``, or with
-``cloutility_in_process: false``, the module is run as usual. ansible.netcommon runs network modules
+``cloutility_in_process: false`` (or the environment variable ``CLOUTILITY_IN_PROCESS=false``), the module
+is run as usual. ansible.netcommon runs network modules
 in-process the same way.
 
 Every module of the collection is routed to one action plugin (plugins/action/cloutility_api.py) by
 ``meta/runtime.yml`` (``plugin_routing: modules: <module>: action_plugin: cloutility.cloutility.cloutility_api``);
-it runs the module the task names. The module's arguments reach it through ``basic._ANSIBLE_ARGS``, a
-private detail of ansible-core that changed between releases: 2.16 to 2.18 read JSON bytes from it, 2.19
-adds a serialization profile (``basic._ANSIBLE_PROFILE``, ``get_module_encoder``). Both are supported;
-with any other ansible-core (the internals missing) the module is run as usual, never failing because
-of the version, and ``-vvv`` says why.
+it runs the module the task names. The module's arguments reach it through private details of ansible-core
+that change between releases (2.19 added serialization profiles, 2.21 task result objects): they are all in
+``module_utils/ansible_compat.py``, which decides once, when the controller loads this plugin, whether a module
+can run in-process, by a round trip through a real ``AnsibleModule``. When it cannot (a release whose details
+differ), every module is run as usual, never failing because of the version, and ``-vvv`` says why.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import io
-import json
 import os
 import pkgutil
 import sys
 import traceback
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils import basic
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
-from ansible.vars.clean import remove_internal_keys
 
+from ansible_collections.cloutility.cloutility.plugins.module_utils import ansible_compat
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import HAS_REQUESTS
-
-try:  # ansible-core 2.19 and later: module arguments are encoded with a serialization profile
-    from ansible.module_utils.common.json import Direction, get_module_encoder
-except ImportError:  # ansible-core 2.16 to 2.18
-    Direction = get_module_encoder = None
-    from ansible.module_utils.common.json import AnsibleJSONEncoder
-else:
-    AnsibleJSONEncoder = None
 
 display = Display()
 
 COLLECTION = 'cloutility.cloutility'
 MODULES_PACKAGE = 'ansible_collections.cloutility.cloutility.plugins.modules'
+# Set to false (or run with the task variable cloutility_in_process: false) to run every module as an ordinary module.
+ENV_IN_PROCESS = 'CLOUTILITY_IN_PROCESS'
 
-# The serialization profile Ansible uses for modules that declare none (as ours do).
-PROFILE = 'legacy'
-
-
-def _detect_protocol():
-    """How this ansible-core hands a module its arguments in-process: 'profile' (2.19+), 'json' (2.16-2.18) or None."""
-    if not hasattr(basic, '_ANSIBLE_ARGS'):
-        return None
-    if hasattr(basic, '_ANSIBLE_PROFILE'):
-        return 'profile' if get_module_encoder is not None else None
-    return 'json' if AnsibleJSONEncoder is not None else None
-
-
-# None: this ansible-core's module internals are unknown here, so modules run as usual.
-PROTOCOL = _detect_protocol()
-
-
-def encode_module_args(module_args, protocol=None):
-    """The bytes a module process would read from stdin/its args file, as ansible-core builds them."""
-    protocol = protocol or PROTOCOL
-    params = {'ANSIBLE_MODULE_ARGS': module_args}
-    if protocol == 'profile':
-        return json.dumps(params, cls=get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)).encode('utf-8')
-    return json.dumps(params, cls=AnsibleJSONEncoder, vault_to_text=True).encode('utf-8')
+# The protocol a module run in this process is handed its arguments with, decided once by a round trip when the
+# controller loads the plugin (module_utils/ansible_compat.py); None, and why not: every module runs as usual.
+PROTOCOL, PROTOCOL_PROBLEM = ansible_compat.in_process_protocol()
 
 
 class ModuleAction(ActionBase):
@@ -114,9 +85,11 @@ class ModuleAction(ActionBase):
 
     def _not_in_process_because(self, task_vars):
         """None when the module can run in this process, else why not."""
-        wanted = task_vars.get('cloutility_in_process')
+        wanted, source = task_vars.get('cloutility_in_process'), 'cloutility_in_process'
+        if wanted is None and os.environ.get(ENV_IN_PROCESS, '').strip():
+            wanted, source = os.environ[ENV_IN_PROCESS], ENV_IN_PROCESS
         if wanted is not None and not boolean(wanted, strict=False):
-            return 'cloutility_in_process is false'
+            return '%s is false' % source
         if wanted is None and sys.platform == 'darwin':
             # macOS system frameworks (requests asks them for proxy settings) may abort in a forked process.
             return 'macOS controller; set cloutility_in_process=true to run in-process anyway'
@@ -127,7 +100,7 @@ class ModuleAction(ActionBase):
         if self._play_context.become:
             return 'become is set'
         if PROTOCOL is None:
-            return 'ansible-core %s: its in-process module interface is not known to this collection' % _ansible_version()
+            return 'ansible-core %s: %s' % (ansible_compat.ansible_version(), PROTOCOL_PROBLEM)
         if not HAS_REQUESTS:
             return 'the controller Python cannot import requests'
         return None
@@ -156,23 +129,15 @@ class ModuleAction(ActionBase):
         module = self._module()
         module_args = dict(self._task.args)
         self._update_module_args(self._task.action, module_args, task_vars)
-        payload = encode_module_args(module_args)
-        stdout = io.StringIO()
-        with _module_context(payload, self._task_environment()), contextlib.redirect_stdout(stdout):
+        with _module_context(self._task_environment()):
             try:
-                module.main()
-            except SystemExit:
-                pass  # exit_json and fail_json end the module with sys.exit
+                return ansible_compat.run_module_main(PROTOCOL, module.main, module_args, action=self)
             except Exception as exc:  # pylint: disable=broad-exception-caught
                 # What a module's crash would give: a failure with the error, the traceback only at -vvv.
                 data = dict(failed=True, msg='MODULE FAILURE: %s: %s' % (type(exc).__name__, exc))
                 if display.verbosity >= 3:
                     data['exception'] = traceback.format_exc()
                 return data
-        res = dict(stdout=stdout.getvalue(), stderr='')
-        data = self._parse_returned_data(res, PROFILE) if PROTOCOL == 'profile' else self._parse_returned_data(res)
-        remove_internal_keys(data)
-        return data
 
 
 def preload_modules():
@@ -183,34 +148,17 @@ def preload_modules():
             importlib.import_module('%s.%s' % (MODULES_PACKAGE, info.name))
 
 
-def _ansible_version():
-    try:
-        from ansible.release import __version__  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        return '(unknown version)'
-    return __version__
-
-
 @contextlib.contextmanager
-def _module_context(payload, environment):
-    """What a module process would have: its arguments where AnsibleModule reads them, and the task's environment.
-
-    The worker process is forked for this one task, but a loop runs several items in it: put everything back.
-    """
-    names = ('_ANSIBLE_ARGS', '_ANSIBLE_PROFILE') if PROTOCOL == 'profile' else ('_ANSIBLE_ARGS',)
-    saved_args = dict((name, getattr(basic, name)) for name in names)
+def _module_context(environment):
+    """What a module process would have beside its arguments: the task's environment. Put back afterwards (a loop
+    runs several items in the worker forked for the task), with the working directory and ``sys.argv``."""
     saved_env = dict((key, os.environ.get(key)) for key in environment)
     saved_cwd = os.getcwd()
     saved_argv = sys.argv
-    basic._ANSIBLE_ARGS = payload  # pylint: disable=protected-access
-    if PROTOCOL == 'profile':
-        basic._ANSIBLE_PROFILE = PROFILE  # pylint: disable=protected-access
     os.environ.update(environment)
     try:
         yield
     finally:
-        for name, value in saved_args.items():
-            setattr(basic, name, value)
         for key, value in saved_env.items():
             if value is None:
                 os.environ.pop(key, None)

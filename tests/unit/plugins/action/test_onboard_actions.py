@@ -275,7 +275,7 @@ def test_the_per_host_task_reads_its_entries_and_options_from_the_registered_pla
     settings = dict(SETTINGS, continue_on_error=True, problems=['onboard_bunit is empty.'])
     task_vars = dict(inventory_hostname='h1',
                      onboard__hosts=dict(settings=dict(h1=settings, h2=dict(SETTINGS, host='h2'))),
-                     onboard__fleet=dict(results=dict(h2=dict(changed=True, consumer_id=9, node=dict(tsmName='H2')))))
+                     onboard__fleet=dict(hosts=dict(h2=dict(changed=True, consumer_id=9, node=dict(tsmName='H2')))))
     args = dict(settings_from='onboard__hosts', results_from='onboard__fleet')
     first = make_action(dict(args)).run(task_vars=task_vars)
     assert not first.get('failed'), first  # continue_on_error came from the settings
@@ -336,7 +336,7 @@ def test_the_audit_report_is_one_task_over_what_the_role_registered(tmp_path, mo
     task_vars = dict(
         ansible_play_hosts_all=['h2', 'h3', 'h4'],
         onboard__hosts=dict(all=[in_sync, drifted, ghost]),
-        onboard__fleet=dict(results=dict(
+        onboard__fleet=dict(hosts=dict(
             h2=dict(changed=False, consumer_id=9, bunit_id=5, activated=False, node=dict(tsmName='H2')),
             h3=dict(changed=True, consumer_id=None, bunit_id=5, changed_keys=['consumer', 'node'], diff=dict(before={}, after={'name': 'h3'})),
             h4=dict(changed=False, bunit_missing=True))))
@@ -370,7 +370,7 @@ def test_the_audit_report_takes_the_units_the_fleet_listed_and_reads_only_the_ot
                                  dict(SETTINGS, host='h5', consumer='h5', bunit='Customers/Fabrikam', check_mode=True,
                                       problems=['onboard_cpu_count: not an int.'])]),
         onboard__fleet=dict(
-            results=dict(h2=dict(changed=False, consumer_id=9, bunit_id=5, node=dict(tsmName='H2'))),
+            hosts=dict(h2=dict(changed=False, consumer_id=9, bunit_id=5, node=dict(tsmName='H2'))),
             consumers=[dict(id=9, name='h2', bunit_id=5, bunit_path='Customers/Contoso'),
                        dict(id=11, name='forgotten', bunit_id=5, bunit_path='Customers/Contoso')]))
     result = make_report_action(dict(json_path=str(tmp_path / 'audit.json'))).run(task_vars=task_vars)

@@ -59,7 +59,7 @@ def test_fleet_reads_shared_data_once_and_matches_single_node_results(sim):
     client = _client(sim)
     outcome = ensure_fleet(client, BusinessUnitTree(client), entries, workers=8)
     assert outcome['failed_hosts'] == [] and outcome['changed']
-    assert sorted(outcome['results']) == sorted(entry['host'] for entry in entries)
+    assert sorted(outcome['hosts']) == sorted(entry['host'] for entry in entries)
     routes = _routes(sim)
     # Once for the fleet: the tree and the global lists; once per business unit: consumers, domains, default server.
     assert routes['GET /v1/bunits'] == 1
@@ -68,7 +68,7 @@ def test_fleet_reads_shared_data_once_and_matches_single_node_results(sim):
     assert routes['GET /v1/bunits/{id}/defaultserver/domains'] == 2
     assert routes['POST /v1/bunits/{id}/consumers'] == 12 and routes['POST /v1/bunits/{id}/consumers/{id}/node'] == 12
     assert routes['GET /v1/bunits/{id}/consumers/{id}/node/activate'] == 12
-    first = outcome['results']['fleet-01']
+    first = outcome['hosts']['fleet-01']
     assert first['node']['tsmName'] == 'FLEET-01' and first['changed_keys'][:2] == ['consumer', 'node'] and first['activated']
 
     # Re-run: one request per node (its node), no write, nothing changed.
@@ -82,7 +82,7 @@ def test_fleet_reads_shared_data_once_and_matches_single_node_results(sim):
     assert counters['total'] - counters['password_grants'] == 1 + 2 + 12
     # The same answer as the single-node workflow gives for one of them.
     single = ensure_node(client, BusinessUnitTree(client), entries[3])
-    fleet = dict(again['results'][entries[3]['host']])
+    fleet = dict(again['hosts'][entries[3]['host']])
     for key in ('failed', 'bunit_missing'):
         fleet.pop(key)
     assert fleet == single
@@ -93,7 +93,7 @@ def test_check_mode_predicts_writes_nothing_and_reports_missing_bunits(sim):
     client = _client(sim)
     outcome = ensure_fleet(client, BusinessUnitTree(client), entries, check_mode=True)
     assert sim.simulator.counters_copy()['writes'] == 0
-    results = outcome['results']
+    results = outcome['hosts']
     assert results['check-a']['changed'] and results['check-a']['changed_keys'][:2] == ['consumer', 'node']
     assert results['check-b']['bunit_missing'] and not results['check-b']['failed'] and not results['check-b']['changed']
     assert results['check-c']['failed'] and "Domain 'NO-SUCH-DOMAIN' not found" in results['check-c']['msg']
@@ -133,7 +133,7 @@ def test_server_fields_add_the_default_server_only_where_the_node_lacks_them(sim
     client = _client(sim)
     complete = ensure_fleet(client, BusinessUnitTree(client), [dict(entry, server_fields=every) for entry in entries])
     assert sim.simulator.counters_copy()['by_route'].get('GET /v1/bunits/{id}/defaultserver', 0) == 0
-    assert not any('default_server' in result for result in complete['results'].values())
+    assert not any('default_server' in result for result in complete['hosts'].values())
 
     # A portal whose server objects have no address (the field names are a guess): only the entries that need one read.
     with sim.simulator.lock:
@@ -145,7 +145,7 @@ def test_server_fields_add_the_default_server_only_where_the_node_lacks_them(sim
     outcome = ensure_fleet(client, BusinessUnitTree(client), [dict(entry, server_fields=wanted[entry['host']]) for entry in entries])
     assert outcome['failed_hosts'] == [] and not outcome['changed']
     assert sim.simulator.counters_copy()['by_route']['GET /v1/bunits/{id}/defaultserver'] == 2  # Contoso once, Fabrikam once
-    results = outcome['results']
+    results = outcome['hosts']
     assert results['srv-a']['default_server']['name'] == 'tsm01' and 'tcpAddress' not in results['srv-a']['default_server']
     assert results['srv-b']['default_server'] == results['srv-a']['default_server']
     assert 'default_server' not in results['srv-c'] and results['srv-d']['default_server']['tcpPort'] == 1500
@@ -154,7 +154,7 @@ def test_server_fields_add_the_default_server_only_where_the_node_lacks_them(sim
     sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/defaultserver$', 'status': 403}]})
     client = _client(sim)
     failed = ensure_fleet(client, BusinessUnitTree(client), [dict(entries[0], domain='30DAYS', server_fields=['tcpAddress'])])
-    result = failed['results']['srv-a']
+    result = failed['hosts']['srv-a']
     assert failed['failed_hosts'] == ['srv-a'] and result['failed'] and result['changed'] and failed['changed']
     assert result['changed_keys'] == ['domain'] and result['api_error']['status'] == 403
     assert result['msg'].startswith("the node is in place, but its business unit's default backup server could not be read")
@@ -168,8 +168,8 @@ def test_one_failure_leaves_the_others_done(sim):
     client = _client(sim)
     outcome = ensure_fleet(client, BusinessUnitTree(client), entries, workers=3)
     assert outcome['failed_hosts'] == ['bad-1']
-    assert "Business unit path 'Customers/Nowhere' not found" in outcome['results']['bad-1']['msg']
-    assert outcome['results']['ok-1']['changed'] and outcome['results']['ok-2']['changed']
+    assert "Business unit path 'Customers/Nowhere' not found" in outcome['hosts']['bad-1']['msg']
+    assert outcome['hosts']['ok-1']['changed'] and outcome['hosts']['ok-2']['changed']
 
 
 def test_shared_claims_are_refused_before_any_request(sim):

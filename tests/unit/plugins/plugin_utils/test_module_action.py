@@ -17,6 +17,7 @@ import yaml
 
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.parameters import PASS_VARS
 from ansible.release import __version__ as ansible_version
 
 from ansible_collections.cloutility.cloutility.plugins.modules import cloutility_api
@@ -64,8 +65,10 @@ def make_action(args, environment=None, check_mode=False, transport='local', bec
         # The keys ActionBase adds that AnsibleModule reads; the rest depend on a real connection.
         module_args.update(_ansible_check_mode=check_mode, _ansible_no_log=False, _ansible_diff=False,
                            _ansible_module_name=module_name, _ansible_verbosity=0)
-        if module_action.PROTOCOL == 'profile':
+        if module_action.PROTOCOL.name == 'profile':
             module_args.update(_ansible_tracebacks_for=[])  # ansible-core 2.19+
+        if 'inject_invocation' in PASS_VARS:
+            module_args.update(_ansible_inject_invocation=True)  # ansible-core 2.21+: the default of INJECT_INVOCATION
 
     action._update_module_args = update_module_args
     return action
@@ -124,9 +127,19 @@ def test_arguments_do_not_leak_between_runs():
     (dict(become=True), {}, 'become'),
     (dict(async_val=30), {}, 'async'),
     (dict(), {'cloutility_in_process': 'false'}, 'cloutility_in_process is false'),
+    (dict(), {'cloutility_in_process': False, 'environment': 'true'}, 'cloutility_in_process is false'),
+    (dict(), {'environment': 'no'}, 'CLOUTILITY_IN_PROCESS is false'),
+    (dict(), {'environment': 'yes'}, None),
+    (dict(), {'cloutility_in_process': True, 'environment': 'false'}, None),
 ])
 def test_when_it_runs_in_process(kwargs, task_vars, reason, monkeypatch):
+    """The task variable decides; without it the environment variable CLOUTILITY_IN_PROCESS (AWX, an EE) does."""
     monkeypatch.setattr(sys, 'platform', 'linux')
+    task_vars = dict(task_vars)
+    if 'environment' in task_vars:
+        monkeypatch.setenv(module_action.ENV_IN_PROCESS, task_vars.pop('environment'))
+    else:
+        monkeypatch.delenv(module_action.ENV_IN_PROCESS, raising=False)
     found = make_action({'name': 'x'}, **kwargs)._not_in_process_because(task_vars)
     if reason is None:
         assert found is None
@@ -141,17 +154,16 @@ def test_macos_runs_modules_as_processes_unless_asked(monkeypatch):
 
 
 def test_the_in_process_interface_of_this_ansible_core_is_known():
-    """2.16 to 2.18 read JSON bytes from basic._ANSIBLE_ARGS; 2.19 adds a serialization profile."""
+    """2.16 to 2.18 read JSON bytes from basic._ANSIBLE_ARGS; 2.19 and later add a serialization profile. The round trip
+    at load time found it on every supported release."""
     major_minor = tuple(int(part) for part in ansible_version.split('.')[:2])
-    assert module_action.PROTOCOL == ('profile' if major_minor >= (2, 19) else 'json')
-    assert hasattr(basic, '_ANSIBLE_PROFILE') is (module_action.PROTOCOL == 'profile')
+    assert module_action.PROTOCOL_PROBLEM is None
+    assert module_action.PROTOCOL.name == ('profile' if major_minor >= (2, 19) else 'json')
+    assert hasattr(basic, '_ANSIBLE_PROFILE') is (module_action.PROTOCOL.name == 'profile')
 
 
-@pytest.mark.parametrize('protocol', ['json', module_action.PROTOCOL])
-def test_module_args_encoding(protocol):
-    if protocol == 'json' and module_action.AnsibleJSONEncoder is None:
-        pytest.skip('ansible-core 2.19+ encodes with a profile')
-    payload = module_action.encode_module_args({'name': 'x', 'count': 2, '_ansible_check_mode': True}, protocol)
+def test_module_args_encoding():
+    payload = module_action.PROTOCOL.encode({'name': 'x', 'count': 2, '_ansible_check_mode': True})
     assert json.loads(payload.decode('utf-8')) == {'ANSIBLE_MODULE_ARGS': {'name': 'x', 'count': 2, '_ansible_check_mode': True}}
 
 
@@ -159,18 +171,19 @@ def test_unknown_ansible_core_internals_run_the_module_as_usual(monkeypatch):
     """With internals this collection does not know, the task never fails because of them: it runs as a module."""
     monkeypatch.setattr(sys, 'platform', 'linux')
     monkeypatch.setattr(module_action, 'PROTOCOL', None)
+    monkeypatch.setattr(module_action, 'PROTOCOL_PROBLEM', 'the in-process round trip failed (ImportError: gone)')
     messages = []
     monkeypatch.setattr(module_action.display, 'vvv', lambda msg, host=None: messages.append(msg))
     action = make_action({'name': 'x'})
-    assert 'ansible-core %s' % ansible_version in action._not_in_process_because({})
+    assert action._not_in_process_because({}) == 'ansible-core %s: the in-process round trip failed (ImportError: gone)' % ansible_version
     action._execute_module = MagicMock(return_value=dict(changed=False, ran='as a module'))
     action._remove_tmp_path = MagicMock()
     action.MODULE = types.SimpleNamespace(main=MagicMock(side_effect=AssertionError('must not run in-process')))
     result = action.run(task_vars={})
     assert result['ran'] == 'as a module'
     action._execute_module.assert_called_once_with(task_vars={}, wrap_async=False)
-    assert messages == ['cloutility: running cloutility.cloutility.fake as a module (ansible-core %s: its in-process module '
-                        'interface is not known to this collection)' % ansible_version]
+    assert messages == ['cloutility: running cloutility.cloutility.fake as a module (ansible-core %s: the in-process round '
+                        'trip failed (ImportError: gone))' % ansible_version]
 
 
 def test_in_process_run_says_so(monkeypatch):
