@@ -29,7 +29,7 @@ FROM_SETTINGS = ('continue_on_error', 'client_config_dir', 'client_config_owner'
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
-    _VALID_ARGS = frozenset(('settings', 'result', 'default_server', 'settings_from', 'results_from',
+    _VALID_ARGS = frozenset(('settings', 'result', 'default_server', 'settings_from', 'results_from', 'bunits_from',
                              'continue_on_error', 'client_config_dir', 'client_config_owner', 'client_config_group',
                              'client_password_file', 'node_password'))
 
@@ -47,7 +47,8 @@ class ActionModule(ActionBase):
         args.setdefault('node_password', (settings.get('spec') or {}).get('node_password'))
         # The fleet adds the business unit's default server where the node's own lacks what the option files need.
         args.setdefault('default_server', fleet_result.get('default_server'))
-        outcome = onboard_result(settings, {settings.get('host'): fleet_result} if fleet_result else {})
+        outcome = onboard_result(settings, {settings.get('host'): fleet_result} if fleet_result else {},
+                                 created_bunits(registered(task_vars, args.get('bunits_from'), 'results')))
         result.update(changed=outcome['changed'], ansible_facts=dict(onboard_result=outcome))
         diffs = []
         if outcome['diff'] and (outcome['changed'] or outcome['diff'].get('before') != outcome['diff'].get('after')):
@@ -152,6 +153,12 @@ def registered(task_vars, name, key):
     """
     value = task_vars.get(name) if name else None
     return value.get(key) if isinstance(value, dict) else None
+
+
+def created_bunits(loop_results):
+    """The paths of the business units a registered cloutility_bunit loop (the role's, over ``create_bunits``) created."""
+    return [item['item'].get('path') for item in loop_results or []
+            if isinstance(item, dict) and item.get('changed') and isinstance(item.get('item'), dict)]
 
 
 def _entry(task_vars, name, key, host):

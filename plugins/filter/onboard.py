@@ -157,26 +157,80 @@ def onboard_fleet_inputs(all_settings):
                 secret_results=any(node.get('return_password') for node in nodes))
 
 
-def onboard_result(settings, results):
-    """A host's ``onboard_result`` from its settings (``onboard_settings``) and the results of cloutility_node_fleet."""
+def onboard_result(settings, results, created_bunits=()):
+    """A host's ``onboard_result`` from its settings (``onboard_settings``) and the results of cloutility_node_fleet.
+
+    ``created_bunits``: the paths of the business units the role created in this run (a host whose unit was created
+    is changed, whatever happened to its node). In check mode a host whose business unit does not exist fails with
+    the real run's message, unless the role would create it (``onboard_create_bunit``): then it is changed, and its
+    diff shows the unit, its consumption unit and its node being created.
+    """
     settings = dict(settings or {})
     result = (results or {}).get(settings.get('host')) or {}
     node = result.get('node') or {}
+    changed, changed_keys, diff = bool(result.get('changed')), list(result.get('changed_keys') or []), result.get('diff') or {}
+    bunit_created = _path_key(settings.get('bunit')) in set(_path_key(path) for path in created_bunits or ())
     if settings.get('problems'):
         error = ' '.join(settings['problems'])
     elif not result:
         error = 'no result from the fleet task (it failed or did not run)'
+    elif result.get('bunit_missing') and settings.get('create_bunit'):
+        error = None  # check mode: the role creates the business unit before the fleet runs
+        changed, changed_keys, diff = True, ['bunit', 'consumer', 'node'], _creation_diff(settings)
     elif result.get('failed'):
-        error = result.get('msg') or 'the node task failed'
+        error = role_message(result.get('msg') or 'the node task failed')
     else:
         error = None
+    if bunit_created and 'bunit' not in changed_keys:
+        changed, changed_keys = True, ['bunit'] + changed_keys
     return dict(
         host=settings.get('host'), bunit=settings.get('bunit'), bunit_id=result.get('bunit_id'),
         bunit_missing=bool(result.get('bunit_missing')), consumer=settings.get('consumer'), consumer_id=result.get('consumer_id'),
         node_name=node.get('tsmName') or settings.get('node_name'), activate=settings.get('activate'),
-        activated=result.get('activated'), changed=bool(result.get('changed')), changed_keys=list(result.get('changed_keys') or []),
-        diff=result.get('diff') or {}, error=error, check_mode=settings.get('check_mode'),
+        activated=result.get('activated'), changed=changed, changed_keys=changed_keys,
+        diff=diff, error=error, check_mode=settings.get('check_mode'),
     )
+
+
+def _path_key(path):
+    return '/'.join(onboard_path_parts(path or '')).lower()
+
+
+# The role variables of the node options that appear in cloutility_node's messages.
+ROLE_VARIABLES = dict(tsm_name='onboard_node_name', operating_system='onboard_operating_system', node_type='onboard_node_type',
+                      domain='onboard_domain', client_option_set='onboard_client_option_set', contact='onboard_contact',
+                      cpu_count='onboard_cpu_count', consumer='onboard_consumer_name', bunit='onboard_bunit')
+
+
+def _creation_diff(settings):
+    """The diff of a host whose business unit, consumption unit and node the real run would create: the node as
+    cloutility_node's diff shows a new one (API keys, references by name), with the business unit to create."""
+    # Imported here (check mode, a host in a business unit to create): the per-host task needs no node code otherwise.
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import NODE_OPTIONS  # pylint: disable=import-outside-toplevel
+
+    spec = settings.get('spec') or {}
+    after = dict(bunit=settings.get('bunit'), consumer=dict(name=settings.get('consumer')))
+    for key, option in NODE_OPTIONS.items():
+        if option.get('api') and spec.get(key) not in (None, ''):
+            after[option['api']] = dict(name=spec[key]) if option.get('kind') == 'ref' else spec[key]
+    if spec.get('tsm_name'):
+        after['tsmName'] = spec['tsm_name']
+    return dict(before={}, after=after)
+
+
+_RENAME = re.compile(r"tsm_name '([^']*)' differs and a node cannot be renamed\. Set tsm_name to '([^']*)' or leave it out\.")
+_NEEDS = re.compile(r'creating one needs ([a-z_, ]+) \(missing: ([a-z_, ]+)\)')
+
+
+def role_message(message):
+    """A cloutility_node message in the role's words: its variables instead of the module's options."""
+    def variables(text):
+        return ', '.join(ROLE_VARIABLES.get(name.strip(), name.strip()) for name in text.split(','))
+
+    message = _RENAME.sub(lambda match: (
+        "the role's node name '%s' (onboard_node_name, else the host name) differs and a node cannot be renamed. Set "
+        "onboard_node_name: '%s' for this host, or onboard_node_name_source: server to keep the name it has" % match.groups()), message)
+    return _NEEDS.sub(lambda match: 'creating one needs %s (missing: %s)' % (variables(match.group(1)), variables(match.group(2))), message)
 
 
 def onboard_results(settings, results):
@@ -203,10 +257,10 @@ def onboard_drift(result):
     """The findings for one host's onboard_result (from a check-mode run)."""
     if not isinstance(result, dict):
         return [dict(kind='error', detail='no result: the host failed before the onboard role recorded one')]
-    if result.get('error'):
-        return [dict(kind='error', detail=str(result['error']))]
     if result.get('bunit_missing'):
         return [dict(kind='missing_bunit', detail='business unit %s does not exist' % result.get('bunit'))]
+    if result.get('error'):
+        return [dict(kind='error', detail=str(result['error']))]
     diff = result.get('diff') or {}
     before = diff.get('before') or {}
     after = diff.get('after') or {}

@@ -92,7 +92,7 @@ def ensure_fleet(client, tree, entries, check_mode=False, workers=DEFAULT_WORKER
 
     Returns ``{'hosts': {host: result}, 'changed': bool, 'failed_hosts': [...]}``; a result is what
     ``ensure_node`` returns plus ``failed``, ``msg`` and ``bunit_missing``. A business unit that does not
-    exist is a failure, except in check mode, where it is reported as ``bunit_missing`` (nothing to compare).
+    exist is a failure, in check mode too (with the real run's message), where ``bunit_missing`` also says so.
     An entry's ``server_fields`` (keys of the backup server object, such as ``name``) its caller needs: when the
     node's server lacks one, its result also has ``default_server``, the business unit's default server (read once
     per business unit, by the same worker, shared with the node workflow's own read).
@@ -105,11 +105,16 @@ def ensure_fleet(client, tree, entries, check_mode=False, workers=DEFAULT_WORKER
     refs = ReferenceCache()
 
     def one(entry):
-        bunit = tree.resolve(entry.get('bunit'), required=False)
-        if bunit is None and check_mode:
-            return dict(changed=False, failed=False, bunit_missing=True, bunit_id=None, consumer_id=None, node={},
-                        changed_keys=[], activated=False, diff={'before': {}, 'after': {}},
-                        msg='business unit %s does not exist' % entry.get('bunit'))
+        if check_mode and tree.resolve(entry.get('bunit'), required=False) is None:
+            # What the real run would fail with (the same message): check mode predicts it. The caller may create the
+            # business unit before the real run (the onboard role with onboard_create_bunit): bunit_missing says so.
+            try:
+                tree.resolve(entry.get('bunit'))
+                message = 'business unit %s does not exist' % entry.get('bunit')
+            except CloutilityError as exc:
+                message = str(exc)
+            return dict(changed=False, failed=True, bunit_missing=True, bunit_id=None, consumer_id=None, node={},
+                        changed_keys=[], activated=False, diff={'before': {}, 'after': {}}, msg=message)
         result = ensure_node(client, tree, entry, check_mode=check_mode, refs=refs)
         result.update(failed=False, bunit_missing=False)
         try:

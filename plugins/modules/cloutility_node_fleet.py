@@ -220,7 +220,8 @@ hosts:
     - Per entry (by O(nodes[].host)), the result M(cloutility.cloutility.cloutility_node) returns (C(changed),
       C(node), C(consumer), C(consumer_id), C(bunit_id), C(changed_keys), C(activated), C(deletion_requested), C(diff)),
       plus C(failed), C(msg) (the error of a failed entry), C(api_error) (the failed request), C(bunit_missing)
-      (check mode only; the business unit does not exist, nothing was compared) and C(default_server) (see
+      (check mode only; the business unit does not exist, nothing was compared, and the entry fails with the message
+      the real run would give unless the caller creates the unit first) and C(default_server) (see
       O(nodes[].server_fields)).
   returned: always
   type: dict

@@ -50,6 +50,11 @@ options:
   results_from:
     description: Name of the variable that M(cloutility.cloutility.cloutility_node_fleet) was registered as; see O(settings_from).
     type: str
+  bunits_from:
+    description:
+      - Name of the variable the role's M(cloutility.cloutility.cloutility_bunit) loop over the business units to create
+        was registered as; a host whose business unit it created is changed.
+    type: str
   default_server:
     description:
       - The default server of the host's business unit, when the client options need it.
@@ -102,6 +107,7 @@ from ansible.module_utils.basic import AnsibleModule
 def main():
     module = AnsibleModule(argument_spec=dict(
         settings=dict(type='dict'), settings_from=dict(type='str'), result=dict(type='dict'), results_from=dict(type='str'),
+        bunits_from=dict(type='str'),
         default_server=dict(type='dict'),
         continue_on_error=dict(type='bool', default=False), client_config_dir=dict(type='path'),
         client_config_owner=dict(type='str'), client_config_group=dict(type='str'),

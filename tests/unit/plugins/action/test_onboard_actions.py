@@ -156,6 +156,26 @@ def test_the_roles_portal_tasks_take_what_the_settings_task_worked_out():
     assert '|' not in str(block[0]['loop']) and 'onboard__hosts.all' not in str(role_file('tasks', 'main.yml')[1])
 
 
+def test_each_host_reports_its_own_change():
+    """The run-once tasks change nothing in the recap (Ansible would credit the first host of the play); each host's
+    result task reports its own change, with the business units the role created for it."""
+    tasks = role_file('tasks', 'main.yml')
+    block = tasks[1]['block']
+    assert block[0]['changed_when'] is False and block[0]['register'] == 'onboard__bunits'
+    assert block[1]['changed_when'] is False
+    assert tasks[2]['cloutility.cloutility.cloutility_onboard_result']['bunits_from'] == 'onboard__bunits'
+    settings = dict(SETTINGS, bunit='Customers/Newco', create_bunit=True)
+    task_vars = dict(inventory_hostname='h1', onboard__hosts=dict(settings=dict(h1=settings)),
+                     onboard__fleet=dict(hosts=dict(h1=dict(changed=False, failed=True, msg='HTTP 503'))),
+                     onboard__bunits=dict(results=[dict(changed=True, item=dict(path='Customers/Newco')),
+                                                   dict(changed=False, item=dict(path='Customers/Other'))]))
+    args = dict(settings_from='onboard__hosts', results_from='onboard__fleet', bunits_from='onboard__bunits')
+    result = make_action(dict(args)).run(task_vars=task_vars)
+    assert result['failed'] and result['changed'] and 'HTTP 503' in result['msg']
+    other = dict(task_vars, onboard__bunits=dict(results=[dict(changed=False, item=dict(path='Customers/Newco'))]))
+    assert not make_action(dict(args)).run(task_vars=other)['changed']
+
+
 def make_action(args, check_mode=False, diff=False, action=None):
     """An instance of the action plugin module ``action`` (default: cloutility_onboard_result) for a task with ``args``."""
     task = MagicMock()

@@ -95,6 +95,47 @@ def test_result_from_the_fleet():
     assert onboard_result(_settings(bunit=''), results)['error'].startswith('onboard_bunit is empty')
 
 
+MISSING = dict(changed=False, failed=True, bunit_missing=True, bunit_id=None, consumer_id=None, node={}, changed_keys=[],
+               activated=False, diff={'before': {}, 'after': {}},
+               msg="Business unit path 'Acme Hosting/Customers/Newco' not found: 'Acme Hosting/Customers' has no unit 'Newco'")
+
+
+def test_check_mode_fails_a_host_whose_business_unit_is_missing_as_the_real_run_would():
+    settings = _settings(operating_system='Linux', bunit='Acme Hosting/Customers/Newco', check_mode=True)
+    result = onboard_result(settings, {'web01.example.com': MISSING})
+    assert result['error'] == MISSING['msg'] and not result['changed'] and result['bunit_missing']
+
+
+def test_check_mode_shows_the_business_unit_the_role_would_create():
+    settings = _settings(operating_system='Linux', domain='30DAYS', bunit='Acme Hosting/Customers/Newco', create_bunit=True,
+                         check_mode=True)
+    result = onboard_result(settings, {'web01.example.com': MISSING})
+    assert result['error'] is None and result['changed'] and result['changed_keys'] == ['bunit', 'consumer', 'node']
+    assert result['diff'] == dict(before={}, after=dict(
+        bunit='Acme Hosting/Customers/Newco', consumer=dict(name='web01.example.com'), operatingSystem=dict(name='Linux'),
+        type=dict(name='File Server'), domain=dict(name='30DAYS'), tsmName='WEB01.EXAMPLE.COM'))
+
+
+def test_a_host_whose_business_unit_the_role_created_is_changed_even_when_its_node_failed():
+    settings = _settings(operating_system='Linux', bunit='Acme Hosting/Customers/Newco', create_bunit=True)
+    failed = {'web01.example.com': dict(failed=True, changed=False, msg='HTTP 503')}
+    result = onboard_result(settings, failed, created_bunits=['acme hosting/customers/newco/'])
+    assert result['changed'] and result['changed_keys'] == ['bunit'] and result['error'] == 'HTTP 503'
+    assert not onboard_result(settings, failed, created_bunits=['Acme Hosting/Customers/Other'])['changed']
+
+
+def test_module_messages_name_the_role_variables():
+    renamed = onboard_result(_settings(operating_system='Linux'), {'web01.example.com': dict(failed=True, msg=(
+        "Node of consumption unit 470 is already activated as 'SUGGESTED01'; tsm_name 'WEB01.EXAMPLE.COM' differs and a node "
+        "cannot be renamed. Set tsm_name to 'SUGGESTED01' or leave it out."))})['error']
+    assert 'tsm_name' not in renamed
+    assert "Set onboard_node_name: 'SUGGESTED01' for this host, or onboard_node_name_source: server" in renamed
+    needs = onboard_result(_settings(operating_system='Linux'), {'web01.example.com': dict(failed=True, msg=(
+        "Consumption unit 'web01' has no backup node; creating one needs operating_system, node_type, domain (missing: domain)"))})
+    assert needs['error'].endswith('creating one needs onboard_operating_system, onboard_node_type, onboard_domain '
+                                   '(missing: onboard_domain)')
+
+
 def test_the_fleet_entry_asks_for_the_server_fields_the_client_options_need_and_the_variables_do_not_give():
     assert _settings(operating_system='Linux')['spec']['server_fields'] == []
     assert _settings(operating_system='Linux', client_config=True)['spec']['server_fields'] == ['name', 'tcpAddress', 'tcpPort']

@@ -95,9 +95,13 @@ def test_check_mode_predicts_writes_nothing_and_reports_missing_bunits(sim):
     assert sim.simulator.counters_copy()['writes'] == 0
     results = outcome['hosts']
     assert results['check-a']['changed'] and results['check-a']['changed_keys'][:2] == ['consumer', 'node']
-    assert results['check-b']['bunit_missing'] and not results['check-b']['failed'] and not results['check-b']['changed']
+    # The real run fails a host whose business unit does not exist: check mode fails it with the same message.
+    assert results['check-b']['bunit_missing'] and results['check-b']['failed'] and not results['check-b']['changed']
+    assert results['check-b']['msg'].startswith("Business unit path 'Customers/Nowhere' not found")
+    real = ensure_fleet(client, BusinessUnitTree(client), [_entry('check-b', 'Customers/Nowhere')], check_mode=False)
+    assert real['hosts']['check-b']['msg'] == results['check-b']['msg'] and sim.simulator.counters_copy()['writes'] == 0
     assert results['check-c']['failed'] and "Domain 'NO-SUCH-DOMAIN' not found" in results['check-c']['msg']
-    assert outcome['failed_hosts'] == ['check-c']
+    assert outcome['failed_hosts'] == ['check-b', 'check-c']
 
 
 def test_check_mode_lists_the_consumption_units_it_read_without_reading_them_again(sim):
