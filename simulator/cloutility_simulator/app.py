@@ -1,6 +1,7 @@
 """Flask application factory: request pipeline (counters, faults, origin, auth), errors, admin endpoints."""
 
 import functools
+import json
 import re
 import socket
 import time
@@ -24,6 +25,29 @@ def error_response(status, code, message, developer_message=None, headers=None):
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+MAINTENANCE_PAGE = ('<!DOCTYPE html>\n<html><head><title>Scheduled maintenance</title></head><body>\n<h1>We&rsquo;ll be back soon</h1>\n'
+                    '<p>The backup portal is down for scheduled maintenance. Please try again later.</p>\n</body></html>\n')
+
+
+def fault_body_response(kind, status, headers):
+    """A fault rule's answer with a body that is not the resource (store.FAULT_BODIES)."""
+    if kind == 'html':
+        if 200 <= status < 300:
+            page = MAINTENANCE_PAGE
+        else:
+            page = '<html><head><title>%d Bad Gateway</title></head><body><center><h1>%d</h1></center><hr><center>nginx</center></body></html>' % (
+                status, status)
+        return Response(page, status=status, headers=headers, mimetype='text/html')
+    listing = request.path
+    bodies = {
+        'truncated': '{"href": "%s", "total": 25, "offset": 0, "items": [{"href": "%s/1", "id": 1, "na' % (listing, listing),
+        'empty': '',
+        'object': json.dumps({'href': listing, 'id': 1, 'name': 'maintenance', 'message': 'OK'}),
+        'no_items': json.dumps({'href': listing, 'total': 25, 'offset': 0, 'first': listing}),
+    }
+    return Response(bodies[kind], status=status, headers=headers, mimetype='application/json')
 
 
 def no_route_response():
@@ -91,10 +115,8 @@ def _before():
         headers = {}
         if fault.get('retry_after') is not None:
             headers['Retry-After'] = str(fault['retry_after'])
-        if fault.get('body') == 'html' or status == 502:
-            html = '<html><head><title>%d Bad Gateway</title></head><body><center><h1>%d</h1></center><hr><center>nginx</center></body></html>' % (
-                status, status)
-            return Response(html, status=status, headers=headers, mimetype='text/html')
+        if fault.get('body') or status == 502:
+            return fault_body_response(fault.get('body') or 'html', status, headers)
         code = _HTTP_CODES.get(status, 'InjectedFault')
         return error_response(status, code, 'Injected fault: HTTP %d' % status, 'Simulator fault rule answered before doing any work', headers)
     if path.rstrip('/') != '/v1/oauth':
@@ -109,7 +131,11 @@ def _before():
 
 def _after(response):
     path = request.path
-    if _is_api(path) and response.status_code < 400 and sim().take_drop(request.method, path):
+    drop = sim().take_drop(request.method, path) if _is_api(path) and response.status_code < 400 else None
+    if drop is not None and drop.get('body'):
+        # Committed, and the answer is not the resource (a proxy's page, JSON cut short...): what the client reads.
+        return fault_body_response(drop['body'], drop.get('status') or 200, {})
+    if drop is not None:
         sock = request.environ.get('werkzeug.socket')
         if sock is None:
             return Response('<html><body><h1>502 Bad Gateway</h1></body></html>', status=502, mimetype='text/html')

@@ -8,6 +8,11 @@ import random
 import re
 import threading
 
+# Bodies a fault can answer with (rules and drop_after_commit): an HTML page (a proxy's error or maintenance page),
+# and what a proxy or a broken portal sends with a 2xx: JSON cut short, no body, an object where a list is due,
+# a page object without its items.
+FAULT_BODIES = ('html', 'truncated', 'empty', 'object', 'no_items')
+OK_FAULT_BODIES = ('truncated', 'empty', 'object', 'no_items')
 DEFAULT_SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'seed', 'default.json')
 DEFAULT_PAGE_SIZE = 100
 DEFAULT_TOKEN_LIFETIME = 299
@@ -171,12 +176,16 @@ class Simulator:
                     rate = rule.get('rate')
                     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1):
                         raise bad_request('rate must be a number from 0 to 1, got %r' % (rate,))
+                    body = rule.get('body')
+                    if body is not None and body not in FAULT_BODIES:
+                        raise bad_request('body must be one of %s, got %r' % (', '.join(FAULT_BODIES), body))
                     entry = {'method': (rule.get('method') or '*').upper(), 'path': rule['path'], 'times': rule.get('times'),
-                             'rate': rate}
+                             'rate': rate, 'body': body}
+                    # A rule answers 503 unless told; a body that a proxy or a broken portal sends with a 2xx, 200.
+                    default_status = 200 if body in OK_FAULT_BODIES or key == 'drop_after_commit' else 503
+                    entry['status'] = int(rule.get('status') or default_status)
                     if key == 'rules':
-                        entry['status'] = int(rule.get('status', 503))
                         entry['retry_after'] = rule.get('retry_after')
-                        entry['body'] = rule.get('body')
                     faults[key].append(entry)
             # Without latency_ms of its own, a fault set keeps the configured latency (--latency-ms, /_sim/config).
             faults['latency_ms'] = int(spec['latency_ms'] or 0) if 'latency_ms' in spec else self.config.get('latency_ms', 0)
@@ -241,6 +250,7 @@ class Simulator:
         return None
 
     def take_drop(self, method, path):
+        """The drop_after_commit entry to apply to this committed request (consuming one of its 'times'), or None."""
         with self.lock:
             for rule in self.faults['drop_after_commit']:
                 if rule['times'] is not None and rule['times'] <= 0:
@@ -249,8 +259,8 @@ class Simulator:
                     if rule['times'] is not None:
                         rule['times'] -= 1
                     self.counters['drops'] = self.counters.get('drops', 0) + 1
-                    return True
-        return False
+                    return dict(rule)
+        return None
 
     # ----------------------------------------------------------------- ids and helpers
     def next_id(self, kind):

@@ -1,7 +1,9 @@
 """Auth, origin, token expiry, counters, config, faults."""
 
+import json
 import time
 
+import pytest
 import requests
 
 from conftest import CLIENT_ID, ORIGIN, PASSWORD, USER, Api, assert_error
@@ -169,3 +171,59 @@ def test_bulk(sim, api):
     assert len(answer['ids']) == 250 and len(set(answer['ids'])) == 250 and len(answer['nodeIds']) == 250
     page = api.ok('GET', 'bunits/157/consumers')
     assert page['total'] == 252 and len(page['items']) == 100
+
+
+@pytest.mark.parametrize('body, content_type, check', [
+    ('html', 'text/html', lambda text: 'maintenance' in text and text.lstrip().startswith('<!DOCTYPE html>')),
+    ('truncated', 'application/json', lambda text: text.startswith('{"href"') and not text.endswith('}')),
+    ('empty', 'application/json', lambda text: text == ''),
+    ('object', 'application/json', lambda text: isinstance(json.loads(text), dict) and 'items' not in json.loads(text)),
+    ('no_items', 'application/json', lambda text: 'total' in json.loads(text) and 'items' not in json.loads(text)),
+])
+def test_fault_bodies_answer_200_with_what_is_not_the_resource(sim, api, body, content_type, check):
+    api.login()
+    # Only the second page of Contoso's consumption units, once: the first page and the retry are the real thing.
+    requests.post(sim.url + '/_sim/config', json={'page_size': 2}, timeout=5)
+    first = api.ok('GET', 'bunits/94/consumers')
+    assert len(first['items']) == 2 and first['total'] == 3
+    rule = {'method': 'GET', 'path': r'^/v1/bunits/94/consumers$', 'body': body, 'times': 1}
+    if body == 'html':
+        rule['status'] = 200  # the others answer 200 unless told
+    assert requests.post(sim.url + '/_sim/faults', json={'rules': [rule]}, timeout=5).json()['rules'][0]['status'] == 200
+    broken = api.get('bunits/94/consumers', params={'offset': 2})
+    assert broken.status_code == 200 and broken.headers['Content-Type'].startswith(content_type) and check(broken.text)
+    again = api.ok('GET', 'bunits/94/consumers', params={'offset': 2})
+    assert [item['name'] for item in again['items']] == ['JennysWS']
+    assert api.ok('GET', 'bunits/131/consumers')['total'] == 3  # another unit's list: the path regex does not match
+    assert requests.get(sim.url + '/_sim/counters', timeout=5).json()['faults'] == 1
+
+
+def test_fault_body_html_keeps_its_status_and_bodies_are_checked(sim, api):
+    api.login()
+    requests.post(sim.url + '/_sim/faults', json={'rules': [{'path': r'^/v1/me$', 'body': 'html', 'status': 503, 'times': 1},
+                                                            {'path': r'^/v1/me$', 'body': 'html', 'times': 1}]}, timeout=5)
+    proxy = api.get('me')
+    assert proxy.status_code == 503 and 'nginx' in proxy.text
+    assert api.get('me').status_code == 503, 'body html without a status answers 503, as before'
+    assert requests.post(sim.url + '/_sim/faults', json={'rules': [{'path': 'x', 'body': 'pdf'}]}, timeout=5).status_code == 400
+
+
+def test_fault_body_with_a_rate_is_seeded(sim, api):
+    api.login()
+    spec = {'random_seed': 5, 'rules': [{'method': 'GET', 'path': r'^/v1/me$', 'body': 'truncated', 'rate': 0.5}]}
+    requests.post(sim.url + '/_sim/faults', json=spec, timeout=5)
+    first = [api.get('me').text.endswith('"na') for _attempt in range(20)]
+    requests.post(sim.url + '/_sim/faults', json=spec, timeout=5)
+    second = [api.get('me').text.endswith('"na') for _attempt in range(20)]
+    assert first == second and True in first and False in first
+
+
+def test_drop_after_commit_with_a_body_commits_and_answers_it(sim, api):
+    api.login()
+    requests.post(sim.url + '/_sim/faults', json={'drop_after_commit': [{'method': 'POST', 'path': 'consumers$', 'body': 'html', 'times': 1}]},
+                  timeout=5)
+    answer = api.post('bunits/94/consumers', json={'name': 'committed'})
+    assert answer.status_code == 200 and answer.headers['Content-Type'].startswith('text/html') and 'maintenance' in answer.text
+    names = [c['name'] for c in api.ok('GET', 'bunits/94/consumers')['items']]
+    assert 'committed' in names
+    assert requests.get(sim.url + '/_sim/counters', timeout=5).json()['drops'] == 1
