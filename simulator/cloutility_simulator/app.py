@@ -106,7 +106,7 @@ def _before():
     latency = simulator.faults.get('latency_ms') or 0
     if latency:
         time.sleep(latency / 1000.0)
-    fault = simulator.take_fault(request.method, path)
+    fault = simulator.take_fault(request.method, path, request.query_string.decode('latin-1'))
     if fault is not None:
         # Read the body before answering early: left unread in a keep-alive connection it would be taken for the
         # start of the next request.
@@ -131,7 +131,7 @@ def _before():
 
 def _after(response):
     path = request.path
-    drop = sim().take_drop(request.method, path) if _is_api(path) and response.status_code < 400 else None
+    drop = sim().take_drop(request.method, path, request.query_string.decode('latin-1')) if _is_api(path) and response.status_code < 400 else None
     if drop is not None and drop.get('body'):
         # Committed, and the answer is not the resource (a proxy's page, JSON cut short...): what the client reads.
         return fault_body_response(drop['body'], drop.get('status') or 200, {})

@@ -176,11 +176,16 @@ class Simulator:
                     rate = rule.get('rate')
                     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1):
                         raise bad_request('rate must be a number from 0 to 1, got %r' % (rate,))
+                    if rule.get('query') is not None:
+                        try:
+                            re.compile(rule['query'])
+                        except re.error as exc:
+                            raise bad_request('bad query regex %r: %s' % (rule['query'], exc)) from exc
                     body = rule.get('body')
                     if body is not None and body not in FAULT_BODIES:
                         raise bad_request('body must be one of %s, got %r' % (', '.join(FAULT_BODIES), body))
                     entry = {'method': (rule.get('method') or '*').upper(), 'path': rule['path'], 'times': rule.get('times'),
-                             'rate': rate, 'body': body}
+                             'rate': rate, 'body': body, 'query': rule.get('query')}
                     # A rule answers 503 unless told; a body that a proxy or a broken portal sends with a 2xx, 200.
                     default_status = 200 if body in OK_FAULT_BODIES or key == 'drop_after_commit' else 503
                     entry['status'] = int(rule.get('status') or default_status)
@@ -223,22 +228,25 @@ class Simulator:
         """A request that changes something: POST/PUT/DELETE/PATCH under /v1 except /v1/oauth, and the activation GET."""
         return path.rstrip('/') != '/v1/oauth' and (method in ('POST', 'PUT', 'DELETE', 'PATCH') or path.rstrip('/').endswith('/node/activate'))
 
-    def _matches(self, rule, method, path):
-        """Method: '*', one method, several joined by '|', or WRITE (see is_write). Then a random draw for a 'rate'."""
+    def _matches(self, rule, method, path, query=''):
+        """Method: '*', one method, several joined by '|', or WRITE (see is_write); path, and query when the rule has one
+        (e.g. 'offset=2': the second page of a list). Then a random draw for a 'rate'."""
         methods = rule['method'].split('|')
         if not ('*' in methods or method in methods or ('WRITE' in methods and self.is_write(method, path))):
             return False
         if re.search(rule['path'], path) is None:
             return False
+        if rule.get('query') is not None and re.search(rule['query'], query or '') is None:
+            return False
         return rule.get('rate') is None or self.random.random() < rule['rate']
 
-    def take_fault(self, method, path):
+    def take_fault(self, method, path, query=''):
         """Return the fault rule to apply to this request (consuming one of its 'times'), or None."""
         with self.lock:
             for rule in self.faults['rules']:
                 if rule['times'] is not None and rule['times'] <= 0:
                     continue
-                if self._matches(rule, method, path):
+                if self._matches(rule, method, path, query):
                     if rule['times'] is not None:
                         rule['times'] -= 1
                     self.counters['faults'] = self.counters.get('faults', 0) + 1
@@ -249,13 +257,13 @@ class Simulator:
                 return {'status': 503, 'retry_after': None, 'body': None, 'random': True}
         return None
 
-    def take_drop(self, method, path):
+    def take_drop(self, method, path, query=''):
         """The drop_after_commit entry to apply to this committed request (consuming one of its 'times'), or None."""
         with self.lock:
             for rule in self.faults['drop_after_commit']:
                 if rule['times'] is not None and rule['times'] <= 0:
                     continue
-                if self._matches(rule, method, path):
+                if self._matches(rule, method, path, query):
                     if rule['times'] is not None:
                         rule['times'] -= 1
                     self.counters['drops'] = self.counters.get('drops', 0) + 1

@@ -198,6 +198,18 @@ def test_fault_bodies_answer_200_with_what_is_not_the_resource(sim, api, body, c
     assert requests.get(sim.url + '/_sim/counters', timeout=5).json()['faults'] == 1
 
 
+def test_fault_rule_query_breaks_only_the_second_page(sim, api):
+    api.login()
+    requests.post(sim.url + '/_sim/config', json={'page_size': 2}, timeout=5)
+    requests.post(sim.url + '/_sim/faults', json={'rules': [{'method': 'GET', 'path': r'/consumers$', 'query': r'(^|&)offset=2(&|$)',
+                                                             'body': 'no_items'}]}, timeout=5)
+    assert len(api.ok('GET', 'bunits/94/consumers')['items']) == 2
+    assert 'items' not in api.ok('GET', 'bunits/94/consumers', params={'offset': 2})
+    assert 'items' not in api.ok('GET', 'bunits/94/consumers', params={'limit': 5, 'offset': 2})
+    assert len(api.ok('GET', 'bunits/94/consumers', params={'offset': 1})['items']) == 2
+    assert requests.post(sim.url + '/_sim/faults', json={'rules': [{'path': 'x', 'query': '('}]}, timeout=5).status_code == 400
+
+
 def test_fault_body_html_keeps_its_status_and_bodies_are_checked(sim, api):
     api.login()
     requests.post(sim.url + '/_sim/faults', json={'rules': [{'path': r'^/v1/me$', 'body': 'html', 'status': 503, 'times': 1},
