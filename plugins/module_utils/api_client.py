@@ -12,6 +12,7 @@ Plain Python: it knows nothing of Ansible, so it can be used from a shell::
 
 from __future__ import annotations
 
+import json as _json
 import math
 import os
 import random
@@ -19,6 +20,7 @@ import re
 import threading
 import time
 from email.utils import parsedate_to_datetime
+from urllib.parse import unquote
 
 try:
     import requests
@@ -60,19 +62,57 @@ CONNECTION_OPTIONS = ('api_url', 'client_id', 'origin', 'username', 'password')
 # The API's GET endpoints that act (the one place that knows them): check mode never sends them,
 # a caller never repeats them blindly, and sending one is a change. Paths relative to /v1, no query.
 SIDE_EFFECT_GETS = (
-    re.compile(r'^bunits/[^/]+/consumers/[^/]+/node/activate/?$', re.IGNORECASE),  # activates a backup node
+    re.compile(r'^bunits/[^/]+/consumers/[^/]+/node/activate$', re.IGNORECASE),  # activates a backup node
 )
 SAFE_METHODS = ('GET', 'HEAD', 'OPTIONS')
+# The endpoints whose answer is a string, which a portal may send bare (not as a JSON string): the node's
+# suggested name, the activation answer (the name) and the API version. Every other 2xx with a body is JSON.
+TEXT_ANSWERS = (
+    re.compile(r'^bunits/[^/]+/consumers/[^/]+/node/(spname|activate)$', re.IGNORECASE),
+    re.compile(r'^fullversion$', re.IGNORECASE),
+)
+# What a request reads: any JSON answer (or none where none is due), or a collection (a list, or a page whose
+# ``items`` is a list), which collect() and get_all() ask for on every page.
+ANY_ANSWER = 'any'
+COLLECTION = 'collection'
+PAGE = 'page'  # a page after the first: an object whose ``items`` is a list
+JSON_TYPES = {list: 'list', str: 'string', int: 'number', float: 'number', bool: 'boolean', type(None): 'null'}
+BODY_EXCERPT = 120
+SECRET_IN_BODY = re.compile(r'("[^"]*(?:password|secret|token)[^"]*"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\]\s]*)', re.IGNORECASE)
+
+
+def normalize_path(path):
+    """The path a portal serves, from a path as written (relative to /v1, without its query): percent-escapes decoded
+    until nothing changes (``%2561`` is ``a``), backslashes and runs of slashes as one slash, ``.`` segments dropped,
+    a leading ``v1/`` removed. Letter case is kept (the portal ignores it: compare case-insensitively); ``..``
+    segments are kept for the caller to refuse (readside.api_path)."""
+    text = str(path or '')
+    for _round in range(10):
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    text = text.replace('\\', '/')
+    parts = [part for part in text.split('/') if part not in ('', '.')]
+    if parts and parts[0].lower() == 'v1':
+        parts = parts[1:]
+    return '/'.join(parts)
 
 
 def has_side_effect(method, path):
-    """Whether a request may change something on the portal: any write, and the GETs that act."""
+    """Whether a request may change something on the portal: any write, and the GETs that act.
+
+    Judged on the path the portal serves (normalize_path), so ``node/%61ctivate`` or ``NODE//Activate`` is the activation."""
     if method.upper() not in SAFE_METHODS:
         return True
-    path = path.split('?', 1)[0].lstrip('/')
-    if path.lower().startswith('v1/'):
-        path = path[3:]
+    path = normalize_path(path.split('?', 1)[0]).split('?', 1)[0]  # a decoded '?' cuts too: in doubt, it acts
     return any(pattern.match(path) for pattern in SIDE_EFFECT_GETS)
+
+
+def answers_text(path):
+    """Whether the endpoint at ``path`` answers a string, which may come bare instead of as JSON."""
+    path = normalize_path(path.split('?', 1)[0])
+    return any(pattern.match(path) for pattern in TEXT_ANSWERS)
 
 
 def expiry_margin(lifetime):
@@ -162,6 +202,30 @@ class CloutilityAuthError(CloutilityApiError):
     """Login failed: wrong credentials, client id or origin."""
 
 
+class CloutilityBadAnswer(CloutilityApiError):
+    """A 2xx whose body is not what the endpoint returns: not JSON (an HTML maintenance page from a proxy), JSON
+    cut short, no body where one is due, or another shape than a collection where collect() needs one.
+
+    It is never read as "no objects": a GET is sent again like after a 5xx, then fails; a request that is not safe
+    to repeat is ``uncertain`` (the write may have taken effect). ``content_type`` and ``excerpt`` (the first bytes
+    of the body, secrets masked) are in the message."""
+
+    def __init__(self, method, path, status=None, problem=None, content_type=None, excerpt=None, **kwargs):
+        self.problem = problem
+        self.content_type = content_type
+        self.excerpt = excerpt
+        super().__init__(method, path, status=status, message=problem, **kwargs)
+
+    def _describe_failure(self):
+        text = '%s %s answered HTTP %s (%s) with %s' % (self.method, self.url, self.status, self.content_type or 'no content type',
+                                                        self.problem)
+        if self.excerpt is not None:
+            text += '; the body begins: %s' % self.excerpt
+        if self.uncertain:
+            text += ' (uncertain whether it took effect)'
+        return text
+
+
 def normalize_base_url(api_url):
     """Accept the base with or without a trailing /v1 and return '<base>/v1/'."""
     if not api_url or not str(api_url).strip():
@@ -178,6 +242,34 @@ def _excerpt(text, limit=200):
     text = re.sub(r'<[^>]+>', ' ', text or '')
     text = ' '.join(text.split())
     return text[:limit] + ('...' if len(text) > limit else '')
+
+
+def is_collection(body):
+    """A list, or a page whose ``items`` is a list."""
+    return isinstance(body, list) or (isinstance(body, dict) and isinstance(body.get('items'), list))
+
+
+def _body_excerpt(content, limit=BODY_EXCERPT):
+    """The first bytes of an answer for a message: whitespace collapsed, values of secret keys masked."""
+    text = content.decode('utf-8', 'replace') if isinstance(content, bytes) else str(content or '')
+    text = ' '.join(text[:limit * 4].split())
+    text = SECRET_IN_BODY.sub(lambda match: match.group(1) + '"********"', text)
+    return repr(text[:limit] + ('...' if len(text) > limit else ''))
+
+
+def _what_is_wrong(content, content_type):
+    """Why a body that should be JSON is not: a page, JSON cut short, or other text."""
+    text = content.decode('utf-8', 'replace').strip() if isinstance(content, bytes) else str(content).strip()
+    if 'html' in (content_type or '').lower() or text[:1] == '<':
+        return 'an HTML page, not the JSON the endpoint returns'
+    if text[:1] in ('{', '[', '"'):
+        try:
+            _json.loads(text)
+        except ValueError as exc:
+            if getattr(exc, 'pos', 0) >= len(text) - 1 or 'Unterminated' in str(exc):
+                return 'JSON cut short'
+        return 'a body that is not valid JSON'
+    return 'a body that is not JSON'
 
 
 def _retry_after_seconds(response, default):
@@ -289,10 +381,10 @@ class CloutilityClient:
 
     def _grant(self, data):
         """POST /v1/oauth; safe to retry: a grant creates nothing."""
-        response = self._send('POST', 'oauth', data=dict(data, client_id=self.client_id), auth=False, retry=True)
+        response, body = self._send('POST', 'oauth', data=dict(data, client_id=self.client_id), auth=False, retry=True)
         if response.status_code != 200:
             raise self._error('POST', 'oauth', response)
-        return self._parse(response, 'POST', 'oauth')
+        return body
 
     def login(self):
         """Password grant. Raises CloutilityAuthError naming what the server said."""
@@ -379,9 +471,11 @@ class CloutilityClient:
         time.sleep(delay)
         return True
 
-    def _send(self, method, path, params=None, json=None, data=None, files=None, auth=True, retry=True):
-        """Send one request under the protocol: 429 always sent again (the server did nothing), 502/503/504 and
-        a lost answer sent again only when ``retry`` (safe to repeat); attempts and time bounded."""
+    def _send(self, method, path, params=None, json=None, data=None, files=None, auth=True, retry=True, expect=ANY_ANSWER):
+        """Send one request under the protocol and read its answer: ``(response, body)``, the body parsed for answers
+        below 400 (_parse), else None. 429 is always sent again (the server did nothing); 502/503/504, a lost answer
+        and a 2xx whose body is not what the endpoint returns (CloutilityBadAnswer) are sent again only when ``retry``
+        (safe to repeat), else raised as uncertain; attempts and time bounded by one budget (wait_before_retry)."""
         url = self.base_url + path.lstrip('/')
         headers = {}
         if auth:
@@ -402,7 +496,16 @@ class CloutilityClient:
             status = response.status_code
             if (status == THROTTLED or (retry and status in TRANSIENT_STATUSES)) and self.wait_before_retry(attempt, started, response):
                 continue
-            return response
+            if status >= 400:
+                return response, None
+            try:
+                return response, self._parse(response, method, path, params, expect)
+            except CloutilityBadAnswer as exc:
+                if retry and self.wait_before_retry(attempt, started):
+                    continue
+                if not retry:
+                    exc.mark_uncertain()
+                raise
 
     def _pause(self, seconds):
         """Too many requests: the calling thread sleeps ``seconds``; no other thread of this client sends meanwhile."""
@@ -485,19 +588,41 @@ class CloutilityClient:
         return self._api_error(method, path, params, cls=cls, status=response.status_code, message=message,
                                developer_message=developer_message, reason=response.reason, hint=hint)
 
-    @staticmethod
-    def _parse(response, method, path):
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            return response.text
+    def _parse(self, response, method, path, params=None, expect=ANY_ANSWER):
+        """The body of an answer below 400, checked against what the endpoint returns; CloutilityBadAnswer otherwise.
 
-    def request(self, method, path, params=None, json=None, files=None, retry=None):
+        No body is due for a 204, nor for a write that answers without one (a DELETE); a GET always has one. A body
+        is JSON, except a bare string from the endpoints that answer one (TEXT_ANSWERS: never an HTML page or JSON
+        cut short). ``expect=COLLECTION``: a list, or a page whose ``items`` is a list."""
+        content = response.content or b''
+        if response.status_code == 204 or (not content.strip() and method != 'GET'):
+            return None
+        if not content.strip():
+            raise self._bad_answer(method, path, params, response, 'no body, where the endpoint returns one')
+        try:
+            body = response.json()
+        except ValueError:
+            problem = _what_is_wrong(content, response.headers.get('Content-Type'))
+            if problem == 'a body that is not JSON' and answers_text(path):
+                return content.decode(response.encoding or 'utf-8', 'replace').strip()
+            raise self._bad_answer(method, path, params, response, problem)
+        if expect in (COLLECTION, PAGE) and not (is_collection(body) and (expect == COLLECTION or isinstance(body, dict))):
+            shape = 'a JSON object without an items list' if isinstance(body, dict) else 'a JSON %s' % JSON_TYPES.get(type(body), 'value')
+            due = 'a collection (a list, or a page with items)' if expect == COLLECTION else 'the next page of a collection'
+            raise self._bad_answer(method, path, params, response, '%s, where %s is due' % (shape, due))
+        return body
+
+    def _bad_answer(self, method, path, params, response, problem):
+        # The token endpoint's answer may hold a token: never shown.
+        excerpt = "(not shown: it may hold a token)" if path.lstrip('/') == 'oauth' else _body_excerpt(response.content)
+        return self._api_error(method, path, params, cls=CloutilityBadAnswer, status=response.status_code, problem=problem,
+                               content_type=response.headers.get('Content-Type'), excerpt=excerpt, reason=response.reason)
+
+    def request(self, method, path, params=None, json=None, files=None, retry=None, expect=ANY_ANSWER):
         """One API call. ``retry`` (safe to repeat after a 5xx or a lost answer) defaults to True for everything
         but POST; pass ``retry=False`` for a GET with side effects (node activation). A request that is not safe
-        to repeat and gets no clear answer raises a CloutilityApiError with ``uncertain`` set.
+        to repeat and gets no clear answer raises a CloutilityApiError with ``uncertain`` set. A 2xx whose body
+        is not what the endpoint returns (``expect``: see _parse) is no clear answer: CloutilityBadAnswer.
 
         ``files`` sends multipart/form-data, as ``requests`` takes it: {'file': (name, content, type)}.
         """
@@ -506,20 +631,20 @@ class CloutilityClient:
             retry = method != 'POST'
         self._ensure_token()
         sent_token = self._access_token
-        response = self._send(method, path, params=params, json=json, files=files, retry=retry)
+        response, body = self._send(method, path, params=params, json=json, files=files, retry=retry, expect=expect)
         if response.status_code == 401:
             # The token expired or was revoked between tasks: one new login, then repeat once.
             with self._token_lock:
                 if self._access_token == sent_token:  # no other thread has replaced it yet
                     self._drop_token()
                 self._ensure_token_locked()
-            response = self._send(method, path, params=params, json=json, files=files, retry=retry)
+            response, body = self._send(method, path, params=params, json=json, files=files, retry=retry, expect=expect)
         if response.status_code >= 400:
             error = self._error(method, path, response, params)
             if not retry and response.status_code >= 500:
                 error.mark_uncertain()
             raise error
-        return self._parse(response, method, path)
+        return body
 
     def get(self, path, params=None):
         return self.request('GET', path, params=params)
@@ -537,21 +662,27 @@ class CloutilityClient:
     def get_all(self, path, params=None, limit=None):
         """Every item of a collection (at most ``limit``), following ``total``/``offset`` paging to the end."""
         items, _first = self.collect(path, params, limit)
-        return items or []
+        return items
 
-    def collect(self, path, params=None, limit=None):
-        """Walk a collection's pages: ``(items, first answer)``; ``items`` is None when the answer is no collection."""
+    def collect(self, path, params=None, limit=None, require=True):
+        """Walk a collection's pages: ``(items, first answer)``.
+
+        Every page must be a collection (a list, or a page whose ``items`` is a list): any other answer is a
+        CloutilityBadAnswer, sent again like a 5xx, then raised; a read never ends with a partial or empty list
+        made of a bad answer. ``require=False`` (cloutility_api's follow_pages, which reads any endpoint) takes a
+        first answer that is no collection as ``(None, answer)``; the pages after it are checked all the same.
+        """
         params = dict(params or {})
         if limit is not None:
             params['limit'] = limit
-        first = page = self.get(path, params=params or None)
+        first = page = self.request('GET', path, params=params or None, expect=COLLECTION if require else ANY_ANSWER)
         if isinstance(page, list):  # some endpoints answer a bare list
             return (page[:limit] if limit is not None else page), first
-        if not isinstance(page, dict) or not isinstance(page.get('items'), list):
+        if not is_collection(page):
             return None, first
         items = []
         while True:
-            page_items = page.get('items') or []
+            page_items = page['items']
             requested = int(params.get('offset', 0))
             if requested and page.get('offset') is not None and int(page['offset']) != requested:
                 # The server ignored the offset we asked for: stop rather than collect a page twice.
@@ -565,4 +696,4 @@ class CloutilityClient:
             params['offset'] = requested + len(page_items)
             if limit is not None:
                 params['limit'] = limit - len(items)
-            page = self.get(path, params=params)
+            page = self.request('GET', path, params=params, expect=PAGE)

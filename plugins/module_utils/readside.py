@@ -19,7 +19,7 @@ import datetime
 import hashlib
 import re
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError, normalize_path
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, map_bounded
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import (
     consumers_path,
@@ -377,10 +377,11 @@ def api_path(path):
     text = text.lstrip('/')
     if text.lower() == 'v1' or text.lower().startswith('v1/'):
         text = text[3:]
-    parts = text.split('/')
-    if any(part in ('.', '..') for part in parts):
-        raise CloutilityError("path must not contain '.' or '..' segments: '%s'" % path)
-    if text.strip('/').lower() == 'oauth':
+    # Judged on the path the portal serves: %2e%2e, %252e%252e and a backslash for a slash make '..' there too.
+    served = normalize_path(text)
+    if any(part in ('.', '..') for part in text.split('/')) or '..' in served.split('/'):
+        raise CloutilityError("path must not contain '.' or '..' segments, also percent-encoded: '%s'" % path)
+    if served.strip('/').lower() == 'oauth':
         raise CloutilityError('path oauth is handled by the connection options; the module logs in itself')
     return text
 

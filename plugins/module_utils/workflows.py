@@ -30,6 +30,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import
     proxy_list,
     proxy_side,
     proxy_summary,
+    ref_id,
     require_active,
     same_tsm_name,
     short,
@@ -50,6 +51,12 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile im
 
 def _has_id(answer):
     return isinstance(answer, dict) and answer.get('id') is not None
+
+
+def _is_node_of(answer, consumer_id):
+    """A write's answer is taken as the node only when it is one of this unit (an answer naming another unit, or
+    an object that is no node at all, from a proxy or a broken portal, is not): else the node is read again."""
+    return _has_id(answer) and isinstance(answer.get('consumer'), dict) and ref_id(answer['consumer']) == consumer_id
 
 
 # ---------------------------------------------------------------------------- cloutility_node
@@ -107,7 +114,8 @@ class NodeWorkflow:
 
         if ctx['consumer'] is None:
             def took_consumer(ctx, answer):
-                ctx['consumer'] = answer if _has_id(answer) else find_consumer(client, bunit_id, name)
+                # Only the unit asked for: an answer with an id and another name is not it (a proxy's object).
+                ctx['consumer'] = answer if _has_id(answer) and answer.get('name') == name else find_consumer(client, bunit_id, name)
 
             plan.add(Step(
                 'create_consumer', lambda ctx: "create consumption unit '%s'%s" % (name, _id_text(ctx['consumer'])),
@@ -121,7 +129,7 @@ class NodeWorkflow:
             body = NODE.apply({}, desired)
 
             def took_node(ctx, answer):
-                ctx['node'] = answer if _has_id(answer) else get_node(client, bunit_id, consumer_id(ctx))
+                ctx['node'] = answer if _is_node_of(answer, consumer_id(ctx)) else get_node(client, bunit_id, consumer_id(ctx))
 
             plan.add(Step(
                 'create_node', lambda ctx: 'create its backup node%s' % _id_text(ctx['node']),
@@ -136,7 +144,7 @@ class NodeWorkflow:
                 body = NODE.apply(node, desired)
 
                 def took_update(ctx, answer):
-                    ctx['node'] = answer if _has_id(answer) else get_node(client, bunit_id, consumer_id(ctx))
+                    ctx['node'] = answer if _is_node_of(answer, consumer_id(ctx)) else get_node(client, bunit_id, consumer_id(ctx))
 
                 plan.add(Step(
                     'update_node', 'update the node (%s)' % ', '.join(changed),
@@ -171,7 +179,7 @@ class NodeWorkflow:
                 return None
 
             def took_activation(ctx, answer):
-                ctx['node'] = answer if _has_id(answer) else get_node(client, bunit_id, consumer_id(ctx))
+                ctx['node'] = answer if _is_node_of(answer, consumer_id(ctx)) else get_node(client, bunit_id, consumer_id(ctx))
                 ctx['reread'] = False
 
             def predict_activation(ctx):

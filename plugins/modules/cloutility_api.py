@@ -166,7 +166,7 @@ def run(module):
     shown = (lambda answer: answer) if params['return_secrets'] else mask_secrets
     client = module.client
     if params['follow_pages']:
-        items, answer = client.collect(path, query)
+        items, answer = client.collect(path, query, require=False)  # any endpoint: its pages after the first are checked
         result['json'] = shown(answer)
         if items is not None:
             result['collection'] = shown(items)

@@ -20,10 +20,12 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils import api_c
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import (
     CloutilityApiError,
     CloutilityAuthError,
+    CloutilityBadAnswer,
     CloutilityClient,
     CloutilityError,
     normalize_base_url,
 )
+from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import suggested_name
 
 PASSWORD = 'very-secret-pw'
 ORIGIN = 'https://origin.example.com'
@@ -314,8 +316,9 @@ def test_collect_tells_a_collection_from_other_answers(portal, make_client):
     portal.on('GET', 'me', (200, {'id': 1}))
     portal.on('GET', 'list', (200, [1, 2, 3]))
     client = make_client(cache=False)
-    assert client.collect('fullVersion') == (None, '1.0.4480.0')
-    assert client.collect('me') == (None, {'id': 1})
+    # cloutility_api's follow_pages reads any endpoint: an answer that is no collection is its own answer there.
+    assert client.collect('fullVersion', require=False) == (None, '1.0.4480.0')
+    assert client.collect('me', require=False) == (None, {'id': 1})
     assert client.collect('list', limit=2) == ([1, 2], [1, 2, 3])
 
 
@@ -480,3 +483,73 @@ def test_proxy_and_ca_bundle_variables_are_read_once_for_the_portal(monkeypatch)
     monkeypatch.setenv('NO_PROXY', 'portal.example.com')
     direct = CloutilityClient('https://portal.example.com', 'c', ORIGIN, 'alice', PASSWORD, token_cache=False)
     assert not direct.session.proxies.get('https')
+
+
+# ---------------------------------------------------------------------------- answers that are not the resource (issue 20)
+def test_the_suggested_name_may_come_as_a_bare_string(portal, make_client):
+    portal.on('GET', 'bunits/94/consumers/415/node/spname', (200, 'CONTOSO-DB01\n', {'Content-Type': 'text/plain'}))
+    client = make_client(cache=False)
+    assert suggested_name(client, 94, 415) == 'CONTOSO-DB01'
+    portal.on('GET', 'bunits/94/consumers/415/node/spname', (200, '"CONTOSO-DB01"', {'Content-Type': 'application/json'}))
+    assert suggested_name(client, 94, 415) == 'CONTOSO-DB01'
+
+
+@pytest.mark.parametrize('body, content_type, problem', [
+    ('<html><body>Maintenance</body></html>', 'text/html', 'HTML page'),
+    ('"CONTOSO-D', 'application/json', 'JSON cut short'),
+    ('', 'application/json', 'no body'),
+])
+def test_the_suggested_name_is_no_page_nor_cut_short(portal, make_client, sleeps, body, content_type, problem):
+    portal.on('GET', 'bunits/94/consumers/415/node/spname', (200, body, {'Content-Type': content_type}))
+    with pytest.raises(CloutilityBadAnswer, match=problem):
+        make_client(cache=False, retries=1).get('bunits/94/consumers/415/node/spname')
+    assert len([call for call in portal.calls if call[1].endswith('spname')]) == 2
+
+
+def test_other_endpoints_never_pass_text_off_as_an_answer(portal, make_client, sleeps):
+    portal.on('GET', 'bunits/94', (200, 'Service temporarily unavailable', {'Content-Type': 'text/plain'}))
+    expected = (r'GET https://portal\.example\.com/v1/bunits/94 answered HTTP 200 \(text/plain\) '
+                r"with a body that is not JSON; the body begins: 'Service temporarily")
+    with pytest.raises(CloutilityBadAnswer, match=expected):
+        make_client(cache=False, retries=1).get('bunits/94')
+
+
+def test_no_body_where_none_is_due(portal, make_client):
+    portal.on('DELETE', 'bunits/94/consumers/423', (204, None))
+    portal.on('DELETE', 'bunits/94/consumers/424', (200, ''))
+    portal.on('PUT', 'bunits/94', (200, ''))
+    client = make_client(cache=False)
+    assert client.delete('bunits/94/consumers/423') is None and client.delete('bunits/94/consumers/424') is None
+    assert client.put('bunits/94', json={'name': 'x'}) is None
+    assert len(portal.calls) == 4  # one login, three calls: none sent again
+
+
+def test_a_bad_answer_never_shows_a_secret(portal, make_client, sleeps):
+    cut_short = '{"id": 1201, "tsmPassword": "Hunter2-secret", "token": "abc", "na'
+    portal.on('GET', 'bunits/94/consumers/408/node', (200, cut_short, {'Content-Type': 'application/json'}))
+    with pytest.raises(CloutilityBadAnswer) as caught:
+        make_client(cache=False, retries=0).get('bunits/94/consumers/408/node')
+    assert 'Hunter2' not in str(caught.value) and '"abc"' not in str(caught.value) and '"tsmPassword": "********"' in str(caught.value)
+    portal.oauth_answer = (200, '{"access_token": "tok-very-secret", "expires_in": 2', {'Content-Type': 'application/json'})
+    with pytest.raises(CloutilityBadAnswer) as caught:
+        make_client(cache=False, retries=0).get('me')
+    assert 'tok-very-secret' not in str(caught.value) and 'not shown' in str(caught.value) and 'POST' in str(caught.value)
+
+
+def test_a_page_after_the_first_must_be_a_page(portal, make_client, sleeps):
+    def page(query):
+        offset = int(query.get('offset', ['0'])[0])
+        return (200, {'total': 4, 'offset': 0, 'items': [{'id': 1}, {'id': 2}]}) if not offset else (200, [{'id': 3}, {'id': 4}])
+
+    portal.on('GET', 'things', page)
+    with pytest.raises(CloutilityBadAnswer, match='a JSON list, where the next page of a collection is due'):
+        make_client(cache=False, retries=1).get_all('things')
+    assert [call[2].get('offset') for call in portal.calls if call[1] == 'things'] == [None, ['2'], ['2']]
+
+
+def test_an_unreadable_activation_answer_is_uncertain_and_sent_once(portal, make_client):
+    portal.on('GET', 'bunits/94/consumers/415/node/activate', (200, '<html>maintenance</html>', {'Content-Type': 'text/html'}))
+    with pytest.raises(CloutilityBadAnswer) as caught:
+        make_client(cache=False).request('GET', 'bunits/94/consumers/415/node/activate', params={'tsmName': 'X'}, retry=False)
+    assert caught.value.uncertain
+    assert len([call for call in portal.calls if call[1].endswith('activate')]) == 1

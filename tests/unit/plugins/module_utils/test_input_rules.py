@@ -100,6 +100,17 @@ def test_secret_values_of_a_request_body():
     ('POST', 'bunits/94/consumers', True),
     ('DELETE', 'bunits/94', True),
     ('PATCH', 'x', True),
+    # judged on the path the portal serves (issue 20): percent-decoded until stable, '//' collapsed, any letter case
+    ('GET', 'bunits/94/consumers/415/node/%61ctivate', True),
+    ('GET', 'bunits/94/consumers/415/node//activate', True),
+    ('GET', 'BUNITS/94/CONSUMERS/415/NODE/ACTIVATE', True),
+    ('GET', 'bunits/94/consumers/415/node/%2561ctivate', True),
+    ('GET', 'bunits/94/consumers/415/node/%252561ctivate', True),
+    ('GET', '//v1//bunits/94/consumers/415/node/./activate/', True),
+    ('GET', 'V1/bunits%2F94%2Fconsumers%2F415%2Fnode%2Factivate', True),
+    ('GET', 'bunits\\94\\consumers\\415\\node\\activate', True),
+    ('GET', 'bunits/94/consumers/415/node/%61ctivate?tsmName=X', True),
+    ('GET', 'bunits/94/consumers/415/node/%66ilespaces', False),
 ])
 def test_side_effects(method, path, acts):
     assert has_side_effect(method, path) is acts

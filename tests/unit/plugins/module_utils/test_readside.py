@@ -159,6 +159,14 @@ def test_api_path(given, expected):
     ('bunits?x=1', 'query'),
     ('bunits/../oauth', '..'),
     ('/v1/oauth', 'oauth'),
+    # the '..' rule on the decoded path (issue 20)
+    ('bunits/%2e%2e/oauth', '..'),
+    ('bunits/%2E%2E/22', '..'),
+    ('bunits/%252e%252e/22', '..'),
+    ('bunits/.%2e/22', '..'),
+    ('bunits/..%5C22', '..'),
+    ('bunits%2F..%2F22', '..'),
+    ('%6fauth', 'oauth'),
 ])
 def test_api_path_refuses(given, message):
     with pytest.raises(CloutilityError, match=message.replace('?', r'\?').replace('.', r'\.')):
