@@ -18,6 +18,7 @@ result task fails that host alone (or records the error with ``onboard_continue_
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -26,11 +27,19 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.template import Templar
+from ansible.utils.display import Display
 
-from ansible_collections.cloutility.cloutility.plugins.filter.onboard import onboard_fleet_inputs, onboard_settings
-from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_compat import ansible_version, play_hosts_variables
+from ansible_collections.cloutility.cloutility.plugins.filter.onboard import onboard_fleet_inputs, onboard_settings, role_message
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.ansible_compat import ansible_version, play_hosts_variables
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import option_problems
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import NODE_OPTIONS, validate_node_params
 
 PREFIX = 'onboard_'
+# Variables named onboard_* that are not the role's options: its own fact, the playbooks' variables, internal ones.
+NOT_OPTIONS = ('onboard_result', 'onboard_hosts', 'onboard_gather_facts')
+
+display = Display()
 
 
 class ActionModule(ActionBase):
@@ -51,7 +60,7 @@ class ActionModule(ActionBase):
         hosts = self._task.args.get('hosts') or task_vars.get('ansible_play_batch') or [task_vars.get('inventory_hostname')]
         play = self._task.get_play()
         check_mode = bool(self._play_context.check_mode)
-        settings = {}
+        settings, unknown = {}, {}
         validator = ArgumentSpecValidator(spec)
         for name in hosts:
             host = inventory.get_host(name)
@@ -60,11 +69,31 @@ class ActionModule(ActionBase):
             host_vars = manager.get_vars(play=play, host=host, task=self._task,
                                          _hosts=task_vars.get('ansible_play_hosts'), _hosts_all=task_vars.get('ansible_play_hosts_all'))
             settings[name] = host_settings(name, host_vars, spec, Templar(loader=self._loader, variables=host_vars), check_mode, validator)
+            for variable in unknown_variables(host_vars, spec):
+                unknown.setdefault(variable, []).append(name)
+        self._unknown(unknown, spec, settings)
         result.update(changed=False, settings=settings, all=list(settings.values()))
         # What the role's play-wide portal tasks take (the fleet's entries, the units to create...): worked out here
         # once, not by filters over every host's settings in each of those tasks.
         result.update(onboard_fleet_inputs(result['all']))
         return result
+
+    @staticmethod
+    def _unknown(unknown, spec, settings):
+        """Name each onboard_* variable that is none of the role's, with the nearest known name (a misspelling would
+        otherwise be ignored); with onboard_unknown_variables: error, the hosts that have one fail."""
+        for variable, hosts in sorted(unknown.items()):
+            nearest = difflib.get_close_matches(variable, list(spec), n=1, cutoff=0.6)
+            text = '%s is not a variable of the onboard role%s' % (variable, ' (did you mean %s?)' % nearest[0] if nearest else '')
+            warned = []
+            for host in hosts:
+                mode = settings[host].get('unknown_variables') or 'warn'
+                if mode == 'error':
+                    settings[host]['problems'].append('%s; onboard_unknown_variables is error.' % text)
+                elif mode == 'warn':
+                    warned.append(host)
+            if warned:
+                display.warning('%s; it is ignored (hosts: %s%s).' % (text, ', '.join(warned[:5]), ', ...' if len(warned) > 5 else ''))
 
     def _argument_spec(self, task_vars):
         """The options of the role's entry point, from the role's meta/argument_specs.yml."""
@@ -115,7 +144,28 @@ def host_settings(host, host_vars, spec, templar, check_mode, validator=None):
                    check_mode=check_mode or _true(options.get('audit')))
     settings = onboard_settings(options, host)
     settings['problems'] = problems + settings['problems']
+    if not settings['problems']:
+        # cloutility_node's input rules (a password, a range, combined options), as the fleet would apply them to the
+        # whole play's entries: here they fail this host alone, before any request, named by the role's variables.
+        settings['problems'] = node_problems(settings['spec'])
     return settings
+
+
+def node_problems(spec):
+    """What cloutility_node's input rules find wrong with a host's node settings, in the role's variables."""
+    problems = option_problems(NODE_OPTIONS, spec)
+    if not problems:
+        try:
+            validate_node_params(spec)
+        except CloutilityError as exc:
+            problems = [str(exc)]
+    return ['%s (fix the variable of this host).' % role_message(problem) for problem in problems]
+
+
+def unknown_variables(host_vars, spec):
+    """The host's variables named onboard_* that are not options of the role (nor its fact, the playbooks' or internal)."""
+    return [name for name in host_vars if isinstance(name, str) and name.startswith(PREFIX) and not name.startswith(PREFIX + '_')
+            and name not in spec and name not in NOT_OPTIONS]
 
 
 REFERENCE = re.compile(r'^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$')

@@ -125,7 +125,7 @@ def onboard_settings(options, host):
                 continue_on_error=_flag(options.get('continue_on_error')), client_config_dir=_text(options.get('client_config_dir')),
                 client_config_owner=_text(options.get('client_config_owner')), client_config_group=_text(options.get('client_config_group')),
                 client_password_file=_text(options.get('client_password_file')),
-                check_mode=check_mode, problems=problems, spec=spec)
+                check_mode=check_mode, problems=problems, spec=spec, unknown_variables=_text(options.get('unknown_variables')) or 'warn')
 
 
 def onboard_fleet_inputs(all_settings):
@@ -197,9 +197,10 @@ def _path_key(path):
 
 
 # The role variables of the node options that appear in cloutility_node's messages.
-ROLE_VARIABLES = dict(tsm_name='onboard_node_name', operating_system='onboard_operating_system', node_type='onboard_node_type',
-                      domain='onboard_domain', client_option_set='onboard_client_option_set', contact='onboard_contact',
-                      cpu_count='onboard_cpu_count', consumer='onboard_consumer_name', bunit='onboard_bunit')
+ROLE_VARIABLES = dict(activate='onboard_activate', tsm_name='onboard_node_name', node_password='onboard_node_password',
+                      operating_system='onboard_operating_system', node_type='onboard_node_type', domain='onboard_domain',
+                      client_option_set='onboard_client_option_set', contact='onboard_contact', cpu_count='onboard_cpu_count',
+                      consumer='onboard_consumer_name', bunit='onboard_bunit')
 
 
 def _creation_diff(settings):
@@ -227,6 +228,9 @@ def role_message(message):
     def variables(text):
         return ', '.join(ROLE_VARIABLES.get(name.strip(), name.strip()) for name in text.split(','))
 
+    first = message.split(' ', 1)
+    if len(first) == 2 and first[0] in ROLE_VARIABLES:  # "node_password must be ...": an input rule of the option
+        message = '%s %s' % (ROLE_VARIABLES[first[0]], first[1])
     message = _RENAME.sub(lambda match: (
         "the role's node name '%s' (onboard_node_name, else the host name) differs and a node cannot be renamed. Set "
         "onboard_node_name: '%s' for this host, or onboard_node_name_source: server to keep the name it has" % match.groups()), message)

@@ -106,6 +106,10 @@ notes:
     no call at all. See docs/performance.md for measured times."
   - Consumption units without a node (O(include_without_node)) have no operating system, domain or activation; any of
     O(operating_systems), O(domains) or O(activation) other than V(any) leaves them out.
+  - An option the plugin does not know (a misspelling such as C(bunit) for O(bunits)) is refused, naming the nearest
+    option. Ansible carries on with an empty inventory, with a warning only, when a source cannot be parsed (a wrong
+    password, a portal that is down, an unknown option); for unattended runs set C(any_unparsed_is_failed = true) in
+    the C([inventory]) section of C(ansible.cfg) (or C(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=true)) so the run fails.
 '''
 
 EXAMPLES = r'''
@@ -126,6 +130,12 @@ keyed_groups:
 groups:
   needs_activation: not cloutility_activated
 
+# Ansible carries on with an empty inventory when a source cannot be parsed (a wrong password, a portal that is
+# down, an unknown option), with a warning only. For scheduled runs, make that an error: in ansible.cfg
+#   [inventory]
+#   any_unparsed_is_failed = true
+# or the environment variable ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=true.
+
 # A second file (commented out here, as EXAMPLES holds one YAML document):
 # linux-servers.cloutility.yml -- activated Linux nodes in two domains, no report reads, 32 requests in flight
 # plugin: cloutility.cloutility.cloutility
@@ -136,9 +146,10 @@ groups:
 # workers: 32
 '''
 
+import difflib
 import re
 
-from ansible.errors import AnsibleError
+from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
@@ -344,7 +355,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        config = self._read_config_data(path)
+        unknown = sorted(key for key in (config or {}) if key not in self._options)
+        if unknown:
+            # A misspelled option (bunit: for bunits:) would otherwise be ignored: the whole tree, and no word of it.
+            hints = []
+            for key in unknown:
+                nearest = difflib.get_close_matches(str(key), list(self._options), n=1)
+                hints.append('%s%s' % (key, ' (did you mean %s?)' % nearest[0] if nearest else ''))
+            raise AnsibleParserError('Cloutility inventory %s: unknown option%s %s; the options are documented in '
+                                     '"ansible-doc -t inventory cloutility.cloutility.cloutility"'
+                                     % (path, 's' if len(unknown) > 1 else '', ', '.join(hints)))
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option('cache')
         records = None

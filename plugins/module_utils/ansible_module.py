@@ -28,6 +28,7 @@ def connection_argument_spec():
 
     The five that say where and who are required: the environment variable satisfies ``required``
     (fallbacks are applied first), so with nothing set the task names every missing one at once.
+    Input rules (``min``, ``max``: see option_problems) are declared with each option.
     """
     return dict(
         api_url=dict(type='str', required=True, fallback=(env_fallback, ['CLOUTILITY_API_URL'])),
@@ -36,16 +37,30 @@ def connection_argument_spec():
         username=dict(type='str', required=True, fallback=(env_fallback, ['CLOUTILITY_USERNAME'])),
         password=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['CLOUTILITY_PASSWORD'])),
         validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['CLOUTILITY_VALIDATE_CERTS'])),
-        timeout=dict(type='int', default=30, fallback=(env_fallback, ['CLOUTILITY_TIMEOUT'])),
+        timeout=dict(type='int', default=30, min=1, max=3600, fallback=(env_fallback, ['CLOUTILITY_TIMEOUT'])),
         token_cache=dict(type='bool', default=True, fallback=(env_fallback, ['CLOUTILITY_TOKEN_CACHE'])),
-        retries=dict(type='int', default=5, fallback=(env_fallback, ['CLOUTILITY_RETRIES'])),
-        retry_max_time=dict(type='float', default=60.0, fallback=(env_fallback, ['CLOUTILITY_RETRY_MAX_TIME'])),
+        retries=dict(type='int', default=5, min=0, max=100, fallback=(env_fallback, ['CLOUTILITY_RETRIES'])),
+        retry_max_time=dict(type='float', default=60.0, min=0, max=86400, fallback=(env_fallback, ['CLOUTILITY_RETRY_MAX_TIME'])),
     )
 
 
 CONNECTION_OPTIONS = tuple(connection_argument_spec())
-# Connection options that must be at least this; checked for every module.
-CONNECTION_MINIMUM = {'timeout': 1}
+
+# The input rules an option may declare beside its argument spec (see option_problems). They are taken out of the
+# spec before AnsibleModule sees it (argument_spec_of).
+RULE_KEYS = ('not_blank', 'min', 'max', 'only_in_state', 'check')
+TEXT_TYPES = ('str', 'path')
+
+
+def argument_spec_of(declared):
+    """The Ansible argument spec of declared options: the input rules taken out, at every level of ``options``."""
+    spec = {}
+    for name, option in declared.items():
+        option = dict((key, value) for key, value in option.items() if key not in RULE_KEYS)
+        if isinstance(option.get('options'), dict):
+            option['options'] = argument_spec_of(option['options'])
+        spec[name] = option
+    return spec
 
 
 def _kind_of(value):
@@ -58,48 +73,72 @@ def _kind_of(value):
     return 'a %s' % type(value).__name__
 
 
-def option_problems(argument_spec, params, given=None, strict_types=False, not_blank=(), minimum=None, only_in_state=None):
+def _type_problem(name, option, value):
+    """A value the argument spec would convert into something the task did not mean (the options as given)."""
+    kind = option.get('type', 'str')
+    if kind in TEXT_TYPES and isinstance(value, (bool, dict, list, tuple, set)):
+        return '%s must be a string, not %s; quote the value if it is meant as text' % (name, _kind_of(value))
+    if kind in ('int', 'float') and isinstance(value, (bool, dict, list, tuple, set)):
+        return '%s must be a number, not %s' % (name, _kind_of(value))
+    if kind in ('int', 'float') and isinstance(value, float) and not math.isfinite(value):
+        return '%s must be a finite number, not %s' % (name, value)
+    return None
+
+
+def option_problems(declared, params, given=None, prefix=''):
     """What is wrong with a module's options beyond what the argument spec checks, one message per problem.
 
-    The one place for input rules of the resource modules (a module declares them as keyword arguments
-    of CloutilityModule), so every module refuses bad input the same way, before its first request:
+    The one mechanism for input rules: every module (CloutilityModule), the fleet's entries (``options`` of a list of
+    dictionaries, named ``nodes[2].consumer``) and the onboard role's hosts (their node settings) are checked here,
+    before the first request. The rules are declared with each option, beside its argument spec:
 
-    - ``strict_types``: a dictionary, list or boolean given for a ``str`` option, or a boolean for an
-      ``int``/``float`` one, is refused (Ansible would turn ``{'a': 1}`` into the text "{'a': 1}" and
-      ``true`` into 1). ``given`` holds the values as the task gave them, before conversion.
-    - ``not_blank``: names of ``str`` options that, when given, must hold more than white space.
-    - ``minimum``: ``{option: least value}`` for numbers (NaN and infinity refused too).
-    - ``only_in_state``: ``{state: (options...)}``: options that only have an effect in that state; giving
-      one (other than its default) with another ``state`` is refused rather than silently ignored.
+    - always: a dictionary, list or boolean given for a text option, or one of them for a number, is refused (Ansible
+      would turn ``{'a': 1}`` into the text "{'a': 1}" and ``true`` into 1); ``given`` holds the values as the task
+      gave them, before conversion;
+    - ``not_blank``: when given, a text option must hold more than white space;
+    - ``min``, ``max``: the range of a number (NaN and infinity refused);
+    - ``only_in_state``: the option has an effect only with that ``state``; giving it (other than its default) with
+      another state is refused rather than silently ignored;
+    - ``check``: a function of the value that returns what is wrong with it, or None.
     """
+    given = params if given is None else given
     problems = []
-    if strict_types:
-        for name, spec in argument_spec.items():
-            value = (given or {}).get(name)
-            if value is None:
-                continue
-            kind = spec.get('type', 'str')
-            if kind == 'str' and isinstance(value, (bool, dict, list, tuple, set)):
-                problems.append('%s must be a string, not %s; quote the value if it is meant as text' % (name, _kind_of(value)))
-            elif kind in ('int', 'float') and isinstance(value, bool):
-                problems.append('%s must be a number, not a boolean' % name)
-    for name in not_blank:
-        value = params.get(name)
-        if isinstance(value, str) and not value.strip():
-            problems.append('%s must not be empty or blank' % name)
-    for name, least in sorted((minimum or {}).items()):
-        value = params.get(name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and (not math.isfinite(value) or value < least):
-            problems.append('%s must be %s or more, not %s' % (name, least, value))
     state = params.get('state')
-    for wanted, names in sorted((only_in_state or {}).items()):
-        if state == wanted:
+    for name, option in declared.items():
+        label = prefix + name
+        raw, value = given.get(name), params.get(name)
+        problem = _type_problem(label, option, raw) if raw is not None else None
+        if problem:
+            problems.append(problem)
             continue
-        for name in names:
-            value = params.get(name)
-            if value is not None and value != argument_spec.get(name, {}).get('default'):
-                problems.append('%s has no effect with state=%s (only with state=%s); remove it' % (name, state, wanted))
+        if value is None:
+            continue
+        if option.get('not_blank') and isinstance(value, str) and not value.strip():
+            problems.append('%s must not be empty or blank' % label)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            low, high = option.get('min'), option.get('max')
+            if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
+                problems.append('%s must be %s, not %s' % (label, _range(low, high), value))
+        wanted = option.get('only_in_state')
+        if wanted and state != wanted and value != option.get('default'):
+            problems.append('%s has no effect with state=%s (only with state=%s); remove it' % (label, state, wanted))
+        if option.get('check'):
+            message = option['check'](value)
+            if message:
+                problems.append('%s %s' % (label, message))
+        if isinstance(option.get('options'), dict) and isinstance(value, list):
+            raws = raw if isinstance(raw, list) and len(raw) == len(value) else value
+            for index, (item, raw_item) in enumerate(zip(value, raws)):
+                if isinstance(item, dict):
+                    problems.extend(option_problems(option['options'], item, raw_item if isinstance(raw_item, dict) else item,
+                                                    prefix='%s[%d].' % (label, index)))
     return problems
+
+
+def _range(low, high):
+    if low is not None and high is not None:
+        return 'from %s to %s' % (low, high)
+    return '%s or more' % low if low is not None else '%s or less' % high
 
 
 def client_from_options(options, pool_size=None):
@@ -125,27 +164,24 @@ def error_details(exc):
 class CloutilityModule(RecordsGivenParams, AnsibleModule):
     """AnsibleModule with the connection options, a lazily built client and API errors as failures.
 
-    ``strict_types``, ``not_blank``, ``minimum`` and ``only_in_state`` declare input rules beyond the
-    argument spec (see option_problems); a task that breaks one fails before any request, naming the option.
+    Each option of ``argument_spec`` may declare input rules beside its argument spec (see option_problems); a task
+    that breaks one fails before any request, naming the option.
     ``secret_keys_in`` names free-form options (a request body): their values under secret keys
     (masking.is_secret_key) are treated as no_log values, masked in the invocation, the log and the result.
     """
 
-    def __init__(self, argument_spec, strict_types=False, not_blank=(), minimum=None, only_in_state=None, secret_keys_in=(),
-                 **kwargs):
-        spec = connection_argument_spec()
-        spec.update(argument_spec)
+    def __init__(self, argument_spec, secret_keys_in=(), **kwargs):
+        declared = connection_argument_spec()
+        declared.update(argument_spec)
         kwargs.setdefault('supports_check_mode', True)
         self._secret_keys_in = tuple(secret_keys_in)
-        super().__init__(argument_spec=spec, **kwargs)
+        super().__init__(argument_spec=argument_spec_of(declared), **kwargs)
         self._hide_secret_values()
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'),
                            exception=''.join(traceback.format_exception_only(type(REQUESTS_IMPORT_ERROR), REQUESTS_IMPORT_ERROR)))
-        # The options as the task gave them, before the argument spec converted them (strict_types).
-        given = self.given_params if self.given_params is not None else self.params
-        problems = option_problems(spec, self.params, given, strict_types=strict_types, not_blank=not_blank,
-                                   minimum=dict(CONNECTION_MINIMUM, **(minimum or {})), only_in_state=only_in_state)
+        # The options as the task gave them, before the argument spec converted them (type rules).
+        problems = option_problems(declared, self.params, self.given_params)
         if problems:
             self.fail_json(msg='; '.join(problems))
         self._client = None

@@ -8,6 +8,8 @@ Never guesses: a name that matches several objects is an error that lists them.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import (
     CloutilityApiError,
     CloutilityError,
@@ -18,6 +20,15 @@ PATH_SEPARATOR = '/'
 
 def _is_id(value):
     return isinstance(value, int) and not isinstance(value, bool) or (isinstance(value, str) and value.strip().isdigit())
+
+
+def bunit_problem(ref):
+    """What is wrong with a business unit reference (a path of names, or an id of 1 or more), or None. An input rule
+    (ansible_module.option_problems): a negative or zero id would be sent as a path name."""
+    text = str(ref).strip()
+    if re.match(r'^[-+]?[0-9]+$', text) and int(text) < 1:
+        return 'must be a business unit path or an id of 1 or more, not %s' % text
+    return None
 
 
 def _names(items, keys=('name',)):

@@ -17,6 +17,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client i
     CloutilityError,
 )
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import (
+    bunit_problem,
     consumers_path,
     find_consumer,
     find_ref,
@@ -94,24 +95,49 @@ def ref_id(value):
 
 # ---------------------------------------------------------------------------- the node options, declared once
 # cloutility_node's argument_spec and the engine's field spec (NODE) both come from this declaration.
+def tsm_name_problem(name):
+    """What is wrong with a node name (validate_tsm_name), or None: an input rule (ansible_module.option_problems)."""
+    try:
+        validate_tsm_name(name)
+    except CloutilityError as exc:
+        text = str(exc)
+        return text[len('tsm_name '):] if text.startswith('tsm_name ') else text
+    return None
+
+
+def node_password_problem(password):
+    """What is wrong with a node password, or None. 8 to 64 characters without spaces: IBM Storage Protect's default
+    rule (a server may ask for more); checked before the first request, since the portal refuses it only after the
+    consumption unit and node exist."""
+    if not NODE_PASSWORD_MIN <= len(password) <= TSM_NAME_MAX or any(char.isspace() for char in password):
+        return ('must be %d to %d characters without spaces (the backup server may require more)'
+                % (NODE_PASSWORD_MIN, TSM_NAME_MAX))
+    return None
+
+
+NODE_PASSWORD_MIN = 8
+
+# cloutility_node's options, declared once: the argument spec, the API key each manages (``api``, ``kind``: the engine's
+# fields) and the input rules (``not_blank``, ``min``, ``check``: ansible_module.option_problems). cloutility_node_fleet
+# takes them for each entry of ``nodes``; the onboard role checks each host's node settings with them.
 NODE_OPTIONS = dict(
-    bunit=dict(type='str'),
-    consumer=dict(type='str'),
-    consumer_id=dict(type='int'),
-    operating_system=dict(type='str', api='operatingSystem', kind='ref'),
-    node_type=dict(type='str', api='type', kind='ref'),
-    domain=dict(type='str', api='domain', kind='ref'),
-    client_option_set=dict(type='str', api='clientOptionSet', kind='ref'),
-    server=dict(type='str', api='server', kind='ref'),
+    bunit=dict(type='str', check=bunit_problem),
+    consumer=dict(type='str', not_blank=True),
+    consumer_id=dict(type='int', min=1),
+    operating_system=dict(type='str', api='operatingSystem', kind='ref', not_blank=True),
+    node_type=dict(type='str', api='type', kind='ref', not_blank=True),
+    domain=dict(type='str', api='domain', kind='ref', not_blank=True),
+    client_option_set=dict(type='str', api='clientOptionSet', kind='ref', not_blank=True),
+    server=dict(type='str', api='server', kind='ref', not_blank=True),
     contact=dict(type='str', api='contact'),
-    cpu_count=dict(type='int', api='cpuCount'),
+    cpu_count=dict(type='int', api='cpuCount', min=1, max=4096),
     activate=dict(type='bool', default=False),
-    tsm_name=dict(type='str'),
-    node_password=dict(type='str', no_log=True),
+    tsm_name=dict(type='str', check=tsm_name_problem),
+    node_password=dict(type='str', no_log=True, check=node_password_problem),
     update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
     return_password=dict(type='bool', default=False, no_log=False),
     state=dict(type='str', default='present', choices=['present', 'absent']),
-    deletion_comment=dict(type='str'),
+    deletion_comment=dict(type='str', only_in_state='absent'),
 )
 NODE_ARGUMENT_SPEC, _NODE_FIELDS = split_declaration(NODE_OPTIONS)
 NODE = ResourceSpec('node', _NODE_FIELDS, secrets=('tsmPassword',), volatile=('syncState',))
@@ -299,11 +325,9 @@ def present_node(node, return_password):
 
 
 def validate_node_params(params):
-    """Checks that need no API call, made before the first request."""
+    """The rules that combine options, checked before the first request."""
     if params.get('consumer') is None and params.get('consumer_id') is None:
         raise CloutilityError('Set consumer (the consumption unit name) or consumer_id')
-    if params.get('consumer') is not None and not str(params['consumer']).strip():
-        raise CloutilityError('consumer must not be empty')
     if params.get('state') == 'absent':
         given = [option for option in ('activate', 'tsm_name', 'node_password') if params.get(option) not in (None, False)]
         if given:
@@ -312,15 +336,8 @@ def validate_node_params(params):
     if params.get('tsm_name') is not None and not params.get('activate'):
         raise CloutilityError('tsm_name is the name to activate the node with and needs activate: true; on a node that is '
                               'already activated with that name, activate: true changes nothing')
-    if params.get('tsm_name') is not None:
-        validate_tsm_name(params['tsm_name'])
-    password = params.get('node_password')
-    if password is not None:
-        if not password or any(char.isspace() for char in password) or len(password) > TSM_NAME_MAX:
-            raise CloutilityError('node_password must be 1 to %d characters without spaces (the backup server may '
-                                  'require more, for example at least 8)' % TSM_NAME_MAX)
-    if params.get('cpu_count') is not None and params['cpu_count'] < 1:
-        raise CloutilityError('cpu_count must be at least 1, got %s' % params['cpu_count'])
+    # The rules of single options (a blank consumer, a node name, a password, a range) are declared with each option in
+    # NODE_OPTIONS and checked before this, by ansible_module.option_problems.
 
 
 def pending_deletion(consumer, node):

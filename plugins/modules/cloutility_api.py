@@ -181,14 +181,12 @@ def main():
     module = CloutilityModule(
         argument_spec=dict(
             method=dict(type='str', choices=['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], default='GET'),
-            path=dict(type='str', required=True),
+            path=dict(type='str', required=True, not_blank=True),
             query=dict(type='dict'),
             body=dict(type='raw'),
             follow_pages=dict(type='bool', default=False),
             return_secrets=dict(type='bool', default=False, no_log=False),
         ),
-        strict_types=True,
-        not_blank=('path',),
         secret_keys_in=('body', 'query'),
     )
     module.run(run)

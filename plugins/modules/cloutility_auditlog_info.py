@@ -113,7 +113,7 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import collect_optional, consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem, collect_optional, consumers_path
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
     audit_type_numbers,
     consumer_summary,
@@ -150,7 +150,7 @@ def run(module):
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str'),
+            bunit=dict(type='str', check=bunit_problem),
             consumer=dict(type='str'),
             consumer_id=dict(type='int'),
             types=dict(type='list', elements='str', choices=['info', 'create', 'modify', 'delete', 'error']),

@@ -115,7 +115,7 @@ billing:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import get_all_optional, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem, get_all_optional, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import parse_day
 
 KINDS = ('contract', 'invoices', 'invoice_files', 'billing')
@@ -155,7 +155,7 @@ def run(module):
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str'),
+            bunit=dict(type='str', check=bunit_problem),
             include=dict(type='list', elements='str', choices=list(KINDS), default=list(KINDS)),
             invoice_date=dict(type='str'),
             billing_date=dict(type='str'),

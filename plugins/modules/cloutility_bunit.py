@@ -106,8 +106,9 @@ diff:
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import (
-    PATH_SEPARATOR,
     BusinessUnitTree,
+    PATH_SEPARATOR,
+    bunit_problem,
     find_one,
     find_ref,
 )
@@ -179,16 +180,13 @@ def run(module):
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            name=dict(type='str', required=True),
-            parent=dict(type='str'),
-            registration_number=dict(type='str'),
-            time_zone=dict(type='str'),
-            note=dict(type='str'),
+            name=dict(type='str', required=True, not_blank=True),
+            parent=dict(type='str', check=bunit_problem),
+            registration_number=dict(type='str', only_in_state='present'),
+            time_zone=dict(type='str', only_in_state='present'),
+            note=dict(type='str', only_in_state='present'),
             state=dict(type='str', default='present', choices=['present', 'absent']),
         ),
-        strict_types=True,
-        not_blank=('name',),
-        only_in_state={'present': ('registration_number', 'time_zone', 'note')},
     )
     module.run(run)
 

@@ -98,6 +98,7 @@ users:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem
 
 
 def run(module):
@@ -120,7 +121,7 @@ def run(module):
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str'),
+            bunit=dict(type='str', check=bunit_problem),
             users=dict(type='bool', default=False),
         ),
     )

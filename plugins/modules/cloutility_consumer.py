@@ -153,7 +153,7 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path, find_consumer
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem, consumers_path, find_consumer
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, ResourceSpec, consumer_lock_key, object_lock
 
 CONSUMER = ResourceSpec('consumer', [
@@ -196,22 +196,17 @@ def run(module):
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            name=dict(type='str', required=True),
-            bunit=dict(type='str'),
-            consumer_id=dict(type='int'),
-            note=dict(type='str'),
-            external_reference=dict(type='str'),
-            limit_high_storage=dict(type='float'),
-            allow_no_activity=dict(type='bool'),
+            name=dict(type='str', required=True, not_blank=True),
+            bunit=dict(type='str', check=bunit_problem),
+            consumer_id=dict(type='int', min=1),
+            note=dict(type='str', only_in_state='present'),
+            external_reference=dict(type='str', only_in_state='present'),
+            limit_high_storage=dict(type='float', min=0, only_in_state='present'),
+            allow_no_activity=dict(type='bool', only_in_state='present'),
             state=dict(type='str', default='present', choices=['present', 'absent']),
-            delete_associations=dict(type='bool', default=False),
-            deletion_comment=dict(type='str'),
+            delete_associations=dict(type='bool', default=False, only_in_state='absent'),
+            deletion_comment=dict(type='str', only_in_state='absent'),
         ),
-        strict_types=True,
-        not_blank=('name',),
-        minimum={'limit_high_storage': 0, 'consumer_id': 1},
-        only_in_state={'present': ('note', 'external_reference', 'limit_high_storage', 'allow_no_activity'),
-                       'absent': ('delete_associations', 'deletion_comment')},
     )
     module.run(run)
 

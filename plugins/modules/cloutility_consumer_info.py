@@ -84,7 +84,7 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem, consumers_path
 
 
 def run(module):
@@ -110,7 +110,7 @@ def run(module):
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str'),
+            bunit=dict(type='str', check=bunit_problem),
             include_descendants=dict(type='bool', default=False),
             name=dict(type='str'),
             consumer_id=dict(type='int'),

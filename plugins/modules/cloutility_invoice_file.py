@@ -102,6 +102,7 @@ diff:
 import os
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import file_checksums
 from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_invoice_file
 
@@ -132,7 +133,7 @@ def run(module):
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str'),
+            bunit=dict(type='str', check=bunit_problem),
             src=dict(type='path', required=True),
             file_name=dict(type='str'),
             erp_reference=dict(type='str'),

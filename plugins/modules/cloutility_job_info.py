@@ -115,7 +115,7 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import collect_optional, consumers_path, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem, collect_optional, consumers_path, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
     consumer_summary,
     first_job_completed,
@@ -149,7 +149,7 @@ def run(module):
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str'),
+            bunit=dict(type='str', check=bunit_problem),
             consumer=dict(type='str'),
             consumer_id=dict(type='int'),
             start=dict(type='str', default='-24h'),

@@ -263,7 +263,8 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import
 
 # One entry: cloutility_node's options (declared once, in nodes.NODE_OPTIONS), the host it is for and the server
 # fields its caller needs.
-NODE_OPTIONS = dict(copy.deepcopy(NODE_ARGUMENT_SPEC), host=dict(type='str'), server_fields=dict(type='list', elements='str', default=[]))
+NODE_OPTIONS = dict(copy.deepcopy(NODE_ARGUMENT_SPEC), host=dict(type='str', not_blank=True),
+                    server_fields=dict(type='list', elements='str', default=[]))
 
 SERVER_KEYS = ('name', 'tcpAddress', 'tcpPort')
 
@@ -323,7 +324,7 @@ def main():
         argument_spec=dict(
             nodes=dict(type='list', elements='dict', required=True, options=NODE_OPTIONS,
                        required_one_of=[('consumer', 'consumer_id')]),
-            workers=dict(type='int', default=16),
+            workers=dict(type='int', default=16, min=1, max=64),
             fail_on_error=dict(type='bool', default=True),
             compact=dict(type='bool', default=False),
             list_consumers=dict(type='bool', default=False),

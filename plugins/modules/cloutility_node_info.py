@@ -103,6 +103,7 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import node_info
 
 
@@ -117,7 +118,7 @@ def run(module):
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str'),
+            bunit=dict(type='str', check=bunit_problem),
             consumer=dict(type='str'),
             consumer_id=dict(type='int'),
             filespaces=dict(type='bool', default=False),

@@ -106,6 +106,7 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem
 from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_proxy
 
 
@@ -116,7 +117,7 @@ def run(module):
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str'),
+            bunit=dict(type='str', check=bunit_problem),
             agent=dict(type='str'),
             agent_id=dict(type='int'),
             target=dict(type='str'),

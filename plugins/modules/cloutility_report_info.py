@@ -148,7 +148,7 @@ end:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import collect_optional, consumers_path, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem, collect_optional, consumers_path, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
     consumer_summary,
     format_datetime,
@@ -188,7 +188,7 @@ def run(module):
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str'),
+            bunit=dict(type='str', check=bunit_problem),
             consumer=dict(type='str'),
             consumer_id=dict(type='int'),
             start=dict(type='str'),

@@ -41,7 +41,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils import ansible_compat
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils import ansible_compat
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import HAS_REQUESTS
 
 display = Display()

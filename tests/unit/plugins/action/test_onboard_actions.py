@@ -53,6 +53,32 @@ def test_each_host_gets_its_own_values_templated_in_its_own_context():
     assert first['spec']['consumer'] == 'web01.example.com' and first['spec']['domain'] is None
 
 
+def test_the_node_rules_fail_a_host_alone_in_the_roles_words():
+    """cloutility_node's input rules, before any request: a bad password fails its host, named by the role variable."""
+    bad = settings_of('web01.example.com', onboard_bunit='Customers/Contoso', onboard_node_password='abc')
+    assert bad['problems'] == ['onboard_node_password must be 8 to 64 characters without spaces (the backup server may '
+                               'require more) (fix the variable of this host).']
+    assert settings_of('web01.example.com', onboard_bunit='Customers/Contoso', onboard_node_password='Long-enough-1')['problems'] == []
+    assert settings_of('web01.example.com', onboard_bunit='-4')['problems'] == [
+        'onboard_bunit must be a business unit path or an id of 1 or more, not -4 (fix the variable of this host).']
+
+
+def test_misspelled_role_variables_are_named_with_the_nearest_name(monkeypatch):
+    from ansible_collections.cloutility.cloutility.plugins.action import cloutility_onboard_settings as settings_action
+    warnings = []
+    monkeypatch.setattr(settings_action.display, 'warning', warnings.append)
+    host_vars = dict(DEFAULTS, onboard_domian='90DAYS', onboard_result={}, onboard__fleet={}, onboard_hosts='all')
+    assert settings_action.unknown_variables(host_vars, SPEC) == ['onboard_domian']
+    settings = dict(h1=dict(problems=[], unknown_variables='warn'), h2=dict(problems=[], unknown_variables='error'),
+                    h3=dict(problems=[], unknown_variables='ignore'))
+    settings_action.ActionModule._unknown({'onboard_domian': ['h1', 'h2', 'h3']}, SPEC, settings)
+    assert warnings == ['onboard_domian is not a variable of the onboard role (did you mean onboard_domain?); it is ignored (hosts: h1).']
+    assert settings['h2']['problems'] == ['onboard_domian is not a variable of the onboard role (did you mean onboard_domain?); '
+                                          'onboard_unknown_variables is error.']
+    assert settings['h1']['problems'] == [] and settings['h3']['problems'] == []
+    assert settings_of('web01.example.com', onboard_unknown_variables='error')['unknown_variables'] == 'error'
+
+
 def test_a_value_that_only_names_a_variable_is_that_variables_text(monkeypatch):
     """"{{ inventory_hostname }}" (the consumer name's default) takes the variable's text without a template compiled
     per host; anything else, or a variable that is not plain text, still goes through the template engine."""

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import inventory_loader
@@ -249,3 +250,22 @@ def test_cache_is_used(tmp_path, simulator):
     second = _parse(tmp_path, simulator, cache)
     assert simulator.counters()['total'] == calls
     assert sorted(first.hosts) == sorted(second.hosts)
+
+
+@needs_simulator
+def test_a_misspelled_option_is_refused_before_any_request(tmp_path, simulator):
+    """bunit: for bunits: would otherwise be ignored and give the whole tree without a word."""
+    before = simulator.counters()['total']
+    with pytest.raises(AnsibleParserError, match=r'unknown option bunit \(did you mean bunits\?\)'):
+        _parse(tmp_path, simulator, 'bunit:\n  - Acme Hosting/Customers\n')
+    assert simulator.counters()['total'] == before
+
+
+@needs_simulator
+def test_a_wrong_password_is_an_error_not_an_empty_inventory(tmp_path, simulator):
+    config = tmp_path / 'wrong.cloutility.yml'
+    config.write_text('plugin: cloutility.cloutility.cloutility\napi_url: %s\nclient_id: %s\norigin: %s\nusername: %s\npassword: wrong\n'
+                      'token_cache: false\n' % (simulator.api_url, SEED['client_id'], SEED['origin'], SEED['username']))
+    plugin = inventory_loader.get('cloutility.cloutility.cloutility')
+    with pytest.raises(AnsibleError, match='Cloutility inventory: POST .*/v1/oauth failed with HTTP 4'):
+        plugin.parse(InventoryData(), DataLoader(), str(config), cache=False)

@@ -7,28 +7,33 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import option_problems
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import (
+    RULE_KEYS,
+    argument_spec_of,
+    connection_argument_spec,
+    option_problems,
+)
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import has_side_effect
 from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import mask_secrets, secret_values
 
 SPEC = dict(
-    name=dict(type='str', required=True),
-    note=dict(type='str'),
-    limit=dict(type='float'),
-    count=dict(type='int'),
+    name=dict(type='str', required=True, not_blank=True),
+    note=dict(type='str', only_in_state='present'),
+    limit=dict(type='float', min=0, only_in_state='present'),
+    count=dict(type='int', min=1, max=10),
     flag=dict(type='bool'),
-    purge=dict(type='bool', default=False),
+    purge=dict(type='bool', default=False, only_in_state='absent'),
     state=dict(type='str', default='present', choices=['present', 'absent']),
+    code=dict(type='str', check=lambda value: None if value.isalpha() else 'must hold letters only'),
+    items=dict(type='list', elements='dict', options=dict(host=dict(type='str', not_blank=True), size=dict(type='int', min=1))),
 )
-RULES = dict(strict_types=True, not_blank=('name',), minimum={'limit': 0, 'count': 1},
-             only_in_state={'present': ('note', 'limit'), 'absent': ('purge',)})
 
 
 def problems(given, **params):
     converted = dict((key, None) for key in SPEC)
     converted.update(state='present', purge=False)
     converted.update(params)
-    return option_problems(SPEC, converted, given, **RULES)
+    return option_problems(SPEC, converted, given)
 
 
 def test_good_input_has_no_problem():
@@ -43,12 +48,14 @@ def test_wrong_types_for_text_are_refused(value, kind):
         'name must be a string, not %s; quote the value if it is meant as text' % kind]
 
 
-def test_booleans_are_no_numbers():
+def test_booleans_and_collections_are_no_numbers():
     assert problems({'name': 'x', 'count': True}, name='x', count=1) == ['count must be a number, not a boolean']
+    assert problems({'name': 'x', 'limit': [1]}, name='x', limit=1.0) == ['limit must be a number, not a list']
+    assert problems({'name': 'x', 'limit': float('inf')}, name='x', limit=float('inf')) == ['limit must be a finite number, not inf']
 
 
-def test_without_strict_types_the_given_values_are_not_judged():
-    assert option_problems(SPEC, {'name': "{'a': 1}"}, {'name': {'a': 1}}) == []
+def test_without_the_given_values_the_converted_ones_are_judged():
+    assert option_problems(SPEC, {'name': {'a': 1}}) == ['name must be a string, not a dictionary; quote the value if it is meant as text']
 
 
 @pytest.mark.parametrize('name', ['', ' ', '\t\n'])
@@ -60,9 +67,10 @@ def test_blank_names_are_refused(name):
     ({'limit': -0.5}, 'limit must be 0 or more, not -0.5'),
     ({'limit': float('nan')}, 'limit must be 0 or more, not nan'),
     ({'limit': float('-inf')}, 'limit must be 0 or more, not -inf'),
-    ({'count': 0}, 'count must be 1 or more, not 0'),
+    ({'count': 0}, 'count must be from 1 to 10, not 0'),
+    ({'count': 11}, 'count must be from 1 to 10, not 11'),
 ])
-def test_numbers_below_their_minimum_are_refused(params, message):
+def test_numbers_out_of_their_range_are_refused(params, message):
     assert problems({'name': 'x'}, name='x', **params) == [message]
 
 
@@ -73,8 +81,36 @@ def test_options_without_effect_in_the_state_are_refused():
     assert problems({}, name='x', purge=False) == [], 'the default is no choice'
 
 
+def test_a_rule_of_its_own():
+    assert problems({}, name='x', code='ab1') == ['code must hold letters only']
+    assert problems({}, name='x', code='abc') == []
+
+
+def test_entries_of_a_list_are_checked_and_named():
+    given = [dict(host='a', size=2), dict(host=' ', size=0), dict(host=['x'], size=1)]
+    converted = [dict(host='a', size=2), dict(host=' ', size=0), dict(host="['x']", size=1)]
+    assert problems({'items': given}, name='x', items=converted) == [
+        'items[1].host must not be empty or blank', 'items[1].size must be 1 or more, not 0',
+        "items[2].host must be a string, not a list; quote the value if it is meant as text"]
+
+
 def test_every_problem_is_listed():
     assert len(problems({'name': ' '}, name=' ', limit=-1.0, state='absent', note='n')) == 4
+
+
+def test_the_argument_spec_has_no_rules():
+    spec = argument_spec_of(SPEC)
+    assert spec['count'] == dict(type='int') and spec['name'] == dict(type='str', required=True)
+    assert spec['items']['options']['size'] == dict(type='int') and SPEC['count']['min'] == 1
+    assert not [key for option in spec.values() for key in option if key in RULE_KEYS]
+
+
+def test_the_connection_options_have_ranges():
+    declared = connection_argument_spec()
+    params = dict((name, None) for name in declared)
+    assert option_problems(declared, dict(params, timeout=10 ** 308)) == ['timeout must be from 1 to 3600, not %s' % 10 ** 308]
+    assert option_problems(declared, dict(params, retries=-3, retry_max_time=-1.0)) == [
+        'retries must be from 0 to 100, not -3', 'retry_max_time must be from 0 to 86400, not -1.0']
 
 
 def test_secret_keys_are_masked_at_any_depth():

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import option_problems
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import (
+    NODE_OPTIONS,
     ReferenceCache,
     References,
     check_type_supported,
@@ -113,19 +115,30 @@ def test_params_need_a_consumer():
 
 
 @pytest.mark.parametrize('changes, fragment', [
-    ({'tsm_name': 'no spaces please', 'activate': True}, 'a space'),
     ({'tsm_name': 'web01'}, 'tsm_name is the name to activate the node with and needs activate: true'),
     ({'tsm_name': 'web01', 'activate': True, 'state': 'absent'}, 'activate, tsm_name cannot be used with state: absent'),
     ({'node_password': 'Secret-123', 'state': 'absent'}, 'node_password cannot be used with state: absent'),
-    ({'cpu_count': 0}, 'cpu_count must be at least 1'),
-    ({'node_password': 'has space'}, 'without spaces'),
-    ({'node_password': ''}, 'node_password'),
-    ({'consumer': '  '}, 'must not be empty'),
 ])
-def test_bad_params_fail(changes, fragment):
+def test_bad_combinations_fail(changes, fragment):
     with pytest.raises(CloutilityError) as err:
         validate_node_params(dict(BASE_PARAMS, **changes))
     assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize('changes, message', [
+    ({'tsm_name': 'no spaces please'}, "tsm_name 'no spaces please' is not a valid IBM Storage Protect node name"),
+    ({'cpu_count': 0}, 'cpu_count must be from 1 to 4096, not 0'),
+    ({'node_password': 'has space1'}, 'node_password must be 8 to 64 characters without spaces'),
+    ({'node_password': 'abc'}, 'node_password must be 8 to 64 characters without spaces'),
+    ({'node_password': 'x' * 65}, 'node_password must be 8 to 64 characters without spaces'),
+    ({'consumer': '  '}, 'consumer must not be empty or blank'),
+    ({'consumer': {'a': 1}}, 'consumer must be a string, not a dictionary'),
+    ({'bunit': -3}, 'bunit must be a business unit path or an id of 1 or more, not -3'),
+    ({'consumer_id': 0}, 'consumer_id must be 1 or more, not 0'),
+])
+def test_bad_values_are_refused_by_the_declared_rules(changes, message):
+    found = option_problems(NODE_OPTIONS, dict(BASE_PARAMS, **changes))
+    assert len(found) == 1 and found[0].startswith(message), found
 
 
 def test_good_params_pass():
