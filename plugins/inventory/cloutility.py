@@ -239,14 +239,14 @@ def collect(client, bunits=None, include_without_node=False, latest_report=True,
     def record(pair):
         unit, consumer = pair
         base = consumers_path(unit['id'], consumer['id'])
-        node = get_optional(client, base + '/node')  # 404: the unit has no node
+        node = get_optional(client, base + '/node', what='a backup node')  # 404: the unit has no node
         if keep is not None and not keep(node):
             return None
         if not node and not include_without_node:
             return None
         node = node or {}
         # A node that is not activated has never backed up: no report to ask for.
-        report = get_optional(client, base + '/reports/latest') if (latest_report and is_activated(node)) else None
+        report = get_optional(client, base + '/reports/latest', what='a node report') if (latest_report and is_activated(node)) else None
         return dict(
             bunit_id=unit['id'],
             bunit_name=unit.get('name'),

@@ -69,6 +69,6 @@ class LookupModule(LookupBase):
         try:
             client = client_from_plugin(self)
             tree = BusinessUnitTree(client)
-            return [client.get('bunits/%s/defaultserver' % tree.resolve(term)['id']) for term in terms]
+            return [client.get_object('bunits/%s/defaultserver' % tree.resolve(term)['id'], what='the default backup server') for term in terms]
         except CloutilityError as exc:
             raise AnsibleError('cloutility.cloutility.default_server: %s' % to_native(exc))

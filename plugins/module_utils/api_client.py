@@ -71,11 +71,12 @@ TEXT_ANSWERS = (
     re.compile(r'^bunits/[^/]+/consumers/[^/]+/node/(spname|activate)$', re.IGNORECASE),
     re.compile(r'^fullversion$', re.IGNORECASE),
 )
-# What a request reads: any JSON answer (or none where none is due), or a collection (a list, or a page whose
-# ``items`` is a list), which collect() and get_all() ask for on every page.
+# What a request reads: any JSON answer (or none where none is due), a collection (a list, or a page whose
+# ``items`` is a list), which collect() and get_all() ask for on every page, or one object (get_object()).
 ANY_ANSWER = 'any'
 COLLECTION = 'collection'
 PAGE = 'page'  # a page after the first: an object whose ``items`` is a list
+OBJECT = 'object'  # a JSON object (get_object: a consumer, a node, a report, the business unit tree)
 JSON_TYPES = {list: 'list', str: 'string', int: 'number', float: 'number', bool: 'boolean', type(None): 'null'}
 BODY_EXCERPT = 120
 SECRET_IN_BODY = re.compile(r'("[^"]*(?:password|secret|token)[^"]*"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\]\s]*)', re.IGNORECASE)
@@ -471,7 +472,8 @@ class CloutilityClient:
         time.sleep(delay)
         return True
 
-    def _send(self, method, path, params=None, json=None, data=None, files=None, auth=True, retry=True, expect=ANY_ANSWER):
+    def _send(self, method, path, params=None, json=None, data=None, files=None, auth=True, retry=True, expect=ANY_ANSWER, what=None,
+              keys=()):
         """Send one request under the protocol and read its answer: ``(response, body)``, the body parsed for answers
         below 400 (_parse), else None. 429 is always sent again (the server did nothing); 502/503/504, a lost answer
         and a 2xx whose body is not what the endpoint returns (CloutilityBadAnswer) are sent again only when ``retry``
@@ -499,7 +501,7 @@ class CloutilityClient:
             if status >= 400:
                 return response, None
             try:
-                return response, self._parse(response, method, path, params, expect)
+                return response, self._parse(response, method, path, params, expect, what, keys)
             except CloutilityBadAnswer as exc:
                 if retry and self.wait_before_retry(attempt, started):
                     continue
@@ -588,12 +590,13 @@ class CloutilityClient:
         return self._api_error(method, path, params, cls=cls, status=response.status_code, message=message,
                                developer_message=developer_message, reason=response.reason, hint=hint)
 
-    def _parse(self, response, method, path, params=None, expect=ANY_ANSWER):
+    def _parse(self, response, method, path, params=None, expect=ANY_ANSWER, what=None, keys=()):
         """The body of an answer below 400, checked against what the endpoint returns; CloutilityBadAnswer otherwise.
 
         No body is due for a 204, nor for a write that answers without one (a DELETE); a GET always has one. A body
         is JSON, except a bare string from the endpoints that answer one (TEXT_ANSWERS: never an HTML page or JSON
-        cut short). ``expect=COLLECTION``: a list, or a page whose ``items`` is a list."""
+        cut short). ``expect=COLLECTION``: a list, or a page whose ``items`` is a list. ``expect=OBJECT``: a JSON
+        object holding every member of ``keys``; ``what`` names it in the message (``the business unit``)."""
         content = response.content or b''
         if response.status_code == 204 or (not content.strip() and method != 'GET'):
             return None
@@ -610,6 +613,14 @@ class CloutilityClient:
             shape = 'a JSON object without an items list' if isinstance(body, dict) else 'a JSON %s' % JSON_TYPES.get(type(body), 'value')
             due = 'a collection (a list, or a page with items)' if expect == COLLECTION else 'the next page of a collection'
             raise self._bad_answer(method, path, params, response, '%s, where %s is due' % (shape, due))
+        if expect == OBJECT:
+            due = 'a JSON object (%s)' % what if what else 'a JSON object'
+            if not isinstance(body, dict):
+                raise self._bad_answer(method, path, params, response, 'a JSON %s, where %s is due' % (JSON_TYPES.get(type(body), 'value'), due))
+            missing = [key for key in keys if key not in body]
+            if missing:
+                raise self._bad_answer(method, path, params, response, 'a JSON object without %s, where %s is due'
+                                       % (', '.join(missing), due))
         return body
 
     def _bad_answer(self, method, path, params, response, problem):
@@ -618,11 +629,11 @@ class CloutilityClient:
         return self._api_error(method, path, params, cls=CloutilityBadAnswer, status=response.status_code, problem=problem,
                                content_type=response.headers.get('Content-Type'), excerpt=excerpt, reason=response.reason)
 
-    def request(self, method, path, params=None, json=None, files=None, retry=None, expect=ANY_ANSWER):
+    def request(self, method, path, params=None, json=None, files=None, retry=None, expect=ANY_ANSWER, what=None, keys=()):
         """One API call. ``retry`` (safe to repeat after a 5xx or a lost answer) defaults to True for everything
         but POST; pass ``retry=False`` for a GET with side effects (node activation). A request that is not safe
         to repeat and gets no clear answer raises a CloutilityApiError with ``uncertain`` set. A 2xx whose body
-        is not what the endpoint returns (``expect``: see _parse) is no clear answer: CloutilityBadAnswer.
+        is not what the endpoint returns (``expect``, ``what``, ``keys``: see _parse) is no clear answer: CloutilityBadAnswer.
 
         ``files`` sends multipart/form-data, as ``requests`` takes it: {'file': (name, content, type)}.
         """
@@ -631,14 +642,14 @@ class CloutilityClient:
             retry = method != 'POST'
         self._ensure_token()
         sent_token = self._access_token
-        response, body = self._send(method, path, params=params, json=json, files=files, retry=retry, expect=expect)
+        response, body = self._send(method, path, params=params, json=json, files=files, retry=retry, expect=expect, what=what, keys=keys)
         if response.status_code == 401:
             # The token expired or was revoked between tasks: one new login, then repeat once.
             with self._token_lock:
                 if self._access_token == sent_token:  # no other thread has replaced it yet
                     self._drop_token()
                 self._ensure_token_locked()
-            response, body = self._send(method, path, params=params, json=json, files=files, retry=retry, expect=expect)
+            response, body = self._send(method, path, params=params, json=json, files=files, retry=retry, expect=expect, what=what, keys=keys)
         if response.status_code >= 400:
             error = self._error(method, path, response, params)
             if not retry and response.status_code >= 500:
@@ -648,6 +659,15 @@ class CloutilityClient:
 
     def get(self, path, params=None):
         return self.request('GET', path, params=params)
+
+    def get_object(self, path, params=None, what=None, keys=()):
+        """GET an endpoint that answers one object (a business unit, a consumer, a node, a report, a contract).
+
+        Any other answer (a list, a string, a number, null, or an object without a member of ``keys``, which the
+        endpoint always returns) is a CloutilityBadAnswer naming method, URL and ``what`` was due: sent again like a
+        5xx, then raised; it is never read as "no object". A 404 is raised as for get() (lookups.get_optional maps
+        "no such object" to None)."""
+        return self.request('GET', path, params=params, expect=OBJECT, what=what, keys=keys)
 
     def post(self, path, json=None, params=None, retry=None):
         """POST; ``retry=True`` only for a POST whose effect is the same however often it is sent (a password)."""

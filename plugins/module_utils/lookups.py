@@ -84,8 +84,8 @@ class BusinessUnitTree:
     def __init__(self, client, root=None):
         """One GET /v1/bunits, or ``root``: a tree read before (cloutility_bunit_info's ``tree``)."""
         self.client = client
-        self.root = client.get('bunits') if root is None else root
-        if not isinstance(self.root, dict) or 'id' not in self.root:
+        self.root = client.get_object('bunits', what='the business unit tree', keys=('id', 'name')) if root is None else root
+        if not isinstance(self.root, dict) or 'id' not in self.root:  # a tree given by the caller
             raise CloutilityError('GET /v1/bunits did not return a business unit tree')
         self.by_id = {}
         self.parent = {}
@@ -171,6 +171,9 @@ class BusinessUnitTree:
         return (self.resolve(PATH_SEPARATOR.join(parts[:-1])) if len(parts) > 1 else self.root), parts[-1]
 
 
+CONSUMER = 'a consumption unit'
+
+
 def consumers_path(bunit_id, consumer_id=None):
     path = 'bunits/%s/consumers' % bunit_id
     return path if consumer_id is None else '%s/%s' % (path, consumer_id)
@@ -191,12 +194,9 @@ def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False, ite
     Two consumers with the same name and no consumer_id is an error listing their ids.
     """
     if consumer_id is not None:
-        try:
-            consumer = client.get(consumers_path(bunit_id, consumer_id))
-        except CloutilityApiError as exc:
-            if exc.not_found:
-                return None
-            raise
+        consumer = get_optional(client, consumers_path(bunit_id, consumer_id), what=CONSUMER, keys=('id',))
+        if consumer is None:
+            return None
         if name is not None and consumer.get('name') != name:
             raise CloutilityError("Consumption unit id %s is named '%s', not '%s'" % (consumer_id, consumer.get('name'), name))
         return consumer
@@ -209,17 +209,19 @@ def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False, ite
                                                                   ', '.join(str(item.get('id')) for item in matches)))
     if not matches:
         return None
-    return client.get(consumers_path(bunit_id, matches[0]['id'])) if full else matches[0]
+    return client.get_object(consumers_path(bunit_id, matches[0]['id']), what=CONSUMER, keys=('id',)) if full else matches[0]
 
 
-def get_optional(client, path, params=None):
+def get_optional(client, path, params=None, what=None, keys=()):
     """GET an object that may not exist: None when the portal answers that it has none (404).
 
     A 404 saying the route itself does not exist (``CloutilityApiError.route_missing``) is raised:
-    a missing endpoint must never pass for missing data.
+    a missing endpoint must never pass for missing data. A 2xx must be the object (``client.get_object``:
+    ``what`` names it, ``keys`` are members it always has): a list, a string or a number is a
+    CloutilityBadAnswer, never None.
     """
     try:
-        return client.get(path, params=params)
+        return client.get_object(path, params=params, what=what, keys=keys)
     except CloutilityApiError as exc:
         if exc.not_found:
             return None

@@ -80,7 +80,7 @@ def node_path(bunit_id, consumer_id, suffix=None):
 
 def get_node(client, bunit_id, consumer_id):
     """The node of a consumption unit, or None when the unit has none."""
-    return get_optional(client, node_path(bunit_id, consumer_id))
+    return get_optional(client, node_path(bunit_id, consumer_id), what='a backup node')
 
 
 def is_activated(node):
@@ -212,7 +212,8 @@ class References:
         self.cache = cache if cache is not None else ReferenceCache()
 
     def default_server(self):
-        return self.cache.get(('defaultserver', self.bunit_id), lambda: self.client.get('bunits/%s/defaultserver' % self.bunit_id))
+        path = 'bunits/%s/defaultserver' % self.bunit_id
+        return self.cache.get(('defaultserver', self.bunit_id), lambda: self.client.get_object(path, what='the default backup server'))
 
     def _load(self, option):
         if option == 'operating_system':

@@ -325,7 +325,7 @@ def read_nodes(client, bunit_id, consumers, filespaces=False, tsm_sync=False, wo
     node's filespaces are read by the same worker right after it.
     """
     def read(consumer):
-        node = get_optional(client, node_path(bunit_id, consumer['id']))  # 404: the unit has no node
+        node = get_optional(client, node_path(bunit_id, consumer['id']), what='a backup node')  # 404: the unit has no node
         if node is None:
             return None
         entry = present_node(node)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumers_path, find_consumer, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import CONSUMER, consumers_path, find_consumer, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import (
     NODE,
     REQUIRED_ON_CREATE,
@@ -293,7 +293,7 @@ class NodeWorkflow:
         base.update(changed=True, changed_keys=plan.changed_keys)
         if self.check_mode:
             return base
-        remaining = get_optional(client, consumers_path(bunit_id, consumer['id']))
+        remaining = get_optional(client, consumers_path(bunit_id, consumer['id']), what=CONSUMER, keys=('id',))
         if remaining is not None:
             left = get_node(client, bunit_id, consumer['id'])
             base.update(deletion_requested=True, node=present_node(left, params.get('return_password')),

@@ -133,19 +133,20 @@ def run(module):
     base = 'bunits/%s' % unit['id']
     result = dict(changed=False, bunit_id=unit['id'], bunit_path=module.bunits.path(unit['id']))
     if 'contract' in include:
-        result['contract'] = get_optional(client, base + '/contract') or {}
+        contract = get_optional(client, base + '/contract', what='the contract')
+        result['contract'] = {} if contract is None else contract  # {}: the portal answered 404, no contract
     if 'invoices' in include:
         if invoice_date:
-            invoice = get_optional(client, '%s/invoices/%s' % (base, invoice_date))
-            result['invoices'] = [invoice] if invoice else []
+            invoice = get_optional(client, '%s/invoices/%s' % (base, invoice_date), what='an invoice')
+            result['invoices'] = [] if invoice is None else [invoice]
         else:
             result['invoices'] = get_all_optional(client, base + '/invoices')
     if 'invoice_files' in include:
         result['invoice_files'] = get_all_optional(client, base + '/invoicefiles')
     if 'billing' in include:
         if billing_date:
-            entry = get_optional(client, '%s/billing/%s' % (base, billing_date))
-            result['billing'] = [entry] if entry else []
+            entry = get_optional(client, '%s/billing/%s' % (base, billing_date), what='billing data')
+            result['billing'] = [] if entry is None else [entry]
         else:
             query = dict(includeNext=params['include_next']) if params['include_next'] is not None else None
             result['billing'] = get_all_optional(client, base + '/billing', params=query)

@@ -105,10 +105,12 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import (
     BusinessUnitTree,
     PATH_SEPARATOR,
     bunit_problem,
+    consumers_path,
     find_one,
     find_ref,
 )
@@ -128,14 +130,28 @@ def find_child(tree, parent, name):
     return find_one(children, name, 'Business unit', required=False) if children else None
 
 
+def count_consumers(client, bunit_id):
+    """How many consumption units a business unit holds, from one page of one: the page's ``total`` (a number of
+    0 or more), or the items when the portal answers a bare list or a page without ``total``. An answer that is no
+    collection, or a ``total`` that is no count, is an error (CloutilityBadAnswer, CloutilityError): never "empty"."""
+    path = consumers_path(bunit_id)
+    items, first = client.collect(path, limit=1)
+    if not isinstance(first, dict) or first.get('total') is None:
+        return len(items)
+    total = first['total']
+    if isinstance(total, bool) or not isinstance(total, int) or total < 0 or (total == 0 and items):
+        raise CloutilityError('GET %s answered a page whose total is %r with %d item(s), where the number of its consumption units is due'
+                              % (client.base_url + path, total, len(items)))
+    return total
+
+
 def refuse_if_not_empty(module, unit, path):
     """The API refuses to delete a non-empty unit; say so before trying, and say what is left."""
     left = []
     children = module.bunits.children(unit['id'])
     if children:
         left.append('child units: %s' % ', '.join(child['name'] for child in children))
-    consumers = module.client.get('bunits/%s/consumers' % unit['id'], params={'limit': 1}) or {}
-    total = consumers.get('total', len(consumers.get('items') or [])) if isinstance(consumers, dict) else len(consumers)
+    total = count_consumers(module.client, unit['id'])
     if total:
         left.append('%s consumption unit(s)' % total)
     if left:
@@ -156,15 +172,18 @@ def run(module):
     if params['time_zone'] is not None and params['state'] == 'present':
         resolved['time_zone'] = find_ref(client.get_all('timezones'), params['time_zone'], 'Time zone', keys=('name', 'windowsId'))
 
+    def read_unit(unit_id):
+        return client.get_object('bunits/%s' % unit_id, what='a business unit', keys=('id',))
+
     def recover():
         again = find_child(BusinessUnitTree(client), parent, params['name'])
-        return client.get('bunits/%s' % again['id']) if again else None
+        return read_unit(again['id']) if again else None
 
     # Forks ensuring the same unit take turns; the read that decides happens under the lock (a unit missing from
     # the tree read before the lock is looked up again inside it, so a unit another fork just created is found).
     with object_lock(client, parent['id'], 'bunit', params['name'].strip().lower()):
         found = find_child(module.bunits, parent, params['name'])
-        current = client.get('bunits/%s' % found['id']) if found else (recover() if params['state'] == 'present' else None)
+        current = read_unit(found['id']) if found else (recover() if params['state'] == 'present' else None)
         if current is not None and params['state'] == 'absent':
             refuse_if_not_empty(module, current, path)
         result = module.reconciler.ensure(

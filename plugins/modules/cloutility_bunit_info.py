@@ -105,7 +105,7 @@ def run(module):
     tree = module.bunits
     unit = tree.resolve(module.params['bunit'])
     unit_id = unit['id']
-    details = module.client.get('bunits/%s' % unit_id) or {}
+    details = module.client.get_object('bunits/%s' % unit_id, what='a business unit', keys=('id',))
     details['path'] = tree.path(unit_id)
     flat = []
     for item in tree.descendants(unit_id):

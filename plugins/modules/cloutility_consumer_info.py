@@ -100,7 +100,7 @@ def run(module):
             if params['consumer_id'] is not None and consumer.get('id') != params['consumer_id']:
                 continue
             if params['details']:
-                consumer = module.client.get(consumers_path(item['id'], consumer['id']))
+                consumer = module.client.get_object(consumers_path(item['id'], consumer['id']), what='a consumption unit', keys=('id',))
             consumer['businessUnitId'] = item['id']
             consumer['businessUnitPath'] = tree.path(item['id'])
             found.append(consumer)

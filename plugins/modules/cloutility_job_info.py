@@ -132,12 +132,12 @@ def run(module):
     client = module.client
     unit, consumer = resolve_consumer(client, module.bunits, params['bunit'], params['consumer'], params['consumer_id'])
     base = consumers_path(unit['id'], consumer['id']) + '/jobs'
-    first = first_job_completed(get_optional(client, base + '/first'))
+    first = first_job_completed(get_optional(client, base + '/first', what='the first job'))  # 404: no job
     start, end, adjusted, empty = job_range(requested_start, end, first)
     jobs = []
     if not empty:
-        items, answer = collect_optional(client, base, dict(startTime=format_datetime(start), endTime=format_datetime(end)))  # 404: no job
-        jobs = items if items is not None else ([answer] if isinstance(answer, dict) else [])
+        # 404: no job; any other answer is a collection (collect checks each page)
+        jobs, _answer = collect_optional(client, base, dict(startTime=format_datetime(start), endTime=format_datetime(end)))
     module.exit_json(
         changed=False, jobs=jobs, first_job_completed=format_datetime(first), consumer=consumer_summary(consumer),
         bunit_id=unit['id'],

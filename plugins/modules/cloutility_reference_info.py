@@ -141,7 +141,8 @@ def run(module):
             continue
         try:
             if kind == 'server':
-                result['server'] = get_optional(client, server_path) or {}
+                server = get_optional(client, server_path, what='the default backup server')
+                result['server'] = {} if server is None else server  # {}: the portal answered 404
             else:
                 result[kind] = get_all_optional(client, paths[kind])  # 404 with no data: none
         except CloutilityApiError as exc:

@@ -167,8 +167,8 @@ def run(module):
     result = dict(changed=False, consumer=consumer_summary(consumer), bunit_id=unit['id'])
     if params['latest']:
         query = dict(userId=params['user_id']) if params['user_id'] is not None else None
-        report = get_optional(client, base + '/latest', query)  # 404: no report yet
-        result['report'] = report if isinstance(report, dict) else {}
+        report = get_optional(client, base + '/latest', query, what='a node report')  # 404: no report yet
+        result['report'] = {} if report is None else report
         reports = [result['report']]
     else:
         query = dict(status=str(params['status']).lower(), warnings=str(params['warnings']).lower())
@@ -176,9 +176,7 @@ def run(module):
             query['startDate'] = format_datetime(start)
         if end is not None:
             query['endDate'] = format_datetime(end)
-        items, answer = collect_optional(client, base, query)  # 404: no report in the range
-        if items is None:
-            items = [answer] if isinstance(answer, dict) else []
+        items, _answer = collect_optional(client, base, query)  # 404: no report in the range; any other answer a collection
         reports = items
         result.update(reports=items, start=format_datetime(start), end=format_datetime(end))
     result['warning_type_names'] = name_report_warnings(client, reports) if params['warnings'] else 'not_needed'

@@ -46,6 +46,8 @@ def fault_body_response(kind, status, headers):
         'empty': '',
         'object': json.dumps({'href': listing, 'id': 1, 'name': 'maintenance', 'message': 'OK'}),
         'no_items': json.dumps({'href': listing, 'total': 25, 'offset': 0, 'first': listing}),
+        'list': json.dumps([{'href': listing, 'id': 1, 'name': 'maintenance'}]),
+        'string': json.dumps('maintenance'),
     }
     return Response(bodies[kind], status=status, headers=headers, mimetype='application/json')
 

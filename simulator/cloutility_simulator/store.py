@@ -10,9 +10,9 @@ import threading
 
 # Bodies a fault can answer with (rules and drop_after_commit): an HTML page (a proxy's error or maintenance page),
 # and what a proxy or a broken portal sends with a 2xx: JSON cut short, no body, an object where a list is due,
-# a page object without its items.
-FAULT_BODIES = ('html', 'truncated', 'empty', 'object', 'no_items')
-OK_FAULT_BODIES = ('truncated', 'empty', 'object', 'no_items')
+# a page object without its items, a list or a JSON string where an object is due.
+FAULT_BODIES = ('html', 'truncated', 'empty', 'object', 'no_items', 'list', 'string')
+OK_FAULT_BODIES = ('truncated', 'empty', 'object', 'no_items', 'list', 'string')
 DEFAULT_SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'seed', 'default.json')
 DEFAULT_PAGE_SIZE = 100
 DEFAULT_TOKEN_LIFETIME = 299

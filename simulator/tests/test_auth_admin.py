@@ -179,6 +179,8 @@ def test_bulk(sim, api):
     ('empty', 'application/json', lambda text: text == ''),
     ('object', 'application/json', lambda text: isinstance(json.loads(text), dict) and 'items' not in json.loads(text)),
     ('no_items', 'application/json', lambda text: 'total' in json.loads(text) and 'items' not in json.loads(text)),
+    ('list', 'application/json', lambda text: isinstance(json.loads(text), list) and json.loads(text)[0]['name'] == 'maintenance'),
+    ('string', 'application/json', lambda text: json.loads(text) == 'maintenance'),
 ])
 def test_fault_bodies_answer_200_with_what_is_not_the_resource(sim, api, body, content_type, check):
     api.login()

@@ -258,6 +258,9 @@ class NodesClient:
         assert path.endswith('/node/filespaces') and params == {'tsmSync': 'false'}
         return [{'name': '/', 'of': int(path.split('/')[3])}]
 
+    def get_object(self, path, params=None, what=None, keys=()):  # the real client also checks the shape
+        return self.get(path, params)
+
     def get(self, path, params=None):
         with self.lock:
             self.in_flight += 1
