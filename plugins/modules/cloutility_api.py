@@ -16,6 +16,9 @@ description:
   - V(GET) never reports C(changed), except a V(GET) that acts (C(.../node/activate)); any other method does.
   - In check mode only requests without a side effect are sent (V(GET)s other than C(.../node/activate));
     the others are not sent and reported as a change.
+  - Side effects and the refusal of C(..) segments are judged on the path the portal serves, percent-decoded until
+    nothing changes and normalised (runs of slashes and backslashes as one slash, C(.) segments dropped, any letter
+    case), so C(node/%61ctivate) and C(NODE//Activate) are the activation and C(%2e%2e) is refused.
   - Secrets in answers are masked unless O(return_secrets=true), that is the value of every key whose name contains
     C(password), C(secret) or C(token) (any letter case, at any depth), such as a node's C(tsmPassword).
 author:
@@ -109,8 +112,11 @@ EXAMPLES = r'''
 RETURN = r'''
 json:
   description:
-    - The parsed answer; a string when the answer is not JSON, null when it is empty or the request was skipped
+    - The parsed answer; null when it has no body (a V(204), a write answered without one) or the request was skipped
       in check mode.
+    - A string that is not JSON only from the endpoints that answer a bare string (C(.../node/spname),
+      C(.../node/activate), C(fullversion)). Any other 2xx whose body is not JSON (an HTML maintenance page, JSON cut
+      short), or a V(GET) with no body, fails the task naming the method, URL, status and the first bytes of the body.
     - With O(follow_pages=true), the answer of the first page.
     - Secrets masked, unless O(return_secrets=true).
   returned: always

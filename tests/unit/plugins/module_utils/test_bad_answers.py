@@ -5,28 +5,24 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils import api_client
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityBadAnswer, CloutilityClient
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityBadAnswer, CloutilityClient, CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree, find_consumer
 from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import ensure_fleet
 from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import node_info
 from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_node
+from ansible_collections.cloutility.cloutility.plugins.modules import (
+    cloutility_billing_info,
+    cloutility_bunit,
+    cloutility_bunit_info,
+    cloutility_job_info,
+    cloutility_reference_info,
+    cloutility_report_info,
+)
 
-try:
-    from cloutility_simulator.testing import running_simulator
-except ImportError:
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'simulator'))
-    try:
-        from cloutility_simulator.testing import running_simulator
-    except ImportError:  # pragma: no cover - flask missing
-        running_simulator = None
-
-SEED = dict(client_id='ansible-demo', origin='https://ansible.example.com', username='ansible@example.com', password='Sim-Passw0rd!')
 CONTOSO_LIST = r'^/v1/bunits/94/consumers$'
 LIST_ROUTE = 'GET /v1/bunits/{id}/consumers'
 RETRIES = 2
@@ -40,14 +36,6 @@ BAD_BODIES = {
 }
 
 
-@pytest.fixture
-def sim():
-    if running_simulator is None:
-        pytest.skip('cloutility_simulator is not installed')
-    with running_simulator(page_size=100) as simulator:
-        yield simulator
-
-
 @pytest.fixture(autouse=True)
 def quick(monkeypatch, tmp_path):
     """No real waits between attempts (the budget's attempt count still applies); locks in a private place."""
@@ -56,7 +44,7 @@ def quick(monkeypatch, tmp_path):
 
 
 def _client(sim, retries=RETRIES, workers=None):
-    return CloutilityClient(sim.api_url, token_cache=False, retries=retries, pool_size=workers, **SEED)
+    return CloutilityClient(sim.api_url, token_cache=False, retries=retries, pool_size=workers, **sim.login)
 
 
 def _faults(sim, body, path=CONTOSO_LIST, times=None, method='GET', query=None, status=None):
@@ -200,3 +188,158 @@ def test_a_delete_without_a_body_still_works(sim):
 
 def test_the_suggested_name_as_a_json_string_still_works(sim):
     assert _client(sim).get('bunits/94/consumers/415/node/spname') == 'CONTOSO-DB01'
+
+
+# --------------------------------------------------------------------------- readers of one object
+class Finished(Exception):
+    """exit_json or fail_json of a TaskModule: ``.result`` is what the task would return."""
+
+    def __init__(self, failed, result):
+        super().__init__(result.get('msg'))
+        self.failed, self.result = failed, result
+
+
+class TaskModule:
+    """What a module's run() uses of CloutilityModule, over a real client; exit_json and fail_json raise Finished."""
+    run = CloutilityModule.run
+    fail_on_error = CloutilityModule.fail_on_error
+    exit_reconciled = CloutilityModule.exit_reconciled
+    bunits = CloutilityModule.bunits
+    reconciler = CloutilityModule.reconciler
+
+    def __init__(self, client, **params):
+        self.client, self.params, self.check_mode, self._tree = client, params, False, None
+
+    def exit_json(self, **result):
+        raise Finished(False, result)
+
+    def fail_json(self, **result):
+        raise Finished(True, result)
+
+
+def _run(sim, module, **params):
+    task = TaskModule(_client(sim), **params)
+    with pytest.raises(Finished) as finished:
+        task.run(module.run)
+    return finished.value
+
+
+REPORT = dict(bunit='Customers/Contoso', consumer='web01', consumer_id=None, start=None, end=None, status=True, warnings=False, latest=True,
+              user_id=None)
+# reader, its options, the path whose answer is broken, the route it counts under, what the message says was due
+OBJECT_READERS = {
+    'billing_info contract': (cloutility_billing_info, dict(bunit='Customers/Contoso', include=['contract'], invoice_date=None, billing_date=None,
+                                                            include_next=None), r'^/v1/bunits/94/contract$', 'GET /v1/bunits/{id}/contract', 'the contract'),
+    'billing_info invoice': (cloutility_billing_info, dict(bunit='Customers/Contoso', include=['invoices'], invoice_date='2024-05-01', billing_date=None,
+                                                           include_next=None), r'/invoices/2024-05-01$', None, 'an invoice'),
+    'reference_info server': (cloutility_reference_info, dict(bunit='Customers/Contoso', include=['server']), r'^/v1/bunits/94/defaultserver$',
+                              'GET /v1/bunits/{id}/defaultserver', 'the default backup server'),
+    'report_info latest': (cloutility_report_info, REPORT, r'/consumers/408/reports/latest$', 'GET /v1/bunits/{id}/consumers/{id}/reports/latest',
+                           'a node report'),
+    'job_info first': (cloutility_job_info, dict(bunit='Customers/Contoso', consumer='web01', consumer_id=None, start='-24h', end='now'),
+                       r'/consumers/408/jobs/first$', 'GET /v1/bunits/{id}/consumers/{id}/jobs/first', 'the first job'),
+    'bunit_info': (cloutility_bunit_info, dict(bunit='Customers/Contoso', users=False), r'^/v1/bunits/94$', 'GET /v1/bunits/{id}',
+                   'a business unit'),
+    'consumer by id': (cloutility_report_info, dict(REPORT, consumer=None, consumer_id=408), r'^/v1/bunits/94/consumers/408$',
+                       'GET /v1/bunits/{id}/consumers/{id}', 'a consumption unit'),
+}
+
+
+@pytest.mark.parametrize('body, shape', [('list', 'a JSON list'), ('string', 'a JSON string')])
+@pytest.mark.parametrize('reader', sorted(OBJECT_READERS))
+def test_a_reader_of_one_object_fails_on_another_shape_naming_method_url_and_what_was_due(sim, reader, body, shape):
+    """Not {} nor [] nor an AttributeError: the task fails with the client's message, after the same retries as a 5xx."""
+    module, params, path, route, what = OBJECT_READERS[reader]
+    _faults(sim, body, path=path)
+    outcome = _run(sim, module, **params)
+    assert outcome.failed and outcome.result['api_error']['status'] == 200, outcome.result
+    message = outcome.result['msg']
+    assert message.startswith('GET %s/bunits/' % sim.api_url), message
+    assert '%s, where a JSON object (%s) is due' % (shape, what) in message
+    if route:
+        assert _count(sim, route) == RETRIES + 1
+
+
+@pytest.mark.parametrize('reader', ['billing_info contract', 'report_info latest', 'reference_info server'])
+def test_a_reader_of_one_object_still_takes_no_data_as_empty(sim, reader):
+    """The 404 "no data" get_optional maps to None stays a legitimate empty answer."""
+    module, params, path, _route, _what = OBJECT_READERS[reader]
+    _faults(sim, None, path=path, status=404)
+    outcome = _run(sim, module, **params)
+    assert not outcome.failed, outcome.result
+    assert outcome.result[dict(billing_info='contract', report_info='report', reference_info='server')[reader.split()[0]]] == {}
+
+
+def test_a_reader_of_a_collection_has_no_one_item_fallback(sim):
+    """cloutility_report_info over a range: an object where the list is due fails (it was read as one report)."""
+    _faults(sim, 'object', path=r'/consumers/408/reports$')
+    outcome = _run(sim, cloutility_report_info, **dict(REPORT, latest=False))
+    assert outcome.failed and 'a JSON object without an items list, where a collection' in outcome.result['msg']
+
+
+def test_the_business_unit_tree_must_be_a_unit(sim):
+    _faults(sim, 'list', path=r'^/v1/bunits$')
+    with pytest.raises(CloutilityBadAnswer, match=r'a JSON list, where a JSON object \(the business unit tree\) is due'):
+        BusinessUnitTree(_client(sim))
+    _faults(sim, 'no_items', path=r'^/v1/bunits$')
+    with pytest.raises(CloutilityBadAnswer, match=r'a JSON object without id, name, where a JSON object \(the business unit tree\) is due'):
+        BusinessUnitTree(_client(sim))
+
+
+def test_find_consumer_by_id_fails_on_a_list_instead_of_an_attribute_error(sim):
+    _faults(sim, 'list', path=r'^/v1/bunits/94/consumers/408$')
+    with pytest.raises(CloutilityBadAnswer, match=r'a JSON list, where a JSON object \(a consumption unit\) is due'):
+        find_consumer(_client(sim), 94, name='web01', consumer_id=408)
+
+
+def test_get_object_takes_one_bad_answer_then_the_object(sim):
+    _faults(sim, 'list', path=r'^/v1/bunits/94$', times=1)
+    assert _client(sim).get_object('bunits/94', what='a business unit', keys=('id',))['name'] == 'Contoso'
+    assert _count(sim, 'GET /v1/bunits/{id}') == 2
+
+
+# --------------------------------------------------------------------------- cloutility_bunit state=absent
+FABRIKAM = dict(name='Fabrikam', parent='Customers', registration_number=None, time_zone=None, note=None, state='absent')
+
+
+@pytest.mark.parametrize('body', ['object', 'no_items', 'html', 'string'])
+def test_bunit_absent_fails_on_a_bad_consumer_count_and_deletes_nothing(sim, body):
+    """Fabrikam has consumption units: an answer that is no collection must not count as none and lead to the DELETE."""
+    _faults(sim, body, path=r'^/v1/bunits/131/consumers$')
+    outcome = _run(sim, cloutility_bunit, **FABRIKAM)
+    assert outcome.failed and 'GET %s/bunits/131/consumers?limit=1 answered HTTP 200' % sim.api_url in outcome.result['msg']
+    counters = sim.simulator.counters_copy()
+    assert counters['writes'] == 0 and counters['by_route'].get('DELETE /v1/bunits/{id}', 0) == 0
+    assert 131 in BusinessUnitTree(_client(sim)).by_id
+
+
+def test_bunit_absent_refuses_a_unit_with_consumers_and_deletes_an_empty_one(sim):
+    outcome = _run(sim, cloutility_bunit, **FABRIKAM)
+    assert outcome.failed and 'not empty' in outcome.result['msg'] and '3 consumption unit(s)' in outcome.result['msg']
+    assert sim.simulator.counters_copy()['writes'] == 0
+    client = _client(sim)
+    client.post('bunits/76/bunits', json={'name': 'Empty'})
+    outcome = _run(sim, cloutility_bunit, **dict(FABRIKAM, name='Empty'))
+    assert not outcome.failed and outcome.result['changed'], outcome.result
+    assert _count(sim, 'DELETE /v1/bunits/{id}') == 1
+
+
+class PageClient:
+    base_url = 'https://portal.example/v1/'
+
+    def __init__(self, page):
+        self.page = page
+
+    def collect(self, path, params=None, limit=None):
+        return self.page.get('items'), self.page
+
+
+@pytest.mark.parametrize('page', [dict(items=[], total='3'), dict(items=[], total=-1), dict(items=[{'id': 1}], total=0), dict(items=[], total=True)])
+def test_a_consumer_count_that_is_no_count_is_an_error(page):
+    with pytest.raises(CloutilityError, match='where the number of its consumption units is due'):
+        cloutility_bunit.count_consumers(PageClient(page), 131)
+
+
+@pytest.mark.parametrize('page, count', [(dict(items=[], total=0), 0), (dict(items=[{'id': 1}], total=4), 4), (dict(items=[{'id': 1}]), 1)])
+def test_a_consumer_count_from_a_page(page, count):
+    assert cloutility_bunit.count_consumers(PageClient(page), 131) == count

@@ -5,9 +5,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient, CloutilityError
@@ -15,30 +12,12 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups impo
 from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import claims, ensure_fleet, entry_key
 from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_node
 
-try:
-    from cloutility_simulator.testing import running_simulator
-except ImportError:
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'simulator'))
-    try:
-        from cloutility_simulator.testing import running_simulator
-    except ImportError:  # pragma: no cover - flask missing
-        running_simulator = None
-
-SEED = dict(client_id='ansible-demo', origin='https://ansible.example.com', username='ansible@example.com', password='Sim-Passw0rd!')
 CONTOSO = 'Acme Hosting/Customers/Contoso'
 FABRIKAM = 'Customers/Fabrikam'
 
 
-@pytest.fixture
-def sim():
-    if running_simulator is None:
-        pytest.skip('cloutility_simulator is not installed')
-    with running_simulator(page_size=100) as simulator:
-        yield simulator
-
-
 def _client(sim, workers=8):
-    return CloutilityClient(sim.api_url, token_cache=False, pool_size=workers, **SEED)
+    return CloutilityClient(sim.api_url, token_cache=False, pool_size=workers, **sim.login)
 
 
 def _entry(host, bunit=CONTOSO, **extra):
