@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 
 import pytest
 
@@ -20,13 +18,8 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client i
 
 try:
     from cloutility_simulator.testing import running_simulator
-except ImportError:
-    # Not installed (as under ansible-test units): import it from the collection's simulator/ folder.
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'simulator'))
-    try:
-        from cloutility_simulator.testing import running_simulator
-    except ImportError:  # pragma: no cover - flask missing
-        running_simulator = None
+except ImportError:  # pragma: no cover - flask missing (the simulator's folder is on the path: ../conftest.py)
+    running_simulator = None
 
 needs_simulator = pytest.mark.skipif(running_simulator is None, reason='cloutility_simulator is not installed')
 

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 
 import pytest
 
@@ -15,12 +13,8 @@ from ansible.plugins.loader import lookup_loader
 
 try:
     from cloutility_simulator.testing import running_simulator
-except ImportError:
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'simulator'))
-    try:
-        from cloutility_simulator.testing import running_simulator
-    except ImportError:  # pragma: no cover - flask missing
-        running_simulator = None
+except ImportError:  # pragma: no cover - flask missing (the simulator's folder is on the path: ../conftest.py)
+    running_simulator = None
 
 SEED = dict(client_id='ansible-demo', origin='https://ansible.example.com', username='ansible@example.com', password='Sim-Passw0rd!')
 

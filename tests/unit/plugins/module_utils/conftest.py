@@ -5,20 +5,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
 
 import pytest
 
 try:
     from cloutility_simulator.testing import running_simulator
-except ImportError:
-    # Not installed (as under ansible-test units): import it from the collection's simulator/ folder.
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'simulator'))
-    try:
-        from cloutility_simulator.testing import running_simulator
-    except ImportError:  # pragma: no cover - flask missing
-        running_simulator = None
+except ImportError:  # pragma: no cover - flask missing (the simulator's folder is on the path: ../conftest.py)
+    running_simulator = None
 
 # The seeded account's connection options (simulator/cloutility_simulator/seed/default.json).
 SEED_LOGIN = dict(client_id='ansible-demo', origin='https://ansible.example.com', username='ansible@example.com', password='Sim-Passw0rd!')
