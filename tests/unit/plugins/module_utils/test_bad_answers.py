@@ -273,7 +273,9 @@ def test_a_reader_of_one_object_still_takes_no_data_as_empty(sim, reader):
 def test_a_reader_of_a_collection_has_no_one_item_fallback(sim):
     """cloutility_report_info over a range: an object where the list is due fails (it was read as one report)."""
     _faults(sim, 'object', path=r'/consumers/408/reports$')
-    outcome = _run(sim, cloutility_report_info, **dict(REPORT, latest=False))
+    params = dict(REPORT)
+    params['latest'] = False
+    outcome = _run(sim, cloutility_report_info, **params)
     assert outcome.failed and 'a JSON object without an items list, where a collection' in outcome.result['msg']
 
 
@@ -319,7 +321,9 @@ def test_bunit_absent_refuses_a_unit_with_consumers_and_deletes_an_empty_one(sim
     assert sim.simulator.counters_copy()['writes'] == 0
     client = _client(sim)
     client.post('bunits/76/bunits', json={'name': 'Empty'})
-    outcome = _run(sim, cloutility_bunit, **dict(FABRIKAM, name='Empty'))
+    params = dict(FABRIKAM)
+    params['name'] = 'Empty'
+    outcome = _run(sim, cloutility_bunit, **params)
     assert not outcome.failed and outcome.result['changed'], outcome.result
     assert _count(sim, 'DELETE /v1/bunits/{id}') == 1
 
