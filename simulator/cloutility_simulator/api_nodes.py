@@ -287,8 +287,10 @@ def _generate_password(node_id):
 
 
 def _check_password(password):
-    if not isinstance(password, str) or not 8 <= len(password) <= 64:
-        raise bad_request('tsmPassword must be 8 to 64 characters long (inferred IBM Storage Protect default rule)')
+    # 8: the inferred IBM Storage Protect default; a server configured for longer passwords: /_sim/config password_min_length.
+    least = sim().config.get('password_min_length') or 8
+    if not isinstance(password, str) or not least <= len(password) <= 64:
+        raise bad_request('tsmPassword must be %d to 64 characters long (the backup server\'s password rule)' % least)
     if any(c.isspace() for c in password):
         raise bad_request('tsmPassword must not contain spaces')
 

@@ -226,7 +226,7 @@ def config():
     simulator = sim()
     if request.method == 'POST':
         body = json_body()
-        for key in ('page_size', 'token_lifetime'):
+        for key in ('page_size', 'token_lifetime', 'password_min_length'):
             if key in body:
                 value = body[key]
                 if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -251,7 +251,7 @@ def config():
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise bad_request('latency_ms must be an integer of 0 or more')
             simulator.set_latency(value)
-        unknown = set(body) - {'page_size', 'token_lifetime', 'strict', 'missing_routes', 'latency_ms'}
+        unknown = set(body) - {'page_size', 'token_lifetime', 'strict', 'missing_routes', 'latency_ms', 'password_min_length'}
         if unknown:
             raise bad_request('unknown config keys: %s' % ', '.join(sorted(unknown)))
     return jsonify(dict(simulator.config))

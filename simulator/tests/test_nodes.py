@@ -1,6 +1,8 @@
 """Nodes: create/put/delete, activation rules, password, filespaces, approval workflow, proxies."""
 
-from conftest import assert_error
+import requests
+
+from conftest import Api, assert_error
 
 LINUX, WINDOWS, MACOS = 3, 5, 8
 FILE_SERVER, WORKSTATION, APP_SERVER = 2, 4, 6
@@ -85,6 +87,17 @@ def test_password(api):
     assert node['tsmPassword'] == 'N3w-Secret!'
     assert_error(api.post('bunits/94/consumers/415/node/password', json={'tsmPassword': 'short'}), 400)
     assert_error(api.post('bunits/94/consumers/423/node/password', json={'tsmPassword': 'N3w-Secret!'}), 404)
+
+
+def test_a_server_that_wants_longer_passwords(sim, api):
+    assert requests.post(sim.url + '/_sim/config', json={'password_min_length': 12}, timeout=5).json()['password_min_length'] == 12
+    refused = api.post('bunits/94/consumers/415/node/password', json={'tsmPassword': 'Ten-chars1'})
+    assert_error(refused, 400)
+    assert '12 to 64' in refused.json()['message']
+    assert api.ok('POST', 'bunits/94/consumers/415/node/password', json={'tsmPassword': 'Twelve-chars'})['tsmPassword'] == 'Twelve-chars'
+    assert requests.post(sim.url + '/_sim/config', json={'password_min_length': 0}, timeout=5).status_code == 400
+    requests.post(sim.url + '/_sim/reset', timeout=5)  # back to the default rule (and new tokens)
+    assert Api(sim.url).ok('POST', 'bunits/94/consumers/415/node/password', json={'tsmPassword': 'Ten-chars1'})['tsmPassword'] == 'Ten-chars1'
 
 
 def test_approval_user_delete_files_request(approver_api, api):
