@@ -33,7 +33,7 @@ from ansible_collections.cloutility.cloutility.plugins.filter.onboard import onb
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.ansible_compat import ansible_version, play_hosts_variables
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import option_problems
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import NODE_OPTIONS, validate_node_params
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import NODE_OPTIONS, validate_node_params
 
 PREFIX = 'onboard_'
 # Variables named onboard_* that are not the role's options: its own fact, the playbooks' variables, internal ones.

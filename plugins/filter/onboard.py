@@ -31,7 +31,7 @@ def onboard_claim(settings, kind, tree=None):
     if kind == 'unit':
         # Imported here: the role's per-host filters run in a new worker process for every host, which must not
         # pay for importing the HTTP client (requests) it does not use.
-        from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree  # pylint: disable=import-outside-toplevel
+        from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
 
         bunit = settings.get('bunit', '')
         where = BusinessUnitTree(None, root=tree).key(bunit) if tree else '/'.join(onboard_path_parts(bunit)).lower()
@@ -207,7 +207,7 @@ def _creation_diff(settings):
     """The diff of a host whose business unit, consumption unit and node the real run would create: the node as
     cloutility_node's diff shows a new one (API keys, references by name), with the business unit to create."""
     # Imported here (check mode, a host in a business unit to create): the per-host task needs no node code otherwise.
-    from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import NODE_OPTIONS  # pylint: disable=import-outside-toplevel
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import NODE_OPTIONS
 
     spec = settings.get('spec') or {}
     after = dict(bunit=settings.get('bunit'), consumer=dict(name=settings.get('consumer')))

@@ -156,8 +156,10 @@ from ansible.utils.display import Display
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, map_bounded
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree, consumers_path, get_optional
-from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import is_activated
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import is_activated
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin
 
 display = Display()

@@ -73,7 +73,8 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import map_bounded
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree, consumer_listing, consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumer_listing, consumers_path
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin
 
 

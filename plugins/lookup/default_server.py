@@ -58,7 +58,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin
 
 

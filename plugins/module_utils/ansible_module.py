@@ -18,7 +18,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client i
     CloutilityClient,
     CloutilityError,
 )
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
 from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import secret_values
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import PartialWriteError, Reconciler
 
@@ -156,8 +156,7 @@ def client_from_options(options, pool_size=None):
 def error_details(exc):
     """Extra result keys for a failed API call, so a playbook can branch on the status."""
     if isinstance(exc, CloutilityApiError):
-        return dict(api_error=dict(method=exc.method, path=exc.path, url=exc.url, status=exc.status,
-                                   message=exc.message, developer_message=exc.developer_message))
+        return dict(api_error=exc.as_result())
     return {}
 
 

@@ -86,7 +86,7 @@ def normalize_path(path):
     """The path a portal serves, from a path as written (relative to /v1, without its query): percent-escapes decoded
     until nothing changes (``%2561`` is ``a``), backslashes and runs of slashes as one slash, ``.`` segments dropped,
     a leading ``v1/`` removed. Letter case is kept (the portal ignores it: compare case-insensitively); ``..``
-    segments are kept for the caller to refuse (readside.api_path)."""
+    segments are kept for the caller to refuse (raw_api.api_path)."""
     text = str(path or '')
     for _round in range(10):
         decoded = unquote(text)
@@ -148,6 +148,11 @@ class CloutilityApiError(CloutilityError):
         self.uncertain = uncertain
         self.hint = hint
         super().__init__(self._describe())
+
+    def as_result(self):
+        """The failed request as a module result shows it (``api_error``), so a playbook can branch on the status."""
+        return dict(method=self.method, path=self.path, url=self.url, status=self.status, message=self.message,
+                    developer_message=self.developer_message)
 
     def mark_uncertain(self):
         self.uncertain = True
@@ -665,7 +670,7 @@ class CloutilityClient:
 
         Any other answer (a list, a string, a number, null, or an object without a member of ``keys``, which the
         endpoint always returns) is a CloutilityBadAnswer naming method, URL and ``what`` was due: sent again like a
-        5xx, then raised; it is never read as "no object". A 404 is raised as for get() (lookups.get_optional maps
+        5xx, then raised; it is never read as "no object". A 404 is raised as for get() (get_optional maps
         "no such object" to None)."""
         return self.request('GET', path, params=params, expect=OBJECT, what=what, keys=keys)
 
@@ -717,3 +722,36 @@ class CloutilityClient:
             if limit is not None:
                 params['limit'] = limit - len(items)
             page = self.request('GET', path, params=params, expect=PAGE)
+
+
+def get_optional(client, path, params=None, what=None, keys=()):
+    """GET an object that may not exist: None when the portal answers that it has none (404).
+
+    A 404 saying the route itself does not exist (``CloutilityApiError.route_missing``) is raised:
+    a missing endpoint must never pass for missing data. A 2xx must be the object (``client.get_object``:
+    ``what`` names it, ``keys`` are members it always has): a list, a string or a number is a
+    CloutilityBadAnswer, never None.
+    """
+    try:
+        return client.get_object(path, params=params, what=what, keys=keys)
+    except CloutilityApiError as exc:
+        if exc.not_found:
+            return None
+        raise
+
+
+def collect_optional(client, path, params=None, limit=None):
+    """``client.collect`` for a collection a portal may answer with 404 when it holds nothing
+    (reports in a range, audit log entries, jobs): ``([], None)`` then. A missing route is raised."""
+    try:
+        return client.collect(path, params, limit)
+    except CloutilityApiError as exc:
+        if exc.not_found:
+            return [], None
+        raise
+
+
+def get_all_optional(client, path, params=None, limit=None):
+    """Every item of such a collection; [] when the portal answers 404 for an empty one."""
+    items, _answer = collect_optional(client, path, params, limit)
+    return items or []

@@ -1,19 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Secrets in API answers the collection does not model (cloutility_api): found by key name.
+"""How results show objects: secrets masked (one MASK), objects summarised (``short``). Plain Python, no Ansible.
 
-Plain Python, no Ansible. The modelled resources declare their secret fields (ResourceSpec secrets);
-an arbitrary answer can only be judged by its keys: any key whose name contains ``password``,
-``secret`` or ``token`` (any letter case, at any depth) holds a secret, such as a node's ``tsmPassword``.
+The modelled resources declare their secret fields (ResourceSpec secrets, ``mask_keys``); an answer the
+collection does not model (cloutility_api) can only be judged by its keys: any key whose name contains
+``password``, ``secret`` or ``token`` (any letter case, at any depth) holds a secret, such as a node's
+``tsmPassword``.
 """
 
 from __future__ import annotations
 
 import re
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import MASK
-
+MASK = '********'
 SECRET_KEY = re.compile(r'password|secret|token', re.IGNORECASE)
 
 
@@ -54,3 +54,19 @@ def secret_values(data):
 
     walk(data, False)
     return found
+
+
+def mask_keys(obj, keys):
+    """A shallow copy of ``obj`` with the value of each of ``keys`` masked when it is set; None stays None."""
+    if obj is None:
+        return None
+    masked = dict(obj)
+    for key in keys:
+        if masked.get(key):
+            masked[key] = MASK
+    return masked
+
+
+def short(obj, keys=('id', 'name')):
+    """An object summarised to a few of its keys (by default its identity: id and name), for results and lists."""
+    return dict((key, obj.get(key)) for key in keys if isinstance(obj, dict) and key in obj)

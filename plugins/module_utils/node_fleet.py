@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Many backup nodes in one task (module cloutility_node_fleet). Plain Python (no Ansible).
 
-The node workflow is the one of cloutility_node (``workflows.ensure_node``), run for every entry by a bounded pool
+The node workflow is the one of cloutility_node (``resources.node.ensure_node``), run for every entry by a bounded pool
 of threads (``concurrency.map_bounded``) that share one client (one login, one connection pool), one business
 unit tree and one ``nodes.ReferenceCache``: every reference list and every business unit's list of consumption
 units is read once for the whole fleet, not once per node.
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, Failure, map_bounded
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import consumer_listing
-from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import ReferenceCache, References
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumer_listing
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ReferenceCache, References
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import PartialWriteError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_node
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ensure_node
 
 
 def entry_key(entry):
@@ -71,8 +71,7 @@ def _failure(exc):
         result.update(failed=True, msg=str(exc), changed=True)
         cause = exc.cause
     if isinstance(cause, CloutilityApiError):
-        result['api_error'] = dict(method=cause.method, path=cause.path, url=cause.url, status=cause.status,
-                                   message=cause.message, developer_message=cause.developer_message)
+        result['api_error'] = cause.as_result()
     return result
 
 

@@ -17,8 +17,7 @@ import time
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import ControllerLock
-
-MASK = '********'
+from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import mask_keys, short
 
 # Server-managed fields that say nothing about the resource's configuration; diffs ignore them.
 VOLATILE_KEYS = frozenset(('href', '$type', 'actions', 'createdDate', 'lastCommentTime', 'lastCommentTypeId',
@@ -126,7 +125,7 @@ class ResourceSpec:
             if key in self.volatile:
                 continue
             if key in self.secrets:
-                shown[key] = MASK if value else value
+                shown[key] = mask_keys(obj, (key,))[key]
             elif isinstance(value, dict):
                 if 'items' in value and 'href' in value:
                     continue  # an embedded sub-collection (users, addresses...) with its own endpoint
@@ -139,19 +138,13 @@ class ResourceSpec:
 
     def mask(self, obj):
         """The object with secrets masked, nothing else removed: what a module returns."""
-        if obj is None:
-            return None
-        masked = dict(obj)
-        for key in self.secrets:
-            if masked.get(key):
-                masked[key] = MASK
-        return masked
+        return mask_keys(obj, self.secrets)
 
 
 def _short_ref(value):
     """A nested object in a diff: its identity, not its whole server-side record."""
     if 'id' in value or 'name' in value:
-        return dict((key, value[key]) for key in ('id', 'name') if key in value)
+        return short(value)
     return dict((key, item) for key, item in value.items() if key not in VOLATILE_KEYS)
 
 

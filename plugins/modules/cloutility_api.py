@@ -150,7 +150,7 @@ skipped_in_check_mode:
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import has_side_effect
 from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import mask_secrets
-from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import api_path, query_params
+from ansible_collections.cloutility.cloutility.plugins.module_utils.raw_api import api_path, query_params
 
 
 def run(module):

@@ -113,15 +113,13 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem, collect_optional, consumers_path
-from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
-    audit_type_numbers,
-    consumer_summary,
-    format_datetime,
-    name_audit_entries,
-    parse_range,
-    resolve_consumer,
-)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import collect_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import format_datetime, parse_range
+from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import short
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import audit_type_numbers, name_audit_entries
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import resolve_consumer
 
 
 def run(module):
@@ -144,7 +142,7 @@ def run(module):
         items = []
     total = answer.get('total') if isinstance(answer, dict) else None
     module.exit_json(changed=False, entries=name_audit_entries(items), total=len(items) if total is None else int(total),
-                     types=types, consumer=consumer_summary(consumer), bunit_id=unit['id'])
+                     types=types, consumer=short(consumer), bunit_id=unit['id'])
 
 
 def main():

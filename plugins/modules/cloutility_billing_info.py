@@ -115,8 +115,9 @@ billing:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem, get_all_optional, get_optional
-from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import parse_day
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import get_all_optional, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import parse_day
 
 KINDS = ('contract', 'invoices', 'invoice_files', 'billing')
 

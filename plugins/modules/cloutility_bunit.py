@@ -106,14 +106,8 @@ diff:
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import (
-    BusinessUnitTree,
-    PATH_SEPARATOR,
-    bunit_problem,
-    consumers_path,
-    find_one,
-    find_ref,
-)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree, PATH_SEPARATOR, bunit_problem, find_one, find_ref
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, ResourceSpec, object_lock
 
 BUNIT = ResourceSpec('bunit', [

@@ -98,7 +98,7 @@ users:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
 
 
 def run(module):

@@ -153,7 +153,8 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem, consumers_path, find_consumer
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path, find_consumer
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, ResourceSpec, consumer_lock_key, object_lock
 
 CONSUMER = ResourceSpec('consumer', [

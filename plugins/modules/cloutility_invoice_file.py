@@ -102,9 +102,9 @@ diff:
 import os
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem
-from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import file_checksums
-from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_invoice_file
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.invoice_file import file_checksums
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.invoice_file import ensure_invoice_file
 
 
 def _read_pdf(module, src):

@@ -115,15 +115,13 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem, collect_optional, consumers_path, get_optional
-from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
-    consumer_summary,
-    first_job_completed,
-    format_datetime,
-    job_range,
-    parse_range,
-    resolve_consumer,
-)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import collect_optional, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import format_datetime, parse_range
+from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import short
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import first_job_completed, job_range
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import resolve_consumer
 
 
 def run(module):
@@ -139,7 +137,7 @@ def run(module):
         # 404: no job; any other answer is a collection (collect checks each page)
         jobs, _answer = collect_optional(client, base, dict(startTime=format_datetime(start), endTime=format_datetime(end)))
     module.exit_json(
-        changed=False, jobs=jobs, first_job_completed=format_datetime(first), consumer=consumer_summary(consumer),
+        changed=False, jobs=jobs, first_job_completed=format_datetime(first), consumer=short(consumer),
         bunit_id=unit['id'],
         range=dict(start=format_datetime(start), end=format_datetime(end), requested_start=format_datetime(requested_start),
                    adjusted=adjusted, queried=not empty),

@@ -279,8 +279,8 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import NODE_ARGUMENT_SPEC
-from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_node
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import NODE_ARGUMENT_SPEC
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ensure_node
 
 
 def run(module):

@@ -257,9 +257,9 @@ import copy
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_compat import diff_mode
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule, client_from_options
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import bounded_workers
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
 from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import ensure_fleet
-from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import NODE_ARGUMENT_SPEC
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import NODE_ARGUMENT_SPEC
 
 # One entry: cloutility_node's options (declared once, in nodes.NODE_OPTIONS), the host it is for and the server
 # fields its caller needs.

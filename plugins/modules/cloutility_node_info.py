@@ -103,8 +103,8 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem
-from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import node_info
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import node_info
 
 
 def run(module):

@@ -106,8 +106,8 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem
-from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_proxy
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.proxy import ensure_proxy
 
 
 def run(module):

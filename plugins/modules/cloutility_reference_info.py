@@ -119,7 +119,8 @@ unavailable:
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem, get_all_optional, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import get_all_optional, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
 
 KINDS = ('time_zones', 'operating_systems', 'node_types', 'server', 'domains', 'client_option_sets', 'node_warning_types')
 # Read by default, but a portal may not have them: then left out and listed in `unavailable`.

@@ -148,14 +148,13 @@ end:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import bunit_problem, collect_optional, consumers_path, get_optional
-from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
-    consumer_summary,
-    format_datetime,
-    name_report_warnings,
-    parse_range,
-    resolve_consumer,
-)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import collect_optional, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import format_datetime, parse_range
+from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import short
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import name_report_warnings
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import resolve_consumer
 
 
 def run(module):
@@ -164,7 +163,7 @@ def run(module):
     client = module.client
     unit, consumer = resolve_consumer(client, module.bunits, params['bunit'], params['consumer'], params['consumer_id'])
     base = consumers_path(unit['id'], consumer['id']) + '/reports'
-    result = dict(changed=False, consumer=consumer_summary(consumer), bunit_id=unit['id'])
+    result = dict(changed=False, consumer=short(consumer), bunit_id=unit['id'])
     if params['latest']:
         query = dict(userId=params['user_id']) if params['user_id'] is not None else None
         report = get_optional(client, base + '/latest', query, what='a node report')  # 404: no report yet

@@ -25,7 +25,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client i
     CloutilityError,
     normalize_base_url,
 )
-from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import suggested_name
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import suggested_name
 
 PASSWORD = 'very-secret-pw'
 ORIGIN = 'https://origin.example.com'

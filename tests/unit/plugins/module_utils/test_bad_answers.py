@@ -10,10 +10,11 @@ import pytest
 from ansible_collections.cloutility.cloutility.plugins.module_utils import api_client
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityBadAnswer, CloutilityClient, CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree, find_consumer
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import find_consumer
 from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import ensure_fleet
-from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import node_info
-from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_node
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import node_info
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ensure_node
 from ansible_collections.cloutility.cloutility.plugins.modules import (
     cloutility_billing_info,
     cloutility_bunit,

@@ -8,15 +8,9 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import (
-    BusinessUnitTree,
-    collect_optional,
-    find_consumer,
-    find_one,
-    find_ref,
-    get_all_optional,
-    get_optional,
-)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import collect_optional, get_all_optional, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree, find_one, find_ref
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import find_consumer
 
 TREE = {'id': 22, 'name': 'Acme', 'businessUnits': [
     {'id': 30, 'parentId': 22, 'name': 'Customers', 'businessUnits': [

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient, CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
 from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import claims, ensure_fleet, entry_key
-from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_node
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ensure_node
 
 CONTOSO = 'Acme Hosting/Customers/Contoso'
 FABRIKAM = 'Customers/Fabrikam'

@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import option_problems
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import (
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import (
     NODE_OPTIONS,
     ReferenceCache,
     References,
@@ -21,8 +21,8 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import
     validate_node_params,
     validate_tsm_name,
     writable_body,
-    in_proxy_list,
 )
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.proxy import in_proxy_list
 
 
 class FakeClient:

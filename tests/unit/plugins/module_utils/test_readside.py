@@ -13,25 +13,20 @@ import time
 import pytest
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.readside import (
-    api_path,
+from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import format_datetime, parse_datetime, parse_day, parse_range
+from ansible_collections.cloutility.cloutility.plugins.module_utils.raw_api import api_path, query_params
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import (
     audit_type_name,
     audit_type_numbers,
-    compare_checksum,
-    file_checksums,
     first_job_completed,
-    format_datetime,
     job_range,
     name_audit_entries,
     name_report_warnings,
     name_warnings,
-    node_info,
-    parse_datetime,
-    parse_day,
-    parse_range,
-    query_params,
     warning_type_index,
 )
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.invoice_file import compare_checksum, file_checksums
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import node_info
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2024, 5, 10, 12, 30, 0, tzinfo=UTC)

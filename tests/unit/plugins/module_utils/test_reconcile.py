@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import MASK, Field, Reconciler, ResourceSpec
+from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import MASK
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, Reconciler, ResourceSpec
 
 SPEC = ResourceSpec('thing', [
     Field('name', 'name'),

@@ -11,10 +11,12 @@ import copy
 import pytest
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.lookups import BusinessUnitTree
-from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import NODE_OPTIONS
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import NODE_OPTIONS
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import PartialWriteError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.workflows import ensure_invoice_file, ensure_node, ensure_proxy
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.invoice_file import ensure_invoice_file
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ensure_node
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.proxy import ensure_proxy
 
 WRITES = ('POST', 'PUT', 'DELETE')
 REFS = {
@@ -319,7 +321,7 @@ def test_bad_input_refused_before_any_request():
 
 
 def test_shared_reference_cache_reads_reference_data_once_across_hosts():
-    from ansible_collections.cloutility.cloutility.plugins.module_utils.nodes import ReferenceCache
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ReferenceCache
 
     api = FakeApi()
     cache = ReferenceCache()

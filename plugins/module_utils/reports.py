@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reports, jobs, audit log entries and warnings of a consumption unit (the *_info modules that read them).
+
+Plain Python, no Ansible. 404 answers are told apart by ``CloutilityApiError.route_missing`` / ``.not_found``
+(api_client.py); ``get_optional`` / ``collect_optional`` there turn "no such object / no data" into None / [] and
+raise a missing route.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import parse_datetime
+
+
+# ----------------------------------------------------------------------------- audit log types
+AUDIT_TYPES = {'info': 0, 'create': 100, 'modify': 200, 'delete': 300, 'error': 400}
+AUDIT_TYPE_NAMES = dict((number, name) for name, number in AUDIT_TYPES.items())
+
+
+def audit_type_numbers(names):
+    """The API's numbers for audit log type names, in the API's order; None or [] means all."""
+    if not names:
+        return sorted(AUDIT_TYPES.values())
+    numbers = set()
+    for name in names:
+        key = str(name).strip().lower()
+        if key not in AUDIT_TYPES:
+            raise CloutilityError("Unknown audit log type '%s'. Valid types: %s" % (name, ', '.join(AUDIT_TYPES)))
+        numbers.add(AUDIT_TYPES[key])
+    return sorted(numbers)
+
+
+def audit_type_name(number):
+    """The name of an audit log type number (info, create, modify, delete, error), or None."""
+    if isinstance(number, dict):
+        number = number.get('id')
+    try:
+        return AUDIT_TYPE_NAMES.get(int(number))
+    except (TypeError, ValueError):
+        return None
+
+
+def name_audit_entries(entries):
+    """Add ``typeName`` (info, create, ...) to entries that carry a numeric ``type`` and no name yet."""
+    for entry in entries:
+        if isinstance(entry, dict) and 'typeName' not in entry:
+            name = audit_type_name(entry.get('type'))
+            if name is not None:
+                entry['typeName'] = name
+    return entries
+
+
+# ----------------------------------------------------------------------------- jobs
+def first_job_completed(first_job):
+    """The completion time of the first job from GET .../jobs/first, or None when there is none.
+
+    Only ``completed`` is read: the endpoint's other fields are not to be trusted.
+    """
+    if not isinstance(first_job, dict):
+        return None
+    value = first_job.get('completed')
+    if value in (None, ''):
+        return None
+    try:
+        parsed = parse_datetime(value, 'completed')
+    except CloutilityError:
+        return None
+    if parsed.year < 1971:  # a bogus default such as 0001-01-01 means no job
+        return None
+    return parsed
+
+
+def job_range(start, end, first_completed):
+    """Apply the job endpoint's rule: the range must not start before the first job completed.
+
+    Returns ``(start, end, adjusted, empty)``: ``start`` raised to ``first_completed`` when it was
+    earlier (``adjusted``), and ``empty`` when no job can be in the range (no job at all, or the
+    range ends before the first job completed), in which case no range call is needed.
+    """
+    if first_completed is None:
+        return start, end, False, True
+    adjusted = start < first_completed
+    begin = first_completed if adjusted else start
+    if adjusted and begin.microsecond % 1000:
+        # Dates go out with milliseconds: round up, or the start would fall just before the first job.
+        begin += datetime.timedelta(microseconds=1000 - begin.microsecond % 1000)
+    return begin, end, adjusted, end < begin
+
+
+# ----------------------------------------------------------------------------- warnings
+def warning_type_index(types):
+    return dict((item.get('id'), item.get('name')) for item in types or [] if isinstance(item, dict))
+
+
+def _warning_type_id(warning):
+    for key in ('typeId', 'warningTypeId', 'nodeWarningTypeId', 'type', 'warningType', 'nodeWarningType'):
+        value = warning.get(key)
+        if isinstance(value, dict):
+            value = value.get('id')
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+    return None
+
+
+def _warnings_of(report):
+    if not isinstance(report, dict):
+        return []
+    warnings = report.get('warnings')
+    if isinstance(warnings, dict):
+        warnings = warnings.get('items')
+    return [warning for warning in warnings or [] if isinstance(warning, dict)]
+
+
+def _embedded_name(warning):
+    for key in ('type', 'warningType', 'nodeWarningType'):
+        value = warning.get(key)
+        if isinstance(value, dict) and isinstance(value.get('name'), str) and value['name']:
+            return value['name']
+    return None
+
+
+def name_warnings(report, index):
+    """Add ``typeId`` and, when known, ``typeName`` to each warning of a report.
+
+    The name comes from the warning's own type object when the portal embeds it, else from ``index``
+    (id -> name from GET /v1/nodewarningtypes); ``index`` may be None when the portal offers no names.
+    """
+    for warning in _warnings_of(report):
+        type_id = _warning_type_id(warning)
+        if type_id is not None:
+            warning.setdefault('typeId', type_id)
+        if 'typeName' in warning:
+            continue
+        name = _embedded_name(warning) or (index or {}).get(type_id)
+        if name is not None:
+            warning['typeName'] = name
+    return report
+
+
+def warning_types(client):
+    """The node warning types, or None when the portal offers none.
+
+    Warning type names are a bonus: a portal without GET /v1/nodewarningtypes (404, a missing route or
+    no data) gives warnings with their type ids only. Any other error is raised.
+    """
+    try:
+        return client.get_all('nodewarningtypes')
+    except CloutilityApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def name_report_warnings(client, reports):
+    """Name the warnings of ``reports``; GET /v1/nodewarningtypes only when a warning has a type id and no name.
+
+    Returns how the names were found: 'read' (the warning types were read), 'not_needed' (no warning
+    lacked a name, nothing read) or 'unavailable' (the portal has no warning types: type ids only).
+    """
+    unnamed = [warning for report in reports for warning in _warnings_of(report)
+               if 'typeName' not in warning and _embedded_name(warning) is None and _warning_type_id(warning) is not None]
+    types = warning_types(client) if unnamed else []
+    index = warning_type_index(types)
+    for report in reports:
+        name_warnings(report, index)
+    if not unnamed:
+        return 'not_needed'
+    return 'read' if types is not None else 'unavailable'
+
