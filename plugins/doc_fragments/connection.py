@@ -6,7 +6,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Connection options shared by every module of the collection.
+    # Connection options and attributes shared by every module of the collection (the internal modules of the role
+    # and the audit excepted); the plugins (inventory, lookups) take PLUGINS instead.
     DOCUMENTATION = r'''
 options:
   api_url:
@@ -103,11 +104,23 @@ notes:
     either way. Set the variable C(cloutility_in_process=false) to run it as an ordinary module process;
     C(-vvv) shows which way a task ran. On a macOS controller modules run as processes unless
     C(cloutility_in_process=true), because macOS system frameworks may abort in a forked process.
+attributes:
+  action:
+    support: full
+    description:
+      - Runs, as every module of the collection does, through its one action plugin, C(cloutility.cloutility.cloutility_api)
+        (by name for the module of that name, as the C(action_plugin) of the others in the collection's
+        C(meta/runtime.yml)), which runs the module in the controller process when the task runs on the controller.
+  action_group:
+    support: full
+    description: Use C(group/cloutility.cloutility.cloutility) in C(module_defaults) to set the connection options once.
+    membership:
+      - cloutility.cloutility.cloutility
 requirements:
   - requests
 '''
 
-    # Attributes of every module that changes the portal.
+    # Attributes of every module that changes the portal (with DOCUMENTATION).
     ACTIONS = r'''
 attributes:
   check_mode:
@@ -116,17 +129,9 @@ attributes:
   diff_mode:
     support: full
     description: Returns C(before) and C(after) of the whole managed object, secrets masked.
-  action:
-    support: full
-    description: Has an action plugin of the same name, which runs the module in the controller process when the task runs on the controller.
-  action_group:
-    support: full
-    description: Use C(group/cloutility.cloutility.cloutility) in C(module_defaults) to set the connection options once.
-    membership:
-      - cloutility.cloutility.cloutility
 '''
 
-    # Attributes of every read-only (_info) module.
+    # Attributes of every read-only (_info) module (with DOCUMENTATION).
     INFO = r'''
 attributes:
   check_mode:
@@ -137,12 +142,84 @@ attributes:
     support: N/A
     description: Would return details on what has changed, in diff mode.
     details: This module never changes anything.
-  action:
-    support: full
-    description: Has an action plugin of the same name, which runs the module in the controller process when the task runs on the controller.
-  action_group:
-    support: full
-    description: Use C(group/cloutility.cloutility.cloutility) in C(module_defaults) to set the connection options once.
-    membership:
-      - cloutility.cloutility.cloutility
+'''
+
+    # Connection options of the controller-side plugins (inventory, lookups), with the same names and environment
+    # variables as the modules' connection options; plugins read the variables through env.
+    PLUGINS = r'''
+options:
+  api_url:
+    description:
+      - Base URL of the Cloutility API, with or without the trailing C(/v1),
+        for example V(https://portal-api.backup.sto2.safedc.net/v1).
+    type: str
+    required: true
+    env:
+      - name: CLOUTILITY_API_URL
+  client_id:
+    description:
+      - Client ID generated in the Cloutility portal under Settings, API access.
+    type: str
+    required: true
+    env:
+      - name: CLOUTILITY_CLIENT_ID
+  origin:
+    description:
+      - The origin URL registered with the client ID, sent as the C(Origin) header on every call.
+    type: str
+    required: true
+    env:
+      - name: CLOUTILITY_ORIGIN
+  username:
+    description:
+      - Cloutility user name.
+    type: str
+    required: true
+    env:
+      - name: CLOUTILITY_USERNAME
+  password:
+    description:
+      - Password of O(username). Keep it in an environment variable or a vaulted variable, not in a plain file.
+    type: str
+    required: true
+    env:
+      - name: CLOUTILITY_PASSWORD
+  validate_certs:
+    description:
+      - Whether to verify the API's TLS certificate. Turn it off only for a test portal.
+    type: bool
+    default: true
+    env:
+      - name: CLOUTILITY_VALIDATE_CERTS
+  timeout:
+    description:
+      - Seconds to wait for each HTTP answer.
+    type: int
+    default: 30
+    env:
+      - name: CLOUTILITY_TIMEOUT
+  token_cache:
+    description:
+      - Reuse a cached short-lived access token (shared with the modules), so consecutive runs log in once
+        while the token is valid. Only the access token and its expiry are stored, never the password.
+    type: bool
+    default: true
+    env:
+      - name: CLOUTILITY_TOKEN_CACHE
+  retries:
+    description:
+      - How many times one request is sent again after a transient fault (HTTP 429, 502, 503, 504, no answer).
+    type: int
+    default: 5
+    env:
+      - name: CLOUTILITY_RETRIES
+  retry_max_time:
+    description:
+      - The most seconds spent waiting between the attempts of one request.
+    type: float
+    default: 60
+    env:
+      - name: CLOUTILITY_RETRY_MAX_TIME
+requirements:
+  - requests
 '''

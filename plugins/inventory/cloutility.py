@@ -20,7 +20,7 @@ author:
 extends_documentation_fragment:
   - constructed
   - inventory_cache
-  - cloutility.cloutility.plugin_connection
+  - cloutility.cloutility.connection.PLUGINS
 options:
   plugin:
     description: The name of this plugin; it marks the file as a Cloutility inventory source.

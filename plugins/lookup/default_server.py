@@ -15,7 +15,7 @@ description:
 author:
   - Cloutility Ansible collection contributors (@cloutility-ansible)
 extends_documentation_fragment:
-  - cloutility.cloutility.plugin_connection
+  - cloutility.cloutility.connection.PLUGINS
 options:
   _terms:
     description:

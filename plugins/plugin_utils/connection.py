@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Controller-side glue: a CloutilityClient from a plugin's connection options (doc fragment plugin_connection)."""
+"""Controller-side glue: a CloutilityClient from a plugin's connection options (doc fragment connection.PLUGINS)."""
 
 from __future__ import annotations
 
