@@ -21,6 +21,7 @@ extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO
   - cloutility.cloutility.bunit.CONSUMER
+  - cloutility.cloutility.time_range
 options:
   types:
     description:
@@ -28,16 +29,6 @@ options:
     type: list
     elements: str
     choices: [info, create, modify, delete, error]
-  start:
-    description:
-      - Return entries from this time on (the API's C(startTime)).
-      - An ISO 8601 date or date-time (V(2024-05-01), V(2024-05-01T08:00:00Z)), V(now), V(today),
-        or a time relative to now such as V(-7d), V(-24h), V(-30m) or V(-2w). Naive times are UTC.
-    type: str
-  end:
-    description:
-      - Return entries up to this time (the API's C(endTime)), in the same forms as O(start).
-    type: str
   include_descendants:
     description:
       - Also return the entries of the objects below the consumption unit (the API's C(includeDescendants)).
@@ -53,8 +44,6 @@ options:
     description:
       - Return at most this many entries. Without it, every page is read.
     type: int
-notes:
-  - Times are sent to the API as ISO 8601 in UTC, for example C(2024-05-01T08:00:00Z).
 seealso:
   - module: cloutility.cloutility.cloutility_consumer
 '''

@@ -23,22 +23,15 @@ extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO
   - cloutility.cloutility.bunit.CONSUMER
+  - cloutility.cloutility.time_range
 options:
+  # start and end are described in the time_range fragment; only their defaults are set here.
   start:
-    description:
-      - Start of the time range (the API's C(startTime)).
-      - An ISO 8601 date or date-time (V(2024-05-01), V(2024-05-01T08:00:00Z)), V(now), V(today),
-        or a time relative to now such as V(-7d), V(-24h), V(-30m) or V(-2w). Naive times are UTC.
-    type: str
     default: -24h
   end:
-    description:
-      - End of the time range (the API's C(endTime)), in the same forms as O(start).
-    type: str
     default: now
 notes:
   - The default range is the last 24 hours.
-  - Times are sent to the API as ISO 8601 in UTC, for example C(2024-05-01T08:00:00Z).
 seealso:
   - module: cloutility.cloutility.cloutility_report_info
 '''

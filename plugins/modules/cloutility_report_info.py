@@ -25,18 +25,8 @@ extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO
   - cloutility.cloutility.bunit.CONSUMER
+  - cloutility.cloutility.time_range
 options:
-  start:
-    description:
-      - Start of the date range (the API's C(startDate)).
-      - An ISO 8601 date or date-time (V(2024-05-01), V(2024-05-01T08:00:00Z)), V(now), V(today),
-        or a time relative to now such as V(-7d), V(-24h), V(-30m) or V(-2w). Naive times are UTC.
-      - Without it the API's default range applies.
-    type: str
-  end:
-    description:
-      - End of the date range (the API's C(endDate)), in the same forms as O(start).
-    type: str
   status:
     description:
       - Include the status of each report.
@@ -59,7 +49,7 @@ options:
       - With O(latest=true), customize the latest report for this user id.
     type: int
 notes:
-  - Dates are sent to the API as ISO 8601 in UTC, for example C(2024-05-01T08:00:00Z).
+  - Without O(start) the API's default range applies.
 seealso:
   - module: cloutility.cloutility.cloutility_job_info
   - module: cloutility.cloutility.cloutility_reference_info
