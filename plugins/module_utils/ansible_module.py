@@ -234,9 +234,13 @@ class CloutilityModule(RecordsGivenParams, AnsibleModule):
             # and these errors are meant for people, not for debugging the module.
             self.fail_on_error(error)
 
-    def exit_reconciled(self, result, key, **extra):
-        """exit_json for a Reconciler result, returning the object under ``key``."""
-        output = dict(changed=result['changed'], diff=result['diff'], changed_keys=result['changed_keys'])
-        output[key] = result['object']
-        output.update(extra)
-        self.exit_json(**output)
+    def run_resource(self, work, **extra):
+        """The one call of a module file: ``work(client, tree, params, **extra)`` (a function of module_utils, such as
+        ``ensure_bunit(..., check_mode=...)``) returns the module's result; the collection's errors fail the task cleanly."""
+        self.run(lambda module: module.finish(work(module.client, module.bunits, module.params, **extra)))
+
+    def finish(self, result):
+        """exit_json, or fail_json for a result with ``failed`` (and its ``msg``)."""
+        if result.pop('failed', False):
+            self.fail_json(**result)
+        self.exit_json(**result)

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import (
-    CloutilityApiError,
-    CloutilityError,
-)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
 
 PATH_SEPARATOR = '/'
 
@@ -82,18 +80,43 @@ class BusinessUnitTree:
     """
 
     def __init__(self, client, root=None):
-        """One GET /v1/bunits, or ``root``: a tree read before (cloutility_bunit_info's ``tree``)."""
+        """Read on first use (one GET /v1/bunits), or ``root``: a tree read before (cloutility_bunit_info's ``tree``).
+
+        Nothing is read when it is made, so a module can hand it over before its input is checked."""
         self.client = client
-        self.root = client.get_object('bunits', what='the business unit tree', keys=('id', 'name')) if root is None else root
-        if not isinstance(self.root, dict) or 'id' not in self.root:  # a tree given by the caller
+        self._root = root
+        self._by_id = None
+        self._parent = None
+
+    def _load(self):
+        if self._by_id is not None:
+            return
+        root = self._root
+        if root is None:
+            root = self.client.get_object(endpoint('bunits'), what='the business unit tree', keys=('id', 'name'))
+        if not isinstance(root, dict) or 'id' not in root:  # a tree given by the caller
             raise CloutilityError('GET /v1/bunits did not return a business unit tree')
-        self.by_id = {}
-        self.parent = {}
-        self._index(self.root, None)
+        self._root, self._by_id, self._parent = root, {}, {}
+        self._index(root, None)
+
+    @property
+    def root(self):
+        self._load()
+        return self._root
+
+    @property
+    def by_id(self):
+        self._load()
+        return self._by_id
+
+    @property
+    def parent(self):
+        self._load()
+        return self._parent
 
     def _index(self, unit, parent_id):
-        self.by_id[unit['id']] = unit
-        self.parent[unit['id']] = parent_id
+        self._by_id[unit['id']] = unit
+        self._parent[unit['id']] = parent_id
         for child in unit.get('businessUnits') or []:
             self._index(child, unit['id'])
 

@@ -12,7 +12,7 @@ units is read once for the whole fleet, not once per node.
 from __future__ import annotations
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, Failure, map_bounded
+from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, Failure, bounded_workers, map_bounded
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumer_listing
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ReferenceCache, References
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import PartialWriteError
@@ -142,3 +142,54 @@ def ensure_fleet(client, tree, entries, check_mode=False, workers=DEFAULT_WORKER
         outcome['consumers'] = [listed for bunit_id, consumers in sorted(refs.loaded('consumers').items())
                                 for listed in consumer_listing(tree, bunit_id, consumers)]
     return outcome
+
+
+SERVER_KEYS = ('name', 'tcpAddress', 'tcpPort')
+
+
+def fleet_task(client, tree, params, check_mode=False, diff=False):
+    """cloutility_node_fleet: every entry of ``nodes`` ensured; the task's result, with ``failed`` and ``msg`` when
+    entries failed and ``fail_on_error`` is set. ``diff``: whether the task shows a diff (each entry keeps its own)."""
+    outcome = ensure_fleet(client, tree, params['nodes'], check_mode=check_mode, workers=bounded_workers(params['workers'], params['nodes']),
+                           list_consumers=params.get('list_consumers'))
+    results = outcome['hosts']
+    if params.get('compact'):
+        for host, result in results.items():
+            results[host] = compact(result)
+    if diff:
+        # The task's diff only when it is asked for (a task with diff: false must not print one with --diff).
+        outcome['diff'] = dict(before={}, after={})
+        for host, result in results.items():
+            if result.get('changed') and result.get('diff'):
+                outcome['diff']['before'][host] = result['diff'].get('before')
+                outcome['diff']['after'][host] = result['diff'].get('after')
+    if outcome['failed_hosts'] and params.get('fail_on_error'):
+        outcome.update(failed=True, msg='%d of %d nodes failed: %s' % (
+            len(outcome['failed_hosts']), len(results),
+            '; '.join('%s: %s' % (host, results[host]['msg']) for host in outcome['failed_hosts'])))
+    return outcome
+
+
+def _keep(value, keys):
+    """A dictionary with only ``keys`` (those it has); anything else as it is."""
+    return dict((key, value[key]) for key in keys if key in value) if isinstance(value, dict) else value
+
+
+def compact(result):
+    """An entry's result with only what a caller acts on (option compact)."""
+    result = dict(result)
+    node = result.get('node')
+    if isinstance(node, dict):
+        small = _keep(node, ('tsmName', 'tsmPassword'))
+        if isinstance(node.get('server'), dict):
+            small['server'] = _keep(node['server'], SERVER_KEYS)
+        result['node'] = small
+    for key, keys in (('default_server', SERVER_KEYS), ('consumer', ('id', 'name'))):
+        if key in result:
+            result[key] = _keep(result[key], keys)
+    diff = result.get('diff')
+    if isinstance(diff, dict) and diff:
+        keys = result.get('changed_keys') or []
+        result['diff'] = dict((side, dict((key, value) for key, value in (diff.get(side) or {}).items() if key in keys))
+                              for side in ('before', 'after'))
+    return result

@@ -29,9 +29,15 @@ class Field:
 
     kind: 'str', 'int', 'float', 'bool', 'list' or 'ref' (a nested object compared by its id).
     default: the value the server means when the key is absent.
+    label, source: a reference's kind in messages and the endpoint (endpoints.py) that lists what it may name.
+    on_create: the object cannot be created without it.
     """
 
-    def __init__(self, option, key, kind='str', case_insensitive=False, unordered=False, default=None):
+    def __init__(self, option, key, kind='str', case_insensitive=False, unordered=False, default=None, label=None, source=None,
+                 on_create=False):
+        self.label = label or option
+        self.source = source
+        self.on_create = on_create
         self.option = option
         self.key = key
         self.kind = kind
@@ -153,7 +159,9 @@ def split_declaration(options):
 
     Each option is an Ansible argument spec plus engine keys: ``api`` (the API key it manages; options
     without it are not fields), ``kind`` (Field kind; default from ``type``), ``case_insensitive``,
-    ``unordered`` and ``api_default`` (what the server means when the key is absent).
+    ``unordered``, ``api_default`` (what the server means when the key is absent), ``label``, ``source``
+    and ``on_create`` (see Field). Input rules (ansible_module.RULE_KEYS) stay in the argument spec for
+    CloutilityModule to take out.
     """
     argument_spec = {}
     fields = []
@@ -162,7 +170,8 @@ def split_declaration(options):
         api = spec.pop('api', None)
         kind = spec.pop('kind', None) or {'int': 'int', 'float': 'float', 'bool': 'bool', 'list': 'list'}.get(spec.get('type'), 'str')
         extra = dict(case_insensitive=spec.pop('case_insensitive', False), unordered=spec.pop('unordered', False),
-                     default=spec.pop('api_default', None))
+                     default=spec.pop('api_default', None), label=spec.pop('label', None), source=spec.pop('source', None),
+                     on_create=spec.pop('on_create', False))
         argument_spec[option] = spec
         if api:
             fields.append(Field(option, api, kind=kind, **extra))
@@ -326,6 +335,13 @@ class Result(dict):
     @property
     def changed(self):
         return self['changed']
+
+    def output(self, key, **extra):
+        """The module result: changed, diff, changed_keys, the object under ``key`` and ``extra``."""
+        output = dict(changed=self['changed'], diff=self['diff'], changed_keys=self['changed_keys'])
+        output[key] = self['object']
+        output.update(extra)
+        return output
 
 
 class Reconciler:

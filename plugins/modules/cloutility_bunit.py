@@ -105,103 +105,12 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree, PATH_SEPARATOR, bunit_problem, find_one, find_ref
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path
-from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, ResourceSpec, object_lock
-
-BUNIT = ResourceSpec('bunit', [
-    # Found case-insensitively (as paths are), so compared that way too: never a rename by letter case.
-    Field('name', 'name', case_insensitive=True),
-    Field('registration_number', 'registrationNumber'),
-    Field('time_zone', 'timeZone', kind='ref'),
-    Field('note', 'note'),
-])
-
-
-def find_child(tree, parent, name):
-    children = tree.children(parent['id'])
-    return find_one(children, name, 'Business unit', required=False) if children else None
-
-
-def count_consumers(client, bunit_id):
-    """How many consumption units a business unit holds, from one page of one: the page's ``total`` (a number of
-    0 or more), or the items when the portal answers a bare list or a page without ``total``. An answer that is no
-    collection, or a ``total`` that is no count, is an error (CloutilityBadAnswer, CloutilityError): never "empty"."""
-    path = consumers_path(bunit_id)
-    items, first = client.collect(path, limit=1)
-    if not isinstance(first, dict) or first.get('total') is None:
-        return len(items)
-    total = first['total']
-    if isinstance(total, bool) or not isinstance(total, int) or total < 0 or (total == 0 and items):
-        raise CloutilityError('GET %s answered a page whose total is %r with %d item(s), where the number of its consumption units is due'
-                              % (client.base_url + path, total, len(items)))
-    return total
-
-
-def refuse_if_not_empty(module, unit, path):
-    """The API refuses to delete a non-empty unit; say so before trying, and say what is left."""
-    left = []
-    children = module.bunits.children(unit['id'])
-    if children:
-        left.append('child units: %s' % ', '.join(child['name'] for child in children))
-    total = count_consumers(module.client, unit['id'])
-    if total:
-        left.append('%s consumption unit(s)' % total)
-    if left:
-        module.fail_json(msg="Business unit '%s' is not empty and was not deleted; remove first its %s"
-                         % (path, ' and '.join(left)))
-
-
-def run(module):
-    params = module.params
-    client = module.client
-    if PATH_SEPARATOR in params['name']:
-        module.fail_json(msg="name '%s' contains '%s': give the unit's own name and its parent as parent"
-                         % (params['name'], PATH_SEPARATOR))
-    parent = module.bunits.resolve(params['parent'])
-    parent_path = module.bunits.path(parent['id'])
-    path = parent_path + PATH_SEPARATOR + params['name']
-    resolved = {}
-    if params['time_zone'] is not None and params['state'] == 'present':
-        resolved['time_zone'] = find_ref(client.get_all('timezones'), params['time_zone'], 'Time zone', keys=('name', 'windowsId'))
-
-    def read_unit(unit_id):
-        return client.get_object('bunits/%s' % unit_id, what='a business unit', keys=('id',))
-
-    def recover():
-        again = find_child(BusinessUnitTree(client), parent, params['name'])
-        return read_unit(again['id']) if again else None
-
-    # Forks ensuring the same unit take turns; the read that decides happens under the lock (a unit missing from
-    # the tree read before the lock is looked up again inside it, so a unit another fork just created is found).
-    with object_lock(client, parent['id'], 'bunit', params['name'].strip().lower()):
-        found = find_child(module.bunits, parent, params['name'])
-        current = read_unit(found['id']) if found else (recover() if params['state'] == 'present' else None)
-        if current is not None and params['state'] == 'absent':
-            refuse_if_not_empty(module, current, path)
-        result = module.reconciler.ensure(
-            BUNIT, current, BUNIT.desired(params, resolved), params['state'],
-            create=lambda body: client.post('bunits/%s/bunits' % parent['id'], json=body),
-            update=lambda body, changed: client.put('bunits/%s' % current['id'], json=body),
-            delete=lambda obj: client.delete('bunits/%s' % obj['id']),
-            recover=recover,
-        )
-    module.exit_reconciled(result, 'bunit', path=path)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.bunit import BUNIT_ARGUMENT_SPEC, ensure_bunit
 
 
 def main():
-    module = CloutilityModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True, not_blank=True),
-            parent=dict(type='str', check=bunit_problem),
-            registration_number=dict(type='str', only_in_state='present'),
-            time_zone=dict(type='str', only_in_state='present'),
-            note=dict(type='str', only_in_state='present'),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-        ),
-    )
-    module.run(run)
+    module = CloutilityModule(argument_spec=BUNIT_ARGUMENT_SPEC)
+    module.run_resource(ensure_bunit, check_mode=module.check_mode)
 
 
 if __name__ == '__main__':

@@ -99,23 +99,7 @@ users:
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
-
-
-def run(module):
-    tree = module.bunits
-    unit = tree.resolve(module.params['bunit'])
-    unit_id = unit['id']
-    details = module.client.get_object('bunits/%s' % unit_id, what='a business unit', keys=('id',))
-    details['path'] = tree.path(unit_id)
-    flat = []
-    for item in tree.descendants(unit_id):
-        entry = dict((key, value) for key, value in item.items() if key != 'businessUnits')
-        entry['path'] = tree.path(item['id'])
-        flat.append(entry)
-    result = dict(changed=False, bunit=details, bunit_id=unit_id, tree=unit, bunits=flat)
-    if module.params['users']:
-        result['users'] = module.client.get_all('bunits/%s/users' % unit_id)
-    module.exit_json(**result)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.bunit import bunit_info
 
 
 def main():
@@ -125,7 +109,7 @@ def main():
             users=dict(type='bool', default=False),
         ),
     )
-    module.run(run)
+    module.run_resource(bunit_info)
 
 
 if __name__ == '__main__':

@@ -153,63 +153,12 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path, find_consumer
-from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Field, ResourceSpec, consumer_lock_key, object_lock
-
-CONSUMER = ResourceSpec('consumer', [
-    Field('name', 'name'),
-    Field('note', 'note'),
-    Field('external_reference', 'externalReference'),
-    Field('limit_high_storage', 'limitHighStorage', kind='float'),
-    Field('allow_no_activity', 'allowNoActivity', kind='bool', default=False),
-])
-
-
-def run(module):
-    params = module.params
-    bunit = module.bunits.resolve(params['bunit'])
-    client = module.client
-
-    def lookup():
-        return find_consumer(client, bunit['id'], params['name'], params['consumer_id'], full=True)
-
-    deletion = dict(deleteAssociations=str(params['delete_associations']).lower())
-    if params['deletion_comment']:
-        deletion['deletionComment'] = params['deletion_comment']
-    # Forks ensuring the same unit take turns: the read that decides (create? which fields?) happens under the lock,
-    # so one unit is created and every fork's update lands on the latest object.
-    with object_lock(client, *consumer_lock_key(bunit['id'], params['name'])):
-        current = lookup()
-        if current is None and params['consumer_id'] is not None and params['state'] == 'present':
-            module.fail_json(msg='Consumption unit id %s not found in business unit %s'
-                             % (params['consumer_id'], module.bunits.path(bunit['id'])))
-        result = module.reconciler.ensure(
-            CONSUMER, current, CONSUMER.desired(params), params['state'],
-            create=lambda body: client.post(consumers_path(bunit['id']), json=body),
-            update=lambda body, changed: client.put(consumers_path(bunit['id'], current['id']), json=body),
-            delete=lambda obj: client.delete(consumers_path(bunit['id'], obj['id']), params=deletion),
-            recover=lookup,
-        )
-    module.exit_reconciled(result, 'consumer', bunit_id=bunit['id'])
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import CONSUMER_ARGUMENT_SPEC, ensure_consumer
 
 
 def main():
-    module = CloutilityModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True, not_blank=True),
-            bunit=dict(type='str', check=bunit_problem),
-            consumer_id=dict(type='int', min=1),
-            note=dict(type='str', only_in_state='present'),
-            external_reference=dict(type='str', only_in_state='present'),
-            limit_high_storage=dict(type='float', min=0, only_in_state='present'),
-            allow_no_activity=dict(type='bool', only_in_state='present'),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            delete_associations=dict(type='bool', default=False, only_in_state='absent'),
-            deletion_comment=dict(type='str', only_in_state='absent'),
-        ),
-    )
-    module.run(run)
+    module = CloutilityModule(argument_spec=CONSUMER_ARGUMENT_SPEC)
+    module.run_resource(ensure_consumer, check_mode=module.check_mode)
 
 
 if __name__ == '__main__':

@@ -85,27 +85,7 @@ bunit_id:
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path
-
-
-def run(module):
-    params = module.params
-    tree = module.bunits
-    unit = tree.resolve(params['bunit'])
-    units = tree.descendants(unit['id']) if params['include_descendants'] else [unit]
-    found = []
-    for item in units:
-        for consumer in module.client.get_all(consumers_path(item['id'])):
-            if params['name'] is not None and consumer.get('name') != params['name']:
-                continue
-            if params['consumer_id'] is not None and consumer.get('id') != params['consumer_id']:
-                continue
-            if params['details']:
-                consumer = module.client.get_object(consumers_path(item['id'], consumer['id']), what='a consumption unit', keys=('id',))
-            consumer['businessUnitId'] = item['id']
-            consumer['businessUnitPath'] = tree.path(item['id'])
-            found.append(consumer)
-    module.exit_json(changed=False, consumers=found, bunit_id=unit['id'])
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumer_info
 
 
 def main():
@@ -118,7 +98,7 @@ def main():
             details=dict(type='bool', default=False),
         ),
     )
-    module.run(run)
+    module.run_resource(consumer_info)
 
 
 if __name__ == '__main__':

@@ -99,35 +99,9 @@ diff:
   type: dict
 '''
 
-import os
-
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.invoice_file import file_checksums
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.invoice_file import ensure_invoice_file
-
-
-def _read_pdf(module, src):
-    if not os.path.isfile(src):
-        module.fail_json(msg='src %s is not a file' % src)
-    try:
-        with open(src, 'rb') as handle:
-            content = handle.read()
-    except (IOError, OSError) as exc:
-        module.fail_json(msg='Cannot read src %s: %s' % (src, exc.strerror or exc))
-    if not content.startswith(b'%PDF-'):
-        module.fail_json(msg='src %s is not a PDF file (it does not start with %%PDF-)' % src)
-    return content
-
-
-def run(module):
-    params = module.params
-    content = _read_pdf(module, params['src'])  # refused before any call
-    name = params['file_name'] or os.path.basename(params['src'])
-    if not name.strip() or '/' in name:
-        module.fail_json(msg="file_name must be a plain file name, got '%s'" % name)
-    module.exit_json(**ensure_invoice_file(module.client, module.bunits, params, name, content, file_checksums(content),
-                                           check_mode=module.check_mode))
 
 
 def main():
@@ -141,7 +115,7 @@ def main():
             force=dict(type='bool', default=False),
         ),
     )
-    module.run(run)
+    module.run_resource(ensure_invoice_file, check_mode=module.check_mode)
 
 
 if __name__ == '__main__':

@@ -175,19 +175,13 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import NODE_ARGUMENT_SPEC
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ensure_node
-
-
-def run(module):
-    result = ensure_node(module.client, lambda: module.bunits, module.params, check_mode=module.check_mode)
-    module.exit_json(**result)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import NODE_ARGUMENT_SPEC, ensure_node
 
 
 def main():
-    # The options are declared once (nodes.NODE_OPTIONS): this argument_spec and the engine's field spec come from it.
+    # The options are declared once (resources/node.py NODE_OPTIONS): this argument_spec and the engine's fields come from it.
     module = CloutilityModule(argument_spec=NODE_ARGUMENT_SPEC, required_one_of=[('consumer', 'consumer_id')])
-    module.run(run)
+    module.run_resource(ensure_node, check_mode=module.check_mode)
 
 
 if __name__ == '__main__':

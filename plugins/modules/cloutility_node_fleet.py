@@ -134,68 +134,15 @@ failed_hosts:
 import copy
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_compat import diff_mode
-from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule, client_from_options
+from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import bounded_workers
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
-from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import ensure_fleet
+from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import fleet_task
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import NODE_ARGUMENT_SPEC
 
-# One entry: cloutility_node's options (declared once, in nodes.NODE_OPTIONS), the host it is for and the server
+# One entry: cloutility_node's options (declared once, in resources/node.py NODE_OPTIONS), the host it is for and the server
 # fields its caller needs.
 NODE_OPTIONS = dict(copy.deepcopy(NODE_ARGUMENT_SPEC), host=dict(type='str', not_blank=True),
                     server_fields=dict(type='list', elements='str', default=[]))
-
-SERVER_KEYS = ('name', 'tcpAddress', 'tcpPort')
-
-
-def run(module):
-    params = module.params
-    workers = bounded_workers(params['workers'], params['nodes'])
-    client = client_from_options(params, pool_size=workers)
-    outcome = ensure_fleet(client, BusinessUnitTree(client), params['nodes'], check_mode=module.check_mode, workers=workers,
-                           list_consumers=params['list_consumers'])
-    results = outcome['hosts']
-    if params['compact']:
-        for host, result in results.items():
-            results[host] = compact(result)
-    diff = dict(before={}, after={})
-    for host, result in results.items():
-        if result.get('changed') and result.get('diff'):
-            diff['before'][host] = result['diff'].get('before')
-            diff['after'][host] = result['diff'].get('after')
-    # The task's diff only when it is asked for (a task with diff: false must not print one with --diff); each
-    # entry's diff stays in its result.
-    shown = dict(diff=diff) if diff_mode(module) else {}
-    if outcome['failed_hosts'] and params['fail_on_error']:
-        module.fail_json(msg='%d of %d nodes failed: %s' % (
-            len(outcome['failed_hosts']), len(results),
-            '; '.join('%s: %s' % (host, results[host]['msg']) for host in outcome['failed_hosts'])), **dict(outcome, **shown))
-    module.exit_json(**dict(outcome, **shown))
-
-
-def _keep(value, keys):
-    """A dictionary with only ``keys`` (those it has); anything else as it is."""
-    return dict((key, value[key]) for key in keys if key in value) if isinstance(value, dict) else value
-
-
-def compact(result):
-    """An entry's result with only what a caller acts on (option compact)."""
-    result = dict(result)
-    node = result.get('node')
-    if isinstance(node, dict):
-        small = _keep(node, ('tsmName', 'tsmPassword'))
-        if isinstance(node.get('server'), dict):
-            small['server'] = _keep(node['server'], SERVER_KEYS)
-        result['node'] = small
-    for key, keys in (('default_server', SERVER_KEYS), ('consumer', ('id', 'name'))):
-        if key in result:
-            result[key] = _keep(result[key], keys)
-    diff = result.get('diff')
-    if isinstance(diff, dict) and diff:
-        keys = result.get('changed_keys') or []
-        result['diff'] = dict((side, dict((key, value) for key, value in (diff.get(side) or {}).items() if key in keys))
-                              for side in ('before', 'after'))
-    return result
 
 
 def main():
@@ -209,7 +156,8 @@ def main():
             list_consumers=dict(type='bool', default=False),
         ),
     )
-    module.run(run)
+    module.pool_size = bounded_workers(module.params['workers'], module.params['nodes'])
+    module.run_resource(fleet_task, check_mode=module.check_mode, diff=diff_mode(module))
 
 
 if __name__ == '__main__':

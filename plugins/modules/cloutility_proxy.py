@@ -110,10 +110,6 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.names import
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.proxy import ensure_proxy
 
 
-def run(module):
-    module.exit_json(**ensure_proxy(module.client, module.bunits, module.params, check_mode=module.check_mode))
-
-
 def main():
     module = CloutilityModule(
         argument_spec=dict(
@@ -127,7 +123,7 @@ def main():
         ),
         required_one_of=[('agent', 'agent_id'), ('target', 'target_id')],
     )
-    module.run(run)
+    module.run_resource(ensure_proxy, check_mode=module.check_mode)
 
 
 if __name__ == '__main__':

@@ -10,9 +10,48 @@ from __future__ import annotations
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
-
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import (
+    Reconciler,
+    ResourceSpec,
+    consumer_lock_key,
+    object_lock,
+    split_declaration,
+)
 
 CONSUMER = 'a consumption unit'
+
+# cloutility_consumer's options, declared once: the argument spec, the API key each manages (``api``), the input rules.
+CONSUMER_OPTIONS = dict(
+    name=dict(type='str', required=True, not_blank=True, api='name'),
+    bunit=dict(type='str', check=bunit_problem),
+    consumer_id=dict(type='int', min=1),
+    note=dict(type='str', only_in_state='present', api='note'),
+    external_reference=dict(type='str', only_in_state='present', api='externalReference'),
+    limit_high_storage=dict(type='float', min=0, only_in_state='present', api='limitHighStorage'),
+    allow_no_activity=dict(type='bool', only_in_state='present', api='allowNoActivity', api_default=False),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    delete_associations=dict(type='bool', default=False, only_in_state='absent'),
+    deletion_comment=dict(type='str', only_in_state='absent'),
+)
+CONSUMER_ARGUMENT_SPEC, _CONSUMER_FIELDS = split_declaration(CONSUMER_OPTIONS)
+CONSUMER_SPEC = ResourceSpec('consumer', _CONSUMER_FIELDS)
+
+
+# ---------------------------------------------------------------------------- writes (cloutility_consumer and the node workflow)
+def create(client, bunit_id, body):
+    return client.post(consumers_path(bunit_id), json=body)
+
+
+def update(client, bunit_id, consumer_id, body):
+    return client.put(consumers_path(bunit_id, consumer_id), json=body)
+
+
+def delete(client, bunit_id, consumer_id, delete_associations=False, deletion_comment=None):
+    query = dict(deleteAssociations=str(bool(delete_associations)).lower())
+    if deletion_comment:
+        query['deletionComment'] = deletion_comment
+    return client.delete(consumers_path(bunit_id, consumer_id), params=query)
 
 
 def consumers_path(bunit_id, consumer_id=None):
@@ -71,3 +110,46 @@ def resolve_consumer(client, tree, bunit, name=None, consumer_id=None):
                               % (name, where, ', '.join(names) or '(none)'))
     return unit, consumer
 
+
+
+def ensure_consumer(client, tree, params, check_mode=False):
+    """cloutility_consumer: the unit ``name`` (or ``consumer_id``) of ``bunit`` brought to ``state``; the module result."""
+    bunit = tree.resolve(params.get('bunit'))
+    bunit_id = bunit['id']
+
+    def lookup():
+        return find_consumer(client, bunit_id, params['name'], params.get('consumer_id'), full=True)
+
+    # Forks ensuring the same unit take turns: the read that decides (create? which fields?) happens under the lock,
+    # so one unit is created and every fork's update lands on the latest object.
+    with object_lock(client, *consumer_lock_key(bunit_id, params['name'])):
+        current = lookup()
+        if current is None and params.get('consumer_id') is not None and params['state'] == 'present':
+            raise CloutilityError('Consumption unit id %s not found in business unit %s' % (params['consumer_id'], tree.path(bunit_id)))
+        result = Reconciler(check_mode, client).ensure(
+            CONSUMER_SPEC, current, CONSUMER_SPEC.desired(params), params['state'],
+            create=lambda body: create(client, bunit_id, body),
+            update=lambda body, changed: update(client, bunit_id, current['id'], body),
+            delete=lambda obj: delete(client, bunit_id, obj['id'], params.get('delete_associations'), params.get('deletion_comment')),
+            recover=lookup,
+        )
+    return result.output('consumer', bunit_id=bunit_id)
+
+
+def consumer_info(client, tree, params):
+    """cloutility_consumer_info: the units of a business unit (and optionally those below it), filtered, optionally in full."""
+    unit = tree.resolve(params.get('bunit'))
+    units = tree.descendants(unit['id']) if params.get('include_descendants') else [unit]
+    found = []
+    for item in units:
+        for consumer in client.get_all(consumers_path(item['id'])):
+            if params.get('name') is not None and consumer.get('name') != params['name']:
+                continue
+            if params.get('consumer_id') is not None and consumer.get('id') != params['consumer_id']:
+                continue
+            if params.get('details'):
+                consumer = client.get_object(consumers_path(item['id'], consumer['id']), what=CONSUMER, keys=('id',))
+            consumer['businessUnitId'] = item['id']
+            consumer['businessUnitPath'] = tree.path(item['id'])
+            found.append(consumer)
+    return dict(changed=False, consumers=found, bunit_id=unit['id'])

@@ -9,7 +9,9 @@ Plain Python, no Ansible.
 from __future__ import annotations
 
 import hashlib
+import os
 
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Plan, Step, object_lock
 
@@ -57,10 +59,29 @@ def upload_file(client, path, filename, content, params=None, content_type='appl
 
 
 # ---------------------------------------------------------------------------- cloutility_invoice_file
-def ensure_invoice_file(client, tree, params, name, content, checksums, check_mode=False):
-    """Upload ``content`` as the invoice file ``name`` of a business unit unless the same file is there."""
+def read_pdf(src):
+    """The content of the PDF file ``src``, read before any request; a file that is missing or no PDF is refused."""
+    if not os.path.isfile(src):
+        raise CloutilityError('src %s is not a file' % src)
+    try:
+        with open(src, 'rb') as handle:
+            content = handle.read()
+    except (IOError, OSError) as exc:
+        raise CloutilityError('Cannot read src %s: %s' % (src, exc.strerror or exc))
+    if not content.startswith(b'%PDF-'):
+        raise CloutilityError('src %s is not a PDF file (it does not start with %%PDF-)' % src)
+    return content
+
+
+def ensure_invoice_file(client, tree, params, check_mode=False):
+    """cloutility_invoice_file: upload the PDF ``src`` as an invoice file of a business unit unless the same file is there."""
+    content = read_pdf(params['src'])
+    name = params.get('file_name') or os.path.basename(params['src'])
+    if not name.strip() or '/' in name:
+        raise CloutilityError("file_name must be a plain file name, got '%s'" % name)
+    checksums = file_checksums(content)
     unit = tree.resolve(params.get('bunit'))
-    path = 'bunits/%s/invoicefiles' % unit['id']
+    path = endpoint('invoice_files', bunit=unit['id'])
     result = dict(checksum=checksums['sha256'], bunit_id=unit['id'])
 
     def same_name():

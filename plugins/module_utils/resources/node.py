@@ -27,7 +27,9 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile im
     object_lock,
     split_declaration,
 )
+from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import ENDPOINTS, endpoint
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import CONSUMER, consumers_path, find_consumer
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import create as create_consumer, delete as delete_consumer
 
 # ---------------------------------------------------------------------------- node names
 TSM_NAME_MAX = 64
@@ -73,9 +75,9 @@ def same_tsm_name(first, second):
 
 
 # ---------------------------------------------------------------------------- paths and state
-def node_path(bunit_id, consumer_id, suffix=None):
-    path = '%s/node' % consumers_path(bunit_id, consumer_id)
-    return path if not suffix else '%s/%s' % (path, suffix.lstrip('/'))
+def node_path(bunit_id, consumer_id, name='node'):
+    """The path of the node endpoint ``name`` (endpoints.py: node, node_spname, node_activate...) of a consumption unit."""
+    return endpoint(name, bunit=bunit_id, consumer=consumer_id)
 
 
 def get_node(client, bunit_id, consumer_id):
@@ -124,11 +126,15 @@ NODE_OPTIONS = dict(
     bunit=dict(type='str', check=bunit_problem),
     consumer=dict(type='str', not_blank=True),
     consumer_id=dict(type='int', min=1),
-    operating_system=dict(type='str', api='operatingSystem', kind='ref', not_blank=True),
-    node_type=dict(type='str', api='type', kind='ref', not_blank=True),
-    domain=dict(type='str', api='domain', kind='ref', not_blank=True),
-    client_option_set=dict(type='str', api='clientOptionSet', kind='ref', not_blank=True),
-    server=dict(type='str', api='server', kind='ref', not_blank=True),
+    # A reference (``kind='ref'``) names an object of the list at endpoint ``source`` (endpoints.py); ``label`` names
+    # its kind in messages; ``on_create``: a node cannot be created without it.
+    operating_system=dict(type='str', api='operatingSystem', kind='ref', not_blank=True, label='Operating system',
+                          source='operating_systems', on_create=True),
+    node_type=dict(type='str', api='type', kind='ref', not_blank=True, label='Node type', source='node_types', on_create=True),
+    domain=dict(type='str', api='domain', kind='ref', not_blank=True, label='Domain', source='domains', on_create=True),
+    client_option_set=dict(type='str', api='clientOptionSet', kind='ref', not_blank=True, label='Client option set',
+                           source='client_option_sets'),
+    server=dict(type='str', api='server', kind='ref', not_blank=True, label='Backup server', source='default_server'),
     contact=dict(type='str', api='contact'),
     cpu_count=dict(type='int', api='cpuCount', min=1, max=4096),
     activate=dict(type='bool', default=False),
@@ -142,9 +148,11 @@ NODE_OPTIONS = dict(
 NODE_ARGUMENT_SPEC, _NODE_FIELDS = split_declaration(NODE_OPTIONS)
 NODE = ResourceSpec('node', _NODE_FIELDS, secrets=('tsmPassword',), volatile=('syncState',))
 
-# The fields a PUT replaces: everything else of the node is server-managed.
-WRITABLE_KEYS = ('operatingSystem', 'type', 'domain', 'clientOptionSet', 'server', 'contact', 'cpuCount')
-REQUIRED_ON_CREATE = ('operating_system', 'node_type', 'domain')
+# The fields a PUT replaces (the declared ones): everything else of the node is server-managed.
+WRITABLE_KEYS = tuple(field.key for field in NODE.fields)
+REQUIRED_ON_CREATE = tuple(field.option for field in NODE.fields if field.on_create)
+# The references, by option: each a Field with its label and source.
+REFERENCES = dict((field.option, field) for field in NODE.fields if field.kind == 'ref')
 
 
 def writable_body(node):
@@ -198,41 +206,24 @@ class References:
     are those of the business unit's default server.
     """
 
-    KINDS = {
-        'operating_system': ('operatingSystem', 'Operating system'),
-        'node_type': ('type', 'Node type'),
-        'domain': ('domain', 'Domain'),
-        'client_option_set': ('clientOptionSet', 'Client option set'),
-        'server': ('server', 'Backup server'),
-    }
-
     def __init__(self, client, bunit_id, cache=None):
         self.client = client
         self.bunit_id = bunit_id
         self.cache = cache if cache is not None else ReferenceCache()
 
     def default_server(self):
-        path = 'bunits/%s/defaultserver' % self.bunit_id
+        path = endpoint('default_server', bunit=self.bunit_id)
         return self.cache.get(('defaultserver', self.bunit_id), lambda: self.client.get_object(path, what='the default backup server'))
 
     def _load(self, option):
-        if option == 'operating_system':
-            items = self.client.get_all('nodeoperatingsystems')
-        elif option == 'node_type':
-            items = self.client.get_all('nodetypes')
-        elif option == 'domain':
-            items = self.client.get_all('bunits/%s/defaultserver/domains' % self.bunit_id)
-        elif option == 'client_option_set':
-            items = self.client.get_all('bunits/%s/defaultserver/clientoptionsets' % self.bunit_id)
-        elif option == 'server':
-            items = [self.default_server()]
-        else:
-            raise CloutilityError('Unknown node reference %s' % option)
+        source = REFERENCES[option].source
+        items = [self.default_server()] if source == 'default_server' else self.client.get_all(endpoint(source, bunit=self.bunit_id))
         return [item for item in items if isinstance(item, dict)]
 
     def items(self, option):
-        # Operating systems and node types are the same for every unit; the rest belong to the unit's default server.
-        scope = None if option in ('operating_system', 'node_type') else self.bunit_id
+        # Lists of endpoints without a business unit in their path (operating systems, node types) are the same for
+        # every unit; the rest belong to the unit's default server.
+        scope = self.bunit_id if '{bunit}' in ENDPOINTS[REFERENCES[option].source] else None
         return self.cache.get((option, scope), lambda: self._load(option))
 
     def resolve(self, option, value, current=None):
@@ -248,17 +239,16 @@ class References:
                     return current
             elif isinstance(current.get('name'), str) and current['name'].strip().lower() == text.lower():
                 return current
-        key, label = self.KINDS[option]
-        found = find_ref(self.items(option), value, label)
+        found = find_ref(self.items(option), value, REFERENCES[option].label)
         return dict((k, found[k]) for k in ('id', 'name', 'supportedNodeTypes') if k in found)
 
     def resolve_all(self, params, current=None):
         current = current or {}
         resolved = {}
-        for option, (key, label) in self.KINDS.items():
+        for option, field in REFERENCES.items():
             if params.get(option) is None:
                 continue
-            existing = current.get(key)
+            existing = current.get(field.key)
             if option == 'server' and existing is None:
                 existing = (current.get('domain') or {}).get('server')
             resolved[option] = self.resolve(option, params[option], existing)
@@ -302,12 +292,12 @@ def plan_activation(node, activate, tsm_name):
 
 
 def suggested_name(client, bunit_id, consumer_id):
-    name = client.get(node_path(bunit_id, consumer_id, 'spname'))
+    name = client.get(node_path(bunit_id, consumer_id, 'node_spname'))
     if isinstance(name, dict):
         name = name.get('name') or name.get('tsmName') or name.get('value')
     if not isinstance(name, str) or not name.strip():
         raise CloutilityError('GET /v1/%s did not return a suggested node name; set tsm_name'
-                              % node_path(bunit_id, consumer_id, 'spname'))
+                              % node_path(bunit_id, consumer_id, 'node_spname'))
     return validate_tsm_name(name.strip(), option='The server-suggested name')
 
 
@@ -361,7 +351,7 @@ def read_nodes(client, bunit_id, consumers, filespaces=False, tsm_sync=False, wo
         entry = present_node(node, False)
         if filespaces:
             query = {'tsmSync': str(bool(tsm_sync)).lower()}
-            entry['filespaces'] = client.get_all(node_path(bunit_id, consumer['id'], 'filespaces'), params=query) \
+            entry['filespaces'] = client.get_all(node_path(bunit_id, consumer['id'], 'node_filespaces'), params=query) \
                 if is_activated(node) else []
         return entry
     return map_bounded(read, consumers, workers=workers)
@@ -461,7 +451,7 @@ class NodeWorkflow:
 
             plan.add(Step(
                 'create_consumer', lambda ctx: "create consumption unit '%s'%s" % (name, _id_text(ctx['consumer'])),
-                send=lambda ctx: client.post(consumers_path(bunit_id), json={'name': name}),
+                send=lambda ctx: create_consumer(client, bunit_id, {'name': name}),
                 verify=lambda ctx: find_consumer(client, bunit_id, name),
                 apply=took_consumer,
                 predict=lambda ctx: ctx.update(consumer={'name': name}),
@@ -500,7 +490,7 @@ class NodeWorkflow:
             plan.add(Step(
                 'set_password', 'set the node password',
                 # Setting the same password twice is harmless: the client may send it again after a lost answer.
-                send=lambda ctx: client.post(node_path(bunit_id, consumer_id(ctx), 'password'), json={'tsmPassword': password},
+                send=lambda ctx: client.post(node_path(bunit_id, consumer_id(ctx), 'node_password'), json={'tsmPassword': password},
                                              retry=True),
                 apply=lambda ctx, answer: ctx.update(reread=True),
                 predict=lambda ctx: ctx['node'].update(tsmPassword=password),
@@ -511,7 +501,7 @@ class NodeWorkflow:
             def activate(ctx):
                 if not ctx.get('tsm_name'):
                     ctx['tsm_name'] = activation or suggested_name(client, bunit_id, consumer_id(ctx))
-                return client.request('GET', node_path(bunit_id, consumer_id(ctx), 'activate'),
+                return client.request('GET', node_path(bunit_id, consumer_id(ctx), 'node_activate'),
                                       params={'tsmName': ctx['tsm_name']}, retry=False)
 
             def activated(ctx):
@@ -625,9 +615,8 @@ class NodeWorkflow:
                         send=lambda ctx: client.delete(node_path(bunit_id, consumer['id']), params=query or None),
                         apply=lambda ctx, answer: ctx.update(answer=answer), changed_keys=['node', 'consumer'])
         else:
-            query['deleteAssociations'] = 'false'
             step = Step('delete_consumer', 'delete the consumption unit', gone_ok=True,
-                        send=lambda ctx: client.delete(consumers_path(bunit_id, consumer['id']), params=query),
+                        send=lambda ctx: delete_consumer(client, bunit_id, consumer['id'], False, params.get('deletion_comment')),
                         apply=lambda ctx, answer: ctx.update(answer=answer), changed_keys=['consumer'])
         plan = Plan([step])
         ctx = dict(answer=None)

@@ -148,13 +148,12 @@ def _ensure_proxy(client, tree, params, check_mode):
     if (state == 'present') == present:
         result['diff']['after'] = {'proxyAgents': before_names}
         return result
-    path = node_path(target.bunit['id'], target.consumer['id'], 'proxyagents')
 
     def fresh_target(ctx=None):
         return get_node(client, target.bunit['id'], target.consumer['id'])
 
     if state == 'present':
-        possible = client.get_all(node_path(target.bunit['id'], target.consumer['id'], 'possibleproxynodes'))
+        possible = client.get_all(node_path(target.bunit['id'], target.consumer['id'], 'possible_proxies'))
         if not in_proxy_list(possible, agent.consumer['id'], agent.node):
             raise CloutilityError('%s is not among the possible proxy nodes of %s. Possible: %s' % (
                 agent.describe(), target.describe(),
@@ -166,12 +165,12 @@ def _ensure_proxy(client, tree, params, check_mode):
             return fresh if in_proxy_list((fresh or {}).get('proxyAgents') or [], agent.consumer['id'], agent.node) else None
 
         step = Step('grant_proxy', 'grant %s the right to act for %s' % (agent.describe(), target.describe()),
-                    send=lambda ctx: client.post(path, params={'proxyAgentId': agent.consumer['id']}), verify=granted,
+                    send=lambda ctx: client.post(node_path(target.bunit['id'], target.consumer['id'], 'proxy_agents'), params={'proxyAgentId': agent.consumer['id']}), verify=granted,
                     changed_keys=['proxyAgents'])
     else:
         after = [name for name in before_names if name != agent_label]
         step = Step('revoke_proxy', 'revoke the right of %s to act for %s' % (agent.describe(), target.describe()),
-                    send=lambda ctx: client.delete('%s/%s' % (path, agent.consumer['id'])), gone_ok=True,
+                    send=lambda ctx: client.delete(endpoint('proxy_agent', bunit=target.bunit['id'], consumer=target.consumer['id'], agent=agent.consumer['id'])), gone_ok=True,
                     changed_keys=['proxyAgents'])
     Plan([step]).run({}, check_mode, client)
     result['changed'] = True

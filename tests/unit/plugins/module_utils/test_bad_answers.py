@@ -11,14 +11,13 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils import api_c
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityBadAnswer, CloutilityClient, CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.bunit import bunit_info, count_consumers, ensure_bunit
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import find_consumer
 from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import ensure_fleet
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import node_info
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ensure_node
 from ansible_collections.cloutility.cloutility.plugins.modules import (
     cloutility_billing_info,
-    cloutility_bunit,
-    cloutility_bunit_info,
     cloutility_job_info,
     cloutility_reference_info,
     cloutility_report_info,
@@ -204,9 +203,9 @@ class TaskModule:
     """What a module's run() uses of CloutilityModule, over a real client; exit_json and fail_json raise Finished."""
     run = CloutilityModule.run
     fail_on_error = CloutilityModule.fail_on_error
-    exit_reconciled = CloutilityModule.exit_reconciled
+    run_resource = CloutilityModule.run_resource
+    finish = CloutilityModule.finish
     bunits = CloutilityModule.bunits
-    reconciler = CloutilityModule.reconciler
 
     def __init__(self, client, **params):
         self.client, self.params, self.check_mode, self._tree = client, params, False, None
@@ -218,10 +217,14 @@ class TaskModule:
         raise Finished(True, result)
 
 
-def _run(sim, module, **params):
+def _run(sim, work, **params):
+    """The task of a module whose one call is ``work`` (a module_utils function), or of a module with run()."""
     task = TaskModule(_client(sim), **params)
     with pytest.raises(Finished) as finished:
-        task.run(module.run)
+        if hasattr(work, 'run'):
+            task.run(work.run)
+        else:
+            task.run_resource(work)
     return finished.value
 
 
@@ -239,7 +242,7 @@ OBJECT_READERS = {
                            'a node report'),
     'job_info first': (cloutility_job_info, dict(bunit='Customers/Contoso', consumer='web01', consumer_id=None, start='-24h', end='now'),
                        r'/consumers/408/jobs/first$', 'GET /v1/bunits/{id}/consumers/{id}/jobs/first', 'the first job'),
-    'bunit_info': (cloutility_bunit_info, dict(bunit='Customers/Contoso', users=False), r'^/v1/bunits/94$', 'GET /v1/bunits/{id}',
+    'bunit_info': (bunit_info, dict(bunit='Customers/Contoso', users=False), r'^/v1/bunits/94$', 'GET /v1/bunits/{id}',
                    'a business unit'),
     'consumer by id': (cloutility_report_info, dict(REPORT, consumer=None, consumer_id=408), r'^/v1/bunits/94/consumers/408$',
                        'GET /v1/bunits/{id}/consumers/{id}', 'a consumption unit'),
@@ -283,10 +286,10 @@ def test_a_reader_of_a_collection_has_no_one_item_fallback(sim):
 def test_the_business_unit_tree_must_be_a_unit(sim):
     _faults(sim, 'list', path=r'^/v1/bunits$')
     with pytest.raises(CloutilityBadAnswer, match=r'a JSON list, where a JSON object \(the business unit tree\) is due'):
-        BusinessUnitTree(_client(sim))
+        BusinessUnitTree(_client(sim)).resolve(None)  # read on first use
     _faults(sim, 'no_items', path=r'^/v1/bunits$')
     with pytest.raises(CloutilityBadAnswer, match=r'a JSON object without id, name, where a JSON object \(the business unit tree\) is due'):
-        BusinessUnitTree(_client(sim))
+        BusinessUnitTree(_client(sim)).resolve(None)  # read on first use
 
 
 def test_find_consumer_by_id_fails_on_a_list_instead_of_an_attribute_error(sim):
@@ -309,7 +312,7 @@ FABRIKAM = dict(name='Fabrikam', parent='Customers', registration_number=None, t
 def test_bunit_absent_fails_on_a_bad_consumer_count_and_deletes_nothing(sim, body):
     """Fabrikam has consumption units: an answer that is no collection must not count as none and lead to the DELETE."""
     _faults(sim, body, path=r'^/v1/bunits/131/consumers$')
-    outcome = _run(sim, cloutility_bunit, **FABRIKAM)
+    outcome = _run(sim, ensure_bunit, **FABRIKAM)
     assert outcome.failed and 'GET %s/bunits/131/consumers?limit=1 answered HTTP 200' % sim.api_url in outcome.result['msg']
     counters = sim.simulator.counters_copy()
     assert counters['writes'] == 0 and counters['by_route'].get('DELETE /v1/bunits/{id}', 0) == 0
@@ -317,14 +320,14 @@ def test_bunit_absent_fails_on_a_bad_consumer_count_and_deletes_nothing(sim, bod
 
 
 def test_bunit_absent_refuses_a_unit_with_consumers_and_deletes_an_empty_one(sim):
-    outcome = _run(sim, cloutility_bunit, **FABRIKAM)
+    outcome = _run(sim, ensure_bunit, **FABRIKAM)
     assert outcome.failed and 'not empty' in outcome.result['msg'] and '3 consumption unit(s)' in outcome.result['msg']
     assert sim.simulator.counters_copy()['writes'] == 0
     client = _client(sim)
     client.post('bunits/76/bunits', json={'name': 'Empty'})
     params = dict(FABRIKAM)
     params['name'] = 'Empty'
-    outcome = _run(sim, cloutility_bunit, **params)
+    outcome = _run(sim, ensure_bunit, **params)
     assert not outcome.failed and outcome.result['changed'], outcome.result
     assert _count(sim, 'DELETE /v1/bunits/{id}') == 1
 
@@ -342,9 +345,9 @@ class PageClient:
 @pytest.mark.parametrize('page', [dict(items=[], total='3'), dict(items=[], total=-1), dict(items=[{'id': 1}], total=0), dict(items=[], total=True)])
 def test_a_consumer_count_that_is_no_count_is_an_error(page):
     with pytest.raises(CloutilityError, match='where the number of its consumption units is due'):
-        cloutility_bunit.count_consumers(PageClient(page), 131)
+        count_consumers(PageClient(page), 131)
 
 
 @pytest.mark.parametrize('page, count', [(dict(items=[], total=0), 0), (dict(items=[{'id': 1}], total=4), 4), (dict(items=[{'id': 1}]), 1)])
 def test_a_consumer_count_from_a_page(page, count):
-    assert cloutility_bunit.count_consumers(PageClient(page), 131) == count
+    assert count_consumers(PageClient(page), 131) == count

@@ -158,6 +158,7 @@ def test_one_failure_leaves_the_others_done(sim):
 def test_shared_claims_are_refused_before_any_request(sim):
     client = _client(sim)
     tree = BusinessUnitTree(client)
+    tree.resolve(None)  # the tree is read on first use
     sim.simulator.reset_counters()
     entries = [_entry('first', CONTOSO, consumer='shared'), _entry('second', 'customers/CONTOSO', consumer='Shared')]
     with pytest.raises(CloutilityError, match=r"would share Cloutility objects.*consumption unit 'shared'.*first, second"):

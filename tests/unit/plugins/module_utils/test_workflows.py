@@ -230,7 +230,7 @@ def test_check_mode_delete_sends_nothing(consumers, nodes, state):
     assert api.writes() == [] and result['changed'] is True and 408 in api.consumers
 
 
-def test_check_mode_proxy_and_invoice_send_nothing():
+def test_check_mode_proxy_and_invoice_send_nothing(tmp_path):
     active = dict(NODE, tsmName='A', activatedDate='now')
     api = FakeApi([{'id': 408, 'name': 'web01'}, {'id': 456, 'name': 'proxy'}], {408: copy.deepcopy(active), 456: dict(active, id=1240)})
     tree = BusinessUnitTree(api)
@@ -240,7 +240,8 @@ def test_check_mode_proxy_and_invoice_send_nothing():
     ensure_proxy(api, tree, grant)
     assert ensure_proxy(api, tree, dict(grant, state='absent'), check_mode=True)['changed'] is True
     assert len(api.writes()) == 1
-    result = ensure_invoice_file(api, tree, dict(bunit=None), 'a.pdf', b'%PDF-1', {'sha256': 'x'}, check_mode=True)
+    (tmp_path / 'a.pdf').write_bytes(b'%PDF-1')
+    result = ensure_invoice_file(api, tree, dict(bunit=None, src=str(tmp_path / 'a.pdf')), check_mode=True)
     assert result['changed'] and result['invoice_file']['fileName'] == 'a.pdf' and len(api.writes()) == 1
 
 
