@@ -39,7 +39,7 @@ heading() {
 heading "1/7 Setting up the virtual environment and installing the collection"
 export CL_ROOT="$ROOT"
 # shellcheck source=/dev/null
-source "$ROOT/scripts/setup-venv.sh" --no-run
+source "$ROOT/scripts/venv.sh"
 cl_setup_venv
 cl_install_collection
 export PATH="$CL_VENV/bin:$PATH"

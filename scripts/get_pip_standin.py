@@ -2,8 +2,8 @@
 
 ansible-test (``--venv``) bootstraps pip in its fresh virtual environments by running
 ``get-pip.py`` from ci-files.testing.ansible.com, which this machine cannot reach. It first
-looks for a cached copy at ``~/.ansible/test/cache/get_pip_<X_Y>.py``; scripts/setup-venv.sh
-installs this file there.
+looks for a cached copy at ``~/.ansible/test/cache/get_pip_<X_Y>.py``; noxfile.py
+(install_get_pip_standin) installs this file there.
 
 It bootstraps pip with the interpreter's bundled ``ensurepip`` in a *subprocess* (running
 ensurepip in-process leaves pip with broken TLS settings), then runs ``python -m pip install``

@@ -29,7 +29,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 export CL_ROOT="$ROOT"
 # shellcheck source=/dev/null
-source "$ROOT/scripts/setup-venv.sh" --no-run
+source "$ROOT/scripts/venv.sh"
 cl_setup_venv >/dev/null 2>&1
 cl_install_collection >/dev/null 2>&1
 export PATH="$CL_VENV/bin:$PATH"
