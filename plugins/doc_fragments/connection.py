@@ -6,9 +6,11 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Connection options and attributes shared by every module of the collection (the internal modules of the role
-    # and the audit excepted); the plugins (inventory, lookups) take PLUGINS instead.
+    # Connection options, attributes and the author shared by every module of the collection (the internal modules of
+    # the role and the audit excepted); the plugins (inventory, lookups) take PLUGINS instead.
     DOCUMENTATION = r'''
+author:
+  - Cloutility Ansible collection contributors (!UNKNOWN)
 options:
   api_url:
     description:

@@ -21,8 +21,6 @@ description:
     case), so C(node/%61ctivate) and C(NODE//Activate) are the activation and C(%2e%2e) is refused.
   - Secrets in answers are masked unless O(return_secrets=true), that is the value of every key whose name contains
     C(password), C(secret) or C(token) (any letter case, at any depth), such as a node's C(tsmPassword).
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.ACTIONS
@@ -148,39 +146,11 @@ skipped_in_check_mode:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import has_side_effect
-from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import mask_secrets
-from ansible_collections.cloutility.cloutility.plugins.module_utils.raw_api import api_path, query_params
+from ansible_collections.cloutility.cloutility.plugins.module_utils.raw_api import api_call
 
 
 def run(module):
-    params = module.params
-    method = params['method']
-    path = api_path(params['path'])  # refused before any call
-    query = query_params(params['query'])
-    if params['follow_pages'] and method != 'GET':
-        module.fail_json(msg='follow_pages applies to GET only, not %s' % method)
-    if params['body'] is not None and method == 'GET':
-        module.fail_json(msg='A GET request has no body; use query for parameters')
-    acts = has_side_effect(method, path)
-    if acts and params['follow_pages']:
-        module.fail_json(msg='follow_pages does not apply to GET %s: it acts, it is no collection' % path)
-    result = dict(method=method, path=path, changed=acts, skipped_in_check_mode=False, json=None)
-    if acts and module.check_mode:
-        result['skipped_in_check_mode'] = True
-        module.exit_json(**result)
-    shown = (lambda answer: answer) if params['return_secrets'] else mask_secrets
-    client = module.client
-    if params['follow_pages']:
-        items, answer = client.collect(path, query, require=False)  # any endpoint: its pages after the first are checked
-        result['json'] = shown(answer)
-        if items is not None:
-            result['collection'] = shown(items)
-    else:
-        # A GET that acts is sent once: repeating it after a lost answer could act twice.
-        result['json'] = shown(client.request(method, path, params=query or None, json=params['body'],
-                                              retry=False if acts and method == 'GET' else None))
-    module.exit_json(**result)
+    module.exit_json(**api_call(module.client, module.params, module.check_mode))
 
 
 def main():

@@ -7,22 +7,17 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: cloutility_audit_report
-short_description: Build the onboard role's drift report and write it as JSON and Markdown on the controller
+short_description: Internal to the audit playbook of the onboard role; not for direct use
 version_added: 1.1.0
 description:
-  - The last step of the playbook C(cloutility.cloutility.audit), after the role P(cloutility.cloutility.onboard#role)
-    has compared every host of the play with the portal in check mode.
-  - Reads what the role registered for the play by variable name (O(settings_from), O(results_from)), works out every
-    host's C(onboard_result) as the P(cloutility.cloutility.onboard_results#filter) filter does, and finds the
-    consumption units of the business units the hosts cover that no host claims. It takes those units from the
-    fleet's result, where the role's fleet task listed them as it read them in this run (the C(consumers) of
-    M(cloutility.cloutility.cloutility_node_fleet) with C(list_consumers)), and reads only the lists it did not give
-    (as the P(cloutility.cloutility.consumers#lookup) lookup does, read only). It builds the report of the P(cloutility.cloutility.audit_report#filter) filter,
-    and writes it to O(json_path) (as P(cloutility.cloutility.audit_json#filter) renders it) and O(markdown_path) (as
-    P(cloutility.cloutility.audit_markdown#filter) does).
-  - Each file is replaced atomically, and only when its content or mode differs.
-  - It is an action plugin that runs in the controller process; whatever host the task runs for, the files are written
-    on the controller. Run it once (C(run_once=true)).
+  - Internal to the onboard role's audit playbook C(cloutility.cloutility.audit); not for direct use. Its options and
+    results may change in any release.
+  - The playbook's report step, after the role P(cloutility.cloutility.onboard#role) has compared every host of the
+    play with the portal in check mode. Reads what the role registered for the play by variable name
+    (O(settings_from), O(results_from)), works out every host's C(onboard_result), finds the consumption units of the
+    covered business units that no host claims (from the lists the fleet task read in this run, and read only, as
+    the P(cloutility.cloutility.consumers#lookup) lookup does, for those it did not read), and writes the report to
+    O(json_path) and O(markdown_path) on the controller, each file atomically and only when it differs.
 author:
   - Cloutility Ansible collection contributors (!UNKNOWN)
 attributes:

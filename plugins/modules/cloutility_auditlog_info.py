@@ -15,8 +15,6 @@ description:
   - Walks the API's pages to the end, or stops after O(limit) entries.
   - A portal may answer 404 when the consumption unit has no matching entry; the result is then empty, not an error.
     A 404 saying the route does not exist (C(No HTTP resource was found that matches the request URI)) always fails.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO
@@ -102,36 +100,12 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import collect_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path
-from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import format_datetime, parse_range
-from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import short
-from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import audit_type_numbers, name_audit_entries
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import resolve_consumer
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import auditlog_info
 
 
 def run(module):
-    params = module.params
-    if params['limit'] is not None and params['limit'] < 1:
-        module.fail_json(msg='limit must be at least 1, got %s' % params['limit'])
-    start, end = parse_range(params['start'], params['end'])  # refused before any call
-    types = audit_type_numbers(params['types'])
-    client = module.client
-    unit, consumer = resolve_consumer(client, module.bunits, params['bunit'], params['consumer'], params['consumer_id'])
-    query = dict(includeDescendants=str(params['include_descendants']).lower(),
-                 orderDesc=str(params['order'] == 'newest_first').lower(), types=types)
-    if start is not None:
-        query['startTime'] = format_datetime(start)
-    if end is not None:
-        query['endTime'] = format_datetime(end)
-    path = consumers_path(unit['id'], consumer['id']) + '/auditlogs'
-    items, answer = collect_optional(client, path, query, limit=params['limit'])  # 404: no entries
-    if items is None:
-        items = []
-    total = answer.get('total') if isinstance(answer, dict) else None
-    module.exit_json(changed=False, entries=name_audit_entries(items), total=len(items) if total is None else int(total),
-                     types=types, consumer=short(consumer), bunit_id=unit['id'])
+    module.exit_json(**auditlog_info(module.client, module.bunits, module.params))
 
 
 def main():
@@ -145,7 +119,7 @@ def main():
             end=dict(type='str'),
             include_descendants=dict(type='bool', default=False),
             order=dict(type='str', choices=['newest_first', 'oldest_first'], default='newest_first'),
-            limit=dict(type='int'),
+            limit=dict(type='int', min=1),
         ),
         required_one_of=[('consumer', 'consumer_id')],
     )

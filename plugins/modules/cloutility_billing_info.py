@@ -16,8 +16,6 @@ description:
   - A 404 meaning "nothing there" (no contract, no invoice or billing data of that date, an empty list) gives an empty
     result. A 404 saying the route does not exist on this portal (C(No HTTP resource was found that matches the request URI))
     fails the task, so a missing endpoint never passes for a month without billing data.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO
@@ -115,43 +113,12 @@ billing:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import get_all_optional, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.billing import KINDS, billing_info
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
-from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import parse_day
-
-KINDS = ('contract', 'invoices', 'invoice_files', 'billing')
 
 
 def run(module):
-    params = module.params
-    invoice_date = parse_day(params['invoice_date'], 'invoice_date')  # refused before any call
-    billing_date = parse_day(params['billing_date'], 'billing_date')
-    if params['include_next'] is not None and params['include_next'] < 0:
-        module.fail_json(msg='include_next must be 0 or more, got %s' % params['include_next'])
-    include = set(params['include'])
-    client = module.client
-    unit = module.bunits.resolve(params['bunit'])
-    base = 'bunits/%s' % unit['id']
-    result = dict(changed=False, bunit_id=unit['id'], bunit_path=module.bunits.path(unit['id']))
-    if 'contract' in include:
-        contract = get_optional(client, base + '/contract', what='the contract')
-        result['contract'] = {} if contract is None else contract  # {}: the portal answered 404, no contract
-    if 'invoices' in include:
-        if invoice_date:
-            invoice = get_optional(client, '%s/invoices/%s' % (base, invoice_date), what='an invoice')
-            result['invoices'] = [] if invoice is None else [invoice]
-        else:
-            result['invoices'] = get_all_optional(client, base + '/invoices')
-    if 'invoice_files' in include:
-        result['invoice_files'] = get_all_optional(client, base + '/invoicefiles')
-    if 'billing' in include:
-        if billing_date:
-            entry = get_optional(client, '%s/billing/%s' % (base, billing_date), what='billing data')
-            result['billing'] = [] if entry is None else [entry]
-        else:
-            query = dict(includeNext=params['include_next']) if params['include_next'] is not None else None
-            result['billing'] = get_all_optional(client, base + '/billing', params=query)
-    module.exit_json(**result)
+    module.exit_json(**billing_info(module.client, module.bunits, module.params))
 
 
 def main():
@@ -161,7 +128,7 @@ def main():
             include=dict(type='list', elements='str', choices=list(KINDS), default=list(KINDS)),
             invoice_date=dict(type='str'),
             billing_date=dict(type='str'),
-            include_next=dict(type='int'),
+            include_next=dict(type='int', min=0),
         ),
     )
     module.run(run)

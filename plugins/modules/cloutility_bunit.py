@@ -12,8 +12,6 @@ version_added: 1.0.0
 description:
   - Create, update and delete business units (tenants) below the units the account can see.
   - A unit is identified by its O(name) under its O(parent). Only the options a task sets are compared and changed.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.ACTIONS

@@ -13,8 +13,6 @@ description:
   - Returns the tree of business units the account can see, as one flat list with the path of each unit,
     and the details of one unit.
   - Optionally returns the users of that unit.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO

@@ -15,8 +15,6 @@ description:
   - Consumption unit names are not unique in Cloutility. When two units of the business unit have O(name)
     and O(consumer_id) is not given, the module fails and lists their ids; it never picks one or creates a third.
   - To manage the backup node of a unit, use M(cloutility.cloutility.cloutility_node).
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.ACTIONS

@@ -13,8 +13,6 @@ description:
   - Lists the consumption units (the API's I(consumers)) of a business unit, optionally of every unit below it too.
   - The list answer of the API is incomplete; O(details=true) reads each unit in full, one call per unit.
   - Consumption unit names are not unique; filtering by O(name) may return several units.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO

@@ -16,8 +16,6 @@ description:
     whose checksum the API returns and matches is not uploaded again; a differing checksum uploads the new content.
   - When the API does not return a checksum for a file of the same name, that file counts as uploaded and nothing is
     sent; set O(force=true) to upload anyway. Uploading is then an action that check mode only predicts.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.ACTIONS

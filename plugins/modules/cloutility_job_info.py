@@ -17,8 +17,6 @@ description:
   - A node without any job, or a range that ends before the first job completed, returns no jobs without asking
     for the range. A portal may also answer 404 for a range without jobs; the result is then empty. A 404 saying the
     route does not exist (C(No HTTP resource was found that matches the request URI)) always fails.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO
@@ -108,33 +106,12 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import collect_optional, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path
-from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import format_datetime, parse_range
-from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import short
-from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import first_job_completed, job_range
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import resolve_consumer
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import job_info
 
 
 def run(module):
-    params = module.params
-    requested_start, end = parse_range(params['start'], params['end'], default_start='-24h', default_end='now')  # refused before any call
-    client = module.client
-    unit, consumer = resolve_consumer(client, module.bunits, params['bunit'], params['consumer'], params['consumer_id'])
-    base = consumers_path(unit['id'], consumer['id']) + '/jobs'
-    first = first_job_completed(get_optional(client, base + '/first', what='the first job'))  # 404: no job
-    start, end, adjusted, empty = job_range(requested_start, end, first)
-    jobs = []
-    if not empty:
-        # 404: no job; any other answer is a collection (collect checks each page)
-        jobs, _answer = collect_optional(client, base, dict(startTime=format_datetime(start), endTime=format_datetime(end)))
-    module.exit_json(
-        changed=False, jobs=jobs, first_job_completed=format_datetime(first), consumer=short(consumer),
-        bunit_id=unit['id'],
-        range=dict(start=format_datetime(start), end=format_datetime(end), requested_start=format_datetime(requested_start),
-                   adjusted=adjusted, queried=not empty),
-    )
+    module.exit_json(**job_info(module.client, module.bunits, module.params))
 
 
 def main():

@@ -18,8 +18,6 @@ description:
     the portal does not cause a false change.
   - Consumption unit names are not unique in Cloutility. When two units of the business unit have O(consumer)
     and O(consumer_id) is not given, the module fails and lists their ids.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.ACTIONS

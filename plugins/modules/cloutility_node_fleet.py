@@ -20,8 +20,6 @@ description:
     or a node name are refused before anything is sent, listing them.
   - Meant to run once on the controller (C(run_once=true)); the role C(cloutility.cloutility.onboard) does so and
     hands each host its own result.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.ACTIONS

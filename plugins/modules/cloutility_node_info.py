@@ -15,8 +15,6 @@ description:
   - Collections are read to the end, whatever the portal's page size.
   - The nodes of a business unit are read concurrently, O(workers) at a time.
   - The node password (C(tsmPassword)) is always masked.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO
@@ -108,11 +106,8 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.no
 
 
 def run(module):
-    workers = module.params['workers']
-    if workers < 1 or workers > 64:
-        module.fail_json(msg='workers must be between 1 and 64, got %s' % workers)
-    module.pool_size = workers
-    module.exit_json(**node_info(module.client, module.bunits, module.params, workers=workers))
+    module.pool_size = module.params['workers']  # before the client is made: one connection per worker
+    module.exit_json(**node_info(module.client, module.bunits, module.params, workers=module.params['workers']))
 
 
 def main():
@@ -123,7 +118,7 @@ def main():
             consumer_id=dict(type='int'),
             filespaces=dict(type='bool', default=False),
             tsm_sync=dict(type='bool', default=False),
-            workers=dict(type='int', default=16),
+            workers=dict(type='int', default=16, min=1, max=64),
         ),
         mutually_exclusive=[('consumer', 'consumer_id')],
     )

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: cloutility_onboard_result
-short_description: Give a host its onboard result and write its backup client options, in one task
+short_description: Internal to the onboard role; not for direct use
 version_added: 1.1.0
 description:
-  - The per-host step of the role C(cloutility.cloutility.onboard), the only task the role runs for every host; it is
-    an action plugin.
+  - Internal to the role P(cloutility.cloutility.onboard#role); not for direct use. Its options and results may change in
+    any release.
+  - The role's per-host step, the only task the role runs for every host; it is an action plugin.
   - Sets the host fact C(onboard_result) from the host's settings (M(cloutility.cloutility.cloutility_onboard_settings))
     and its entry in the results of M(cloutility.cloutility.cloutility_node_fleet), reports the host as changed when
     its consumption unit or node changed (or would, in check mode) with the diff, and fails the host on an error
@@ -41,8 +42,6 @@ options:
     description:
       - Name of the variable that M(cloutility.cloutility.cloutility_onboard_settings) was registered as (run once for
         the play); the host's entry is read from it directly.
-      - Faster than O(settings) for many hosts; templating a result of every host in every host's task costs time
-        in proportion to the number of hosts, for each host.
     type: str
   result:
     description: The host's entry in the results of M(cloutility.cloutility.cloutility_node_fleet); absent when it did not run.

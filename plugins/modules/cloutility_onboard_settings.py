@@ -7,10 +7,12 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: cloutility_onboard_settings
-short_description: Read and check the onboard role's variables of every host of the play, in one task
+short_description: Internal to the onboard role; not for direct use
 version_added: 1.1.0
 description:
-  - The first step of the role C(cloutility.cloutility.onboard); it is an action plugin and runs on the controller.
+  - Internal to the role P(cloutility.cloutility.onboard#role); not for direct use. Its options and results may change in
+    any release.
+  - The role's first step; it is an action plugin and runs on the controller.
   - For every host of the play (of the current batch), reads the role's variables as a task of that host sees them
     (role defaults and parameters, play variables, inventory, facts, extra vars, with Ansible's precedence), checks
     them against the role's argument spec (C(meta/argument_specs.yml), the same validator as Ansible's per-host

@@ -16,8 +16,6 @@ description:
     agents (and the agent's targets) before any write.
   - Both nodes must exist and be activated, and the agent must be among the target's possible proxy nodes;
     otherwise the module fails before any write and says which.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.ACTIONS

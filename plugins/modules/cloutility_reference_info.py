@@ -13,8 +13,6 @@ description:
   - Returns the time zones, backup node operating systems and node types, the default backup server of a business unit
     with its policy domains and client option sets, and the node warning types.
   - These are the names the other modules accept; ids differ between installations.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO
@@ -118,39 +116,12 @@ unavailable:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import get_all_optional, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
-
-KINDS = ('time_zones', 'operating_systems', 'node_types', 'server', 'domains', 'client_option_sets', 'node_warning_types')
-# Read by default, but a portal may not have them: then left out and listed in `unavailable`.
-OPTIONAL_BY_DEFAULT = ('node_warning_types',)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reference import KINDS, reference_info
 
 
 def run(module):
-    explicit = module.params['include'] is not None
-    include = set(module.params['include'] if explicit else KINDS)
-    client = module.client
-    unit = module.bunits.resolve(module.params['bunit'])
-    server_path = 'bunits/%s/defaultserver' % unit['id']
-    paths = dict(time_zones='timezones', operating_systems='nodeoperatingsystems', node_types='nodetypes',
-                 domains=server_path + '/domains', client_option_sets=server_path + '/clientoptionsets',
-                 node_warning_types='nodewarningtypes')
-    result = dict(changed=False, bunit_id=unit['id'], unavailable={})
-    for kind in KINDS:
-        if kind not in include:
-            continue
-        try:
-            if kind == 'server':
-                server = get_optional(client, server_path, what='the default backup server')
-                result['server'] = {} if server is None else server  # {}: the portal answered 404
-            else:
-                result[kind] = get_all_optional(client, paths[kind])  # 404 with no data: none
-        except CloutilityApiError as exc:
-            if explicit or kind not in OPTIONAL_BY_DEFAULT or not exc.route_missing:
-                raise
-            result['unavailable'][kind] = str(exc)
-    module.exit_json(**result)
+    module.exit_json(**reference_info(module.client, module.bunits, module.params))
 
 
 def main():

@@ -19,8 +19,6 @@ description:
   - A portal may answer 404 when a node has no report in the range, or no report at all; the result is then empty,
     not an error. A 404 saying the route does not exist (C(No HTTP resource was found that matches the request URI))
     always fails.
-author:
-  - Cloutility Ansible collection contributors (!UNKNOWN)
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.INFO
@@ -138,38 +136,12 @@ end:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import collect_optional, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path
-from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import format_datetime, parse_range
-from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import short
-from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import name_report_warnings
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import resolve_consumer
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import report_info
 
 
 def run(module):
-    params = module.params
-    start, end = parse_range(params['start'], params['end'])  # refused before any call
-    client = module.client
-    unit, consumer = resolve_consumer(client, module.bunits, params['bunit'], params['consumer'], params['consumer_id'])
-    base = consumers_path(unit['id'], consumer['id']) + '/reports'
-    result = dict(changed=False, consumer=short(consumer), bunit_id=unit['id'])
-    if params['latest']:
-        query = dict(userId=params['user_id']) if params['user_id'] is not None else None
-        report = get_optional(client, base + '/latest', query, what='a node report')  # 404: no report yet
-        result['report'] = {} if report is None else report
-        reports = [result['report']]
-    else:
-        query = dict(status=str(params['status']).lower(), warnings=str(params['warnings']).lower())
-        if start is not None:
-            query['startDate'] = format_datetime(start)
-        if end is not None:
-            query['endDate'] = format_datetime(end)
-        items, _answer = collect_optional(client, base, query)  # 404: no report in the range; any other answer a collection
-        reports = items
-        result.update(reports=items, start=format_datetime(start), end=format_datetime(end))
-    result['warning_type_names'] = name_report_warnings(client, reports) if params['warnings'] else 'not_needed'
-    module.exit_json(**result)
+    module.exit_json(**report_info(module.client, module.bunits, module.params))
 
 
 def main():
