@@ -5,7 +5,7 @@
 #   bash docs/docsite/build.sh DEST     # check rst/ is current, then build the HTML site into DEST/build/html
 #
 # The site documents the cloutility.cloutility collection ansible-core finds (ANSIBLE_COLLECTIONS_PATH);
-# scripts/test.sh (docs step) points it at the copy under test. Tools: antsibull-docs, sphinx,
+# the docs-site nox session (noxfile.py) points it at the copy under test. Tools: antsibull-docs, sphinx,
 # sphinx-ansible-theme, ansible-pygments and pypandoc-binary (scripts/requirements-dev.txt).
 #
 # Sphinx warnings fail the build, except those that only mean intersphinx could not reach the Ansible
