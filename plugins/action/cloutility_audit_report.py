@@ -1,29 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The audit playbook's drift report, built and written in one task, in the controller process.
+"""The audit playbook's report task (run once, in the controller process).
 
-After the onboard role has compared every host with the portal (in check mode), this task takes what the role
-registered for the play (the settings of every host and the fleet's results, read by variable name: nothing of
-1,000 hosts is templated), works out every host's ``onboard_result`` (filter ``onboard_results``), takes the
-consumption units of the business units the hosts cover from the fleet's result (``list_consumers``: the lists it
-read in this run) and reads only those it did not list (the ``cloutility.cloutility.consumers`` lookup), builds
-the report (filter ``audit_report``) and writes it as JSON and Markdown on the controller, each file only when it
-differs. Four ``set_fact``/``copy`` tasks did the same at several times the cost: a fact of 1,000
-hosts passes through Ansible's result handling several times, and a ``copy`` starts a module process per file.
+Takes what the onboard role registered for the play (by variable name), every host's ``onboard_result``
+(``plugin_utils/onboard.py`` ``host_results``), the consumption units of the covered business units (those the fleet
+task listed in this run, and through the ``cloutility.cloutility.consumers`` lookup those it did not), builds the
+report (``plugin_utils/audit.py``) and writes it as JSON and Markdown on the controller, each file only when it differs.
 """
 
 from __future__ import annotations
-
-import os
-import tempfile
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import lookup_loader
 
-from ansible_collections.cloutility.cloutility.plugins.action.cloutility_onboard_result import registered
-from ansible_collections.cloutility.cloutility.plugins.filter.onboard import audit_json, audit_markdown, audit_report, onboard_results
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.audit import build_report, render_json, render_markdown, write_file
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard import host_results, registered
 
 CONSUMERS_LOOKUP = 'cloutility.cloutility.consumers'
 
@@ -42,7 +35,7 @@ class ActionModule(ActionBase):
             mode = int(str(args.get('mode') or '0640'), 8)
         except ValueError:
             raise AnsibleActionFail('mode must be an octal string such as 0640, not %r' % args.get('mode')) from None
-        paths = [(str(args[key]), render) for key, render in (('json_path', audit_json), ('markdown_path', audit_markdown)) if args.get(key)]
+        paths = [(str(args[key]), render) for key, render in (('json_path', render_json), ('markdown_path', render_markdown)) if args.get(key)]
         if not paths:
             raise AnsibleActionFail('give json_path, markdown_path or both')
         connection = args.get('connection') or {}
@@ -55,12 +48,16 @@ class ActionModule(ActionBase):
                                     % (args.get('settings_from') or 'onboard__hosts'))
         fleet_name = args.get('results_from') or 'onboard__fleet'
         fleet = registered(task_vars, fleet_name, 'hosts')
-        results = onboard_results(settings, fleet if isinstance(fleet, dict) else {})
+        results = host_results(settings, fleet)
         hosts = args.get('hosts') or task_vars.get('ansible_play_hosts_all') or sorted(results)
         listed = registered(task_vars, fleet_name, 'consumers')
-        report = audit_report(results, self._consumers(results, listed if isinstance(listed, list) else [], connection, task_vars), hosts)
-        files = [dict(path=path, changed=write_file(path, render(report), mode, self._play_context.check_mode))
-                 for path, render in paths]
+        report = build_report(results, self._consumers(results, listed if isinstance(listed, list) else [], connection, task_vars), hosts)
+        files = []
+        for path, render in paths:
+            try:
+                files.append(dict(path=path, changed=write_file(path, render(report), mode, self._play_context.check_mode)))
+            except OSError as exc:
+                raise AnsibleActionFail('cannot write the audit report to %s: %s' % (path, exc)) from None
         result.update(changed=any(item['changed'] for item in files), files=files, summary=report['summary'])
         return result
 
@@ -88,25 +85,3 @@ class ActionModule(ActionBase):
         known = set(entry.get('id') for entry in consumers)
         return consumers + [entry for entry in read if entry.get('id') not in known]
 
-
-def write_file(path, content, mode, check_mode=False):
-    """Write ``content`` to ``path`` (atomically, with ``mode``) unless it holds it already; True when it changed."""
-    path = os.path.abspath(os.path.expanduser(path))
-    try:
-        with open(path, encoding='utf-8') as handle:
-            same = handle.read() == content
-        same = same and (os.stat(path).st_mode & 0o7777) == mode
-    except OSError:
-        same = False
-    if same or check_mode:
-        return not same
-    directory = os.path.dirname(path)
-    try:
-        handle, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path))
-        with os.fdopen(handle, 'w', encoding='utf-8') as out:
-            out.write(content)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise AnsibleActionFail('cannot write the audit report to %s: %s' % (path, exc)) from None
-    return True

@@ -1,13 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One host's part of the onboard role, in the one task the role runs per host.
+"""The onboard role's per-host task: the host's ``onboard_result``, change, diff and failure, and its client options.
 
-Every task that runs per host costs about as much as Ansible's own floor, so this one does all a host needs after
-the play-wide steps: it gives the host its ``onboard_result`` (a host fact), reports the host's change and diff,
-fails the host on an error (unless ``continue_on_error``) and, with ``client_config``, writes the backup client's
-option files on the host through Ansible's own ``file``, ``template`` and ``copy`` (as ``template`` runs ``copy``),
-so ownership, modes, check mode and diffs are theirs.
+Its outcome comes from ``plugins/plugin_utils/onboard.py`` ``host_result`` over what the role registered for the
+play (read by variable name). With ``client_config`` it writes the backup client's option files on the host through
+Ansible's own ``file``, ``template`` and ``copy`` (as ``template`` runs ``copy``), so ownership, modes, check mode and
+diffs are theirs.
 """
 
 from __future__ import annotations
@@ -17,12 +16,12 @@ import re
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.cloutility.cloutility.plugins.filter.onboard import onboard_result
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard import created_bunits, host_entry, host_result, registered
 
 # What Ansible shows in place of a no_log value: never written as a password.
 MASKED = ('********', 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER')
 WINDOWS = ('Win32NT',)
-# Options the role's settings carry for every host (filter onboard_settings), so the per-host task templates nothing.
+# Options the role's settings carry for every host, so the per-host task templates nothing.
 FROM_SETTINGS = ('continue_on_error', 'client_config_dir', 'client_config_owner', 'client_config_group', 'client_password_file')
 
 
@@ -39,16 +38,15 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         args = self._task.args
         host = task_vars.get('inventory_hostname')
-        settings = dict(args.get('settings') or _entry(task_vars, args.get('settings_from'), 'settings', host) or {})
-        fleet_result = args.get('result') or _entry(task_vars, args.get('results_from'), 'hosts', host)
+        settings = dict(args.get('settings') or host_entry(task_vars, args.get('settings_from'), 'settings', host) or {})
+        fleet_result = args.get('result') or host_entry(task_vars, args.get('results_from'), 'hosts', host)
         fleet_result = fleet_result if isinstance(fleet_result, dict) else {}
         # Options not given to the task come from the settings (templated once for every host by the settings step).
         args = dict(dict((key, settings[key]) for key in FROM_SETTINGS if key in settings), **args)
         args.setdefault('node_password', (settings.get('spec') or {}).get('node_password'))
         # The fleet adds the business unit's default server where the node's own lacks what the option files need.
         args.setdefault('default_server', fleet_result.get('default_server'))
-        outcome = onboard_result(settings, {settings.get('host'): fleet_result} if fleet_result else {},
-                                 created_bunits(registered(task_vars, args.get('bunits_from'), 'results')))
+        outcome = host_result(settings, fleet_result, created_bunits(registered(task_vars, args.get('bunits_from'), 'results')))
         result.update(changed=outcome['changed'], ansible_facts=dict(onboard_result=outcome))
         diffs = []
         if outcome['diff'] and (outcome['changed'] or outcome['diff'].get('before') != outcome['diff'].get('after')):
@@ -143,28 +141,6 @@ class ActionModule(ActionBase):
         if secret:
             return dict(changed=step.get('changed'), failed=step.get('failed'))
         return step
-
-
-def registered(task_vars, name, key):
-    """``task_vars[name][key]``: part of a result registered once for the play (None when it is not there).
-
-    Read from the variables as they are, not through a template: templating a result of 1,000 hosts (with a filter
-    such as ``default``) in every host's task costs time in proportion to the hosts, for each of them.
-    """
-    value = task_vars.get(name) if name else None
-    return value.get(key) if isinstance(value, dict) else None
-
-
-def created_bunits(loop_results):
-    """The paths of the business units a registered cloutility_bunit loop (the role's, over ``create_bunits``) created."""
-    return [item['item'].get('path') for item in loop_results or []
-            if isinstance(item, dict) and item.get('changed') and isinstance(item.get('item'), dict)]
-
-
-def _entry(task_vars, name, key, host):
-    """``task_vars[name][key][host]``: this host's entry in a result registered once for the play."""
-    entries = registered(task_vars, name, key)
-    return entries.get(host) if isinstance(entries, dict) else None
 
 
 def _why(step):

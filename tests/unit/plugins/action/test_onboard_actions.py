@@ -16,7 +16,8 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
 from ansible_collections.cloutility.cloutility.plugins.action import cloutility_onboard_result as result_action
-from ansible_collections.cloutility.cloutility.plugins.action.cloutility_onboard_settings import host_settings
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils import onboard
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard import host_settings
 
 try:  # ansible-core 2.19: only trusted strings are templates (variables from files and inventories are)
     from ansible.template import trust_as_template
@@ -63,15 +64,12 @@ def test_the_node_rules_fail_a_host_alone_in_the_roles_words():
         'onboard_bunit must be a business unit path or an id of 1 or more, not -4 (fix the variable of this host).']
 
 
-def test_misspelled_role_variables_are_named_with_the_nearest_name(monkeypatch):
-    from ansible_collections.cloutility.cloutility.plugins.action import cloutility_onboard_settings as settings_action
-    warnings = []
-    monkeypatch.setattr(settings_action.display, 'warning', warnings.append)
+def test_misspelled_role_variables_are_named_with_the_nearest_name():
     host_vars = dict(DEFAULTS, onboard_domian='90DAYS', onboard_result={}, onboard__fleet={}, onboard_hosts='all')
-    assert settings_action.unknown_variables(host_vars, SPEC) == ['onboard_domian']
+    assert onboard.unknown_variables(host_vars, SPEC) == ['onboard_domian']
     settings = dict(h1=dict(problems=[], unknown_variables='warn'), h2=dict(problems=[], unknown_variables='error'),
                     h3=dict(problems=[], unknown_variables='ignore'))
-    settings_action.ActionModule._unknown({'onboard_domian': ['h1', 'h2', 'h3']}, SPEC, settings)
+    warnings = onboard.unknown_variable_warnings({'onboard_domian': ['h1', 'h2', 'h3']}, SPEC, settings)
     assert warnings == ['onboard_domian is not a variable of the onboard role (did you mean onboard_domain?); it is ignored (hosts: h1).']
     assert settings['h2']['problems'] == ['onboard_domian is not a variable of the onboard role (did you mean onboard_domain?); '
                                           'onboard_unknown_variables is error.']
@@ -82,7 +80,6 @@ def test_misspelled_role_variables_are_named_with_the_nearest_name(monkeypatch):
 def test_a_value_that_only_names_a_variable_is_that_variables_text(monkeypatch):
     """"{{ inventory_hostname }}" (the consumer name's default) takes the variable's text without a template compiled
     per host; anything else, or a variable that is not plain text, still goes through the template engine."""
-    from ansible_collections.cloutility.cloutility.plugins.action import cloutility_onboard_settings
     templated = []
     original = Templar.template
 
@@ -100,7 +97,7 @@ def test_a_value_that_only_names_a_variable_is_that_variables_text(monkeypatch):
     assert settings_of('h1', onboard_bunit='{{ inventory_hostname | upper }}')['bunit'] == 'H1'
     undefined = settings_of('h2', onboard_bunit='{{ no_such_var }}')
     assert any(problem.startswith('onboard_bunit: ') and 'no_such_var' in problem for problem in undefined['problems'])
-    assert cloutility_onboard_settings._plain_reference('{{ x }}', dict(x=8)) is None
+    assert onboard._plain_reference('{{ x }}', dict(x=8)) is None
 
 
 def test_values_are_checked_and_converted_as_the_argument_spec_says():
@@ -141,7 +138,7 @@ def test_the_role_runs_one_task_per_host():
 
 def test_what_the_portal_tasks_take_is_worked_out_once_from_every_hosts_settings():
     """The fleet's entries, the units to create and the no_log flag: computed by the settings task, not by filters."""
-    from ansible_collections.cloutility.cloutility.plugins.filter.onboard import onboard_fleet_inputs
+    onboard_fleet_inputs = onboard.fleet_inputs
     hosts = [
         settings_of('h1', onboard_bunit='Customers/Initech', onboard_create_bunit=True),
         # The same unit spelled another way: created once.
@@ -332,7 +329,7 @@ def test_the_per_host_task_reads_its_entries_and_options_from_the_registered_pla
 
 
 def test_the_audit_report_files_are_written_once_and_only_when_they_differ(tmp_path):
-    from ansible_collections.cloutility.cloutility.plugins.action.cloutility_audit_report import write_file
+    from ansible_collections.cloutility.cloutility.plugins.plugin_utils.audit import write_file
     path = str(tmp_path / 'audit.json')
     assert write_file(path, '{"a": 1}\n', 0o640) is True
     assert open(path, encoding='utf-8').read() == '{"a": 1}\n'
@@ -443,9 +440,34 @@ def test_the_audit_report_refuses_to_run_without_the_roles_settings(tmp_path):
 
 
 def test_settings_are_validated_as_plain_values_whatever_tags_the_inventory_put_on_them():
-    from ansible_collections.cloutility.cloutility.plugins.action.cloutility_onboard_settings import plain
+    from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard import plain
     value = dict(a=trust_as_template('x'), b=[trust_as_template('y'), 1, True, 2.5, None], c={'k': trust_as_template('z')})
     copied = plain(value)
     assert copied == value
     assert [type(item) for item in (copied['a'], copied['b'][0], copied['c']['k'], copied['b'][2])] == [str, str, str, bool]
     assert copied['b'][1:] == [1, True, 2.5, None]
+
+
+def test_the_role_in_roles_gets_no_per_host_validation_task_and_keeps_its_documentation(tmp_path):
+    """ansible-core's role loader takes meta/argument_specs (no extension, empty) before meta/argument_specs.yml, so
+    it adds no validation task; ansible-doc reads the .yml. If a release changes that, the role still works (the
+    validation task comes back: one more task per host) and this test says so."""
+    import subprocess
+    import sys
+    # The directory that holds ansible_collections/, as the collection was imported from.
+    collections_root = os.path.abspath(os.path.join(os.path.dirname(onboard.__file__), *['..'] * 5))
+    playbook = tmp_path / 'play.yml'
+    playbook.write_text('- hosts: localhost\n  gather_facts: false\n  roles:\n    - role: cloutility.cloutility.onboard\n')
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_root, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false')
+
+    def run(*args):
+        done = subprocess.run([sys.executable, '-m'] + list(args), env=env, cwd=str(tmp_path), capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listed = run('ansible.cli.playbook', '--list-tasks', str(playbook))
+    assert 'Settings of every host of the play' in listed
+    assert 'Validating arguments' not in listed
+    doc = run('ansible.cli.doc', '-t', 'role', '--json', 'cloutility.cloutility.onboard')
+    options = json.loads(doc)['cloutility.cloutility.onboard']['entry_points']['main']['options']
+    assert set(options) == set(SPEC) and 'onboard_bunit' in options

@@ -1,24 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The onboard role's claims and the audit report's orphans."""
+"""What the onboard role works out for one host (plugin_utils/onboard.py) and the audit report (plugin_utils/audit.py)."""
 
 from __future__ import annotations
 
-from ansible_collections.cloutility.cloutility.plugins.filter.onboard import audit_report, onboard_claim, onboard_duplicates
-
-TREE = {'id': 22, 'name': 'Acme', 'businessUnits': [
-    {'id': 30, 'parentId': 22, 'name': 'Customers', 'businessUnits': [
-        {'id': 31, 'parentId': 30, 'name': 'Contoso', 'businessUnits': []}]}]}
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.audit import build_report as audit_report
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard import host_result, settings_from_options as onboard_settings
 
 
-def test_claims_with_the_tree_do_not_depend_on_how_the_path_is_written():
-    hosts = {'a': 'Acme/Customers/Contoso', 'b': 'customers/CONTOSO', 'c': '31', 'd': 'Customers/Other'}
-    pairs = [(onboard_claim({'bunit': bunit, 'consumer': 'Shared'}, 'unit', TREE), host) for host, bunit in sorted(hosts.items())]
-    assert onboard_duplicates(pairs) == {'31: shared': ['a', 'b', 'c']}
-    # Without the tree, only the text of the path counts.
-    pairs = [(onboard_claim({'bunit': bunit, 'consumer': 'Shared'}, 'unit'), host) for host, bunit in sorted(hosts.items())]
-    assert onboard_duplicates(pairs) == {}
+def onboard_result(settings, results, created_bunits=()):
+    """The host's result from the fleet's results of every host (as the per-host task reads its own entry)."""
+    return host_result(settings, (results or {}).get(settings.get('host')), created_bunits)
 
 
 def test_a_host_in_error_still_claims_its_unit_when_its_path_leaves_out_the_top():
@@ -38,12 +31,6 @@ def test_ids_templated_empty_by_ansible_core_2_16_are_no_ids():
     report = audit_report(results, consumers)
     assert [orphan['name'] for orphan in report['orphans']] == ['db01']
 
-
-# ---------------------------------------------------------------------------- fleet mode helpers
-from ansible_collections.cloutility.cloutility.plugins.filter.onboard import (  # noqa: E402  pylint: disable=wrong-import-position
-    onboard_result,
-    onboard_settings,
-)
 
 ROLE_DEFAULTS = dict(bunit='Acme Hosting/Customers/Contoso', create_bunit=False, consumer_name='web01.example.com', operating_system='',
                      facts_system='', node_type='File Server', domain=None, client_option_set=None, contact=None, cpu_count=None,

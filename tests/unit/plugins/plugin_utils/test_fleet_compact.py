@@ -1,15 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""cloutility_node_fleet's compact results give the onboard role's filters what they act on (a controller-side test:
-it imports the filters)."""
+"""cloutility_node_fleet's compact results give the onboard role what it acts on (a controller-side test:
+it imports plugin_utils/onboard.py and audit.py)."""
 
 from __future__ import annotations
 
 import copy
 
-from ansible_collections.cloutility.cloutility.plugins.filter.onboard import onboard_drift, onboard_result
-from ansible_collections.cloutility.cloutility.plugins.modules.cloutility_node_fleet import compact
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.audit import host_findings as onboard_drift
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard import host_result
+from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import compact
 
 NODE = dict(id=501, tsmName='WEB01', tsmPassword='********', consumerId=470, domain=dict(id=15, name='90DAYS'),
             clientOptionSet=dict(id=2, name='DEDUP_AND_COMPRESS'), operatingSystem=dict(id=1, name='Linux'), contact='ops',
@@ -36,8 +37,8 @@ def test_compact_keeps_what_the_role_uses_and_drops_the_rest():
 
 
 def test_the_role_gets_the_same_result_and_drift_from_a_compact_result():
-    full = onboard_result(SETTINGS, dict(web01=copy.deepcopy(FULL)))
-    small = onboard_result(SETTINGS, dict(web01=compact(copy.deepcopy(FULL))))
+    full = host_result(SETTINGS, copy.deepcopy(FULL))
+    small = host_result(SETTINGS, compact(copy.deepcopy(FULL)))
     assert onboard_drift(small) == onboard_drift(full) == [
         dict(kind='setting', key='domain', old='90DAYS', new='STANDARD', detail='domain: 90DAYS -> STANDARD')]
     assert dict(small, diff=None) == dict(full, diff=None)
