@@ -31,6 +31,7 @@ except ImportError as exc:  # pragma: no cover - reported by the Ansible glue
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
+from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint, pattern
 from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import LockTimeout
 from ansible_collections.cloutility.cloutility.plugins.module_utils.token_cache import TokenCache, valid_token
 
@@ -62,15 +63,15 @@ CONNECTION_OPTIONS = ('api_url', 'client_id', 'origin', 'username', 'password')
 # The API's GET endpoints that act (the one place that knows them): check mode never sends them,
 # a caller never repeats them blindly, and sending one is a change. Paths relative to /v1, no query.
 SIDE_EFFECT_GETS = (
-    re.compile(r'^bunits/[^/]+/consumers/[^/]+/node/activate$', re.IGNORECASE),  # activates a backup node
+    pattern('node_activate'),  # activates a backup node
 )
 SAFE_METHODS = ('GET', 'HEAD', 'OPTIONS')
 # The endpoints whose answer is a string, which a portal may send bare (not as a JSON string): the node's
 # suggested name, the activation answer (the name) and the API version. Every other 2xx with a body is JSON.
 TEXT_ANSWERS = (
-    re.compile(r'^bunits/[^/]+/consumers/[^/]+/node/(spname|activate)$', re.IGNORECASE),
-    re.compile(r'^fullversion$', re.IGNORECASE),
+    pattern('node_spname', 'node_activate', 'version'),
 )
+TOKEN_PATH = endpoint('token')
 # What a request reads: any JSON answer (or none where none is due), a collection (a list, or a page whose
 # ``items`` is a list), which collect() and get_all() ask for on every page, or one object (get_object()).
 ANY_ANSWER = 'any'
@@ -387,20 +388,20 @@ class CloutilityClient:
 
     def _grant(self, data):
         """POST /v1/oauth; safe to retry: a grant creates nothing."""
-        response, body = self._send('POST', 'oauth', data=dict(data, client_id=self.client_id), auth=False, retry=True)
+        response, body = self._send('POST', TOKEN_PATH, data=dict(data, client_id=self.client_id), auth=False, retry=True)
         if response.status_code != 200:
-            raise self._error('POST', 'oauth', response)
+            raise self._error('POST', TOKEN_PATH, response)
         return body
 
     def login(self):
         """Password grant. Raises CloutilityAuthError naming what the server said."""
         self.login_count += 1
         body = self._grant({'grant_type': 'password', 'username': self.username, 'password': self._password})
-        self._store_token(body, 'POST', 'oauth')
+        self._store_token(body, 'POST', TOKEN_PATH)
 
     def _refresh(self):
         body = self._grant({'grant_type': 'refresh_token', 'refresh_token': self._refresh_token})
-        self._store_token(body, 'POST', 'oauth')
+        self._store_token(body, 'POST', TOKEN_PATH)
 
     def _ensure_token(self):
         if self._token_valid():
@@ -585,7 +586,7 @@ class CloutilityClient:
         elif response.text:
             message = _excerpt(response.text)
         hint = None
-        if path.lstrip('/') == 'oauth':
+        if path.lstrip('/') == TOKEN_PATH:
             cls = CloutilityAuthError
             if response.status_code in WRONG_ENDPOINT_STATUSES:
                 hint = ('the API has no token endpoint at this URL: check api_url (the API base URL, '
@@ -630,7 +631,7 @@ class CloutilityClient:
 
     def _bad_answer(self, method, path, params, response, problem):
         # The token endpoint's answer may hold a token: never shown.
-        excerpt = "(not shown: it may hold a token)" if path.lstrip('/') == 'oauth' else _body_excerpt(response.content)
+        excerpt = "(not shown: it may hold a token)" if path.lstrip('/') == TOKEN_PATH else _body_excerpt(response.content)
         return self._api_error(method, path, params, cls=CloutilityBadAnswer, status=response.status_code, problem=problem,
                                content_type=response.headers.get('Content-Type'), excerpt=excerpt, reason=response.reason)
 

@@ -10,6 +10,8 @@ under ``plugins/`` spells one. Plain Python, no Ansible.
 
 from __future__ import annotations
 
+import re
+
 ENDPOINTS = {
     # business units
     'bunits': 'bunits',
@@ -57,3 +59,9 @@ ENDPOINTS = {
 def endpoint(name, **ids):
     """The path of one endpoint with its ids filled in; a missing id is a programming error (KeyError)."""
     return ENDPOINTS[name].format(**ids)
+
+
+def pattern(*names):
+    """A regular expression matching the paths of the endpoints ``names`` (any id, any letter case, no query)."""
+    alternatives = ['^%s$' % re.sub(r'\\\{[a-z_]+\\\}', '[^/]+', re.escape(ENDPOINTS[name])) for name in names]
+    return re.compile('|'.join(alternatives), re.IGNORECASE)
