@@ -1,14 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""cloutility_api's request: the path and query a playbook gives, checked before any request. Plain Python, no Ansible.
+"""cloutility_api's request: the path and query a playbook gives, checked before any request, and the request itself
+(api_call). Plain Python, no Ansible.
 """
 
 from __future__ import annotations
 
 import re
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError, normalize_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError, has_side_effect, normalize_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import mask_secrets
 
 
 # ----------------------------------------------------------------------------- raw API
@@ -49,3 +51,38 @@ def query_params(query):
         else:
             params[key] = str(value)
     return params
+
+
+def api_call(client, params, check_mode=False):
+    """The result of cloutility_api: one request (or every page of a collection with ``follow_pages``).
+
+    Everything is checked before any request: the path (api_path), the query, ``follow_pages`` (GET only, and not
+    for a GET that acts) and ``body`` (not with GET). A request with a side effect (any method but GET, and a GET
+    that acts: api_client.has_side_effect) is a change; in check mode it is not sent (``skipped_in_check_mode``).
+    A GET that acts is sent once: repeating it after a lost answer could act twice. Secrets in the answer are masked
+    unless ``return_secrets``.
+    """
+    method = params['method']
+    path = api_path(params['path'])  # refused before any call
+    query = query_params(params.get('query'))
+    if params.get('follow_pages') and method != 'GET':
+        raise CloutilityError('follow_pages applies to GET only, not %s' % method)
+    if params.get('body') is not None and method == 'GET':
+        raise CloutilityError('A GET request has no body; use query for parameters')
+    acts = has_side_effect(method, path)
+    if acts and params.get('follow_pages'):
+        raise CloutilityError('follow_pages does not apply to GET %s: it acts, it is no collection' % path)
+    result = dict(method=method, path=path, changed=acts, skipped_in_check_mode=False, json=None)
+    if acts and check_mode:
+        result['skipped_in_check_mode'] = True
+        return result
+    shown = (lambda answer: answer) if params.get('return_secrets') else mask_secrets
+    if params.get('follow_pages'):
+        items, answer = client.collect(path, query, require=False)  # any endpoint: its pages after the first are checked
+        result['json'] = shown(answer)
+        if items is not None:
+            result['collection'] = shown(items)
+    else:
+        result['json'] = shown(client.request(method, path, params=query or None, json=params.get('body'),
+                                              retry=False if acts and method == 'GET' else None))
+    return result

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reports, jobs, audit log entries and warnings of a consumption unit (the *_info modules that read them).
+"""Reports, jobs, audit log entries and warnings of a consumption unit: the reads of cloutility_report_info,
+cloutility_job_info and cloutility_auditlog_info (report_info, job_info, auditlog_info) and their rules.
 
 Plain Python, no Ansible. 404 answers are told apart by ``CloutilityApiError.route_missing`` / ``.not_found``
 (api_client.py); ``get_optional`` / ``collect_optional`` there turn "no such object / no data" into None / [] and
@@ -12,8 +13,16 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
-from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import parse_datetime
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import (
+    CloutilityApiError,
+    CloutilityError,
+    collect_optional,
+    get_optional,
+)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import format_datetime, parse_datetime, parse_range
+from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
+from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import short
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import resolve_consumer
 
 
 # ----------------------------------------------------------------------------- audit log types
@@ -150,7 +159,7 @@ def warning_types(client):
     no data) gives warnings with their type ids only. Any other error is raised.
     """
     try:
-        return client.get_all('nodewarningtypes')
+        return client.get_all(endpoint('node_warning_types'))
     except CloutilityApiError as exc:
         if exc.status == 404:
             return None
@@ -173,3 +182,80 @@ def name_report_warnings(client, reports):
         return 'not_needed'
     return 'read' if types is not None else 'unavailable'
 
+
+# ----------------------------------------------------------------------------- the reads of the *_info modules
+def _consumer_of(client, tree, params):
+    return resolve_consumer(client, tree, params.get('bunit'), params.get('consumer'), params.get('consumer_id'))
+
+
+def report_info(client, tree, params):
+    """The result of cloutility_report_info: the latest report (``latest``) or the reports of a date range.
+
+    The range is checked before any request (the tree is read on first use). A 404 meaning "no report" is an empty
+    answer ({} or []); the warnings are named when ``warnings`` (name_report_warnings).
+    """
+    start, end = parse_range(params.get('start'), params.get('end'))  # refused before any call
+    unit, consumer = _consumer_of(client, tree, params)
+    ids = dict(bunit=unit['id'], consumer=consumer['id'])
+    result = dict(changed=False, consumer=short(consumer), bunit_id=unit['id'])
+    if params.get('latest'):
+        query = dict(userId=params['user_id']) if params.get('user_id') is not None else None
+        report = get_optional(client, endpoint('latest_report', **ids), query, what='a node report')  # 404: no report yet
+        result['report'] = {} if report is None else report
+        reports = [result['report']]
+    else:
+        query = dict(status=str(params['status']).lower(), warnings=str(params['warnings']).lower())
+        if start is not None:
+            query['startDate'] = format_datetime(start)
+        if end is not None:
+            query['endDate'] = format_datetime(end)
+        # 404: no report in the range; any other answer a collection
+        reports, _answer = collect_optional(client, endpoint('reports', **ids), query)
+        result.update(reports=reports, start=format_datetime(start), end=format_datetime(end))
+    result['warning_type_names'] = name_report_warnings(client, reports) if params['warnings'] else 'not_needed'
+    return result
+
+
+def job_info(client, tree, params):
+    """The result of cloutility_job_info: the jobs of a time range, its start moved up to the first job (job_range).
+
+    Reads ``jobs/first`` (404: no job), then the range only when a job can be in it.
+    """
+    requested_start, end = parse_range(params.get('start'), params.get('end'), default_start='-24h', default_end='now')  # refused before any call
+    unit, consumer = _consumer_of(client, tree, params)
+    ids = dict(bunit=unit['id'], consumer=consumer['id'])
+    first = first_job_completed(get_optional(client, endpoint('first_job', **ids), what='the first job'))  # 404: no job
+    start, end, adjusted, empty = job_range(requested_start, end, first)
+    jobs = []
+    if not empty:
+        # 404: no job; any other answer is a collection (collect checks each page)
+        jobs, _answer = collect_optional(client, endpoint('jobs', **ids), dict(startTime=format_datetime(start), endTime=format_datetime(end)))
+    return dict(
+        changed=False, jobs=jobs, first_job_completed=format_datetime(first), consumer=short(consumer),
+        bunit_id=unit['id'],
+        range=dict(start=format_datetime(start), end=format_datetime(end), requested_start=format_datetime(requested_start),
+                   adjusted=adjusted, queried=not empty),
+    )
+
+
+def auditlog_info(client, tree, params):
+    """The result of cloutility_auditlog_info: the audit log entries of a consumption unit, at most ``limit``.
+
+    The range and the types are checked before any request. ``total`` is the portal's count when it gives one.
+    """
+    start, end = parse_range(params.get('start'), params.get('end'))  # refused before any call
+    types = audit_type_numbers(params.get('types'))
+    unit, consumer = _consumer_of(client, tree, params)
+    query = dict(includeDescendants=str(params['include_descendants']).lower(),
+                 orderDesc=str(params['order'] == 'newest_first').lower(), types=types)
+    if start is not None:
+        query['startTime'] = format_datetime(start)
+    if end is not None:
+        query['endTime'] = format_datetime(end)
+    path = endpoint('auditlogs', bunit=unit['id'], consumer=consumer['id'])
+    items, answer = collect_optional(client, path, query, limit=params.get('limit'))  # 404: no entries
+    if items is None:
+        items = []
+    total = answer.get('total') if isinstance(answer, dict) else None
+    return dict(changed=False, entries=name_audit_entries(items), total=len(items) if total is None else int(total),
+                types=types, consumer=short(consumer), bunit_id=unit['id'])
