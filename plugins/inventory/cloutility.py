@@ -157,8 +157,8 @@ from ansible.utils.display import Display
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, map_bounded
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumers_path
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import is_activated
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin
 
@@ -234,21 +234,21 @@ def collect(client, bunits=None, include_without_node=False, latest_report=True,
             if unit['id'] not in seen:
                 seen.add(unit['id'])
                 units.append(unit)
-    lists = map_bounded(lambda unit: client.get_all(consumers_path(unit['id'])), units, workers=workers)
+    lists = map_bounded(lambda unit: client.get_all(endpoint('consumers', bunit=unit['id'])), units, workers=workers)
     pairs = [(unit, consumer) for unit, consumers in zip(units, lists) for consumer in consumers]
     keep = node_filter(operating_systems, domains, activation)
 
     def record(pair):
         unit, consumer = pair
-        base = consumers_path(unit['id'], consumer['id'])
-        node = get_optional(client, base + '/node', what='a backup node')  # 404: the unit has no node
+        ids = dict(bunit=unit['id'], consumer=consumer['id'])
+        node = get_optional(client, endpoint('node', **ids), what='a backup node')  # 404: the unit has no node
         if keep is not None and not keep(node):
             return None
         if not node and not include_without_node:
             return None
         node = node or {}
         # A node that is not activated has never backed up: no report to ask for.
-        report = get_optional(client, base + '/reports/latest', what='a node report') if (latest_report and is_activated(node)) else None
+        report = get_optional(client, endpoint('latest_report', **ids), what='a node report') if (latest_report and is_activated(node)) else None
         return dict(
             bunit_id=unit['id'],
             bunit_name=unit.get('name'),

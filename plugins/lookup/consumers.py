@@ -73,8 +73,9 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import map_bounded
+from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumer_listing, consumers_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumer_listing
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin
 
 
@@ -97,7 +98,7 @@ class LookupModule(LookupBase):
                     if found['id'] not in seen:
                         seen.add(found['id'])
                         units.append(found)
-            lists = map_bounded(lambda unit: client.get_all(consumers_path(unit['id'])), units, workers=workers)
+            lists = map_bounded(lambda unit: client.get_all(endpoint('consumers', bunit=unit['id'])), units, workers=workers)
             result = []
             for unit, consumers in zip(units, lists):
                 result.extend(consumer_listing(tree, unit['id'], consumers))

@@ -58,6 +58,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin
 
@@ -69,6 +70,6 @@ class LookupModule(LookupBase):
         try:
             client = client_from_plugin(self)
             tree = BusinessUnitTree(client)
-            return [client.get_object('bunits/%s/defaultserver' % tree.resolve(term)['id'], what='the default backup server') for term in terms]
+            return [client.get_object(endpoint('default_server', bunit=tree.resolve(term)['id']), what='the default backup server') for term in terms]
         except CloutilityError as exc:
             raise AnsibleError('cloutility.cloutility.default_server: %s' % to_native(exc))
