@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError, has_side_effect, normalize_path
+from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
 from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import mask_secrets
 
 
@@ -33,7 +34,7 @@ def api_path(path):
     served = normalize_path(text)
     if any(part in ('.', '..') for part in text.split('/')) or '..' in served.split('/'):
         raise CloutilityError("path must not contain '.' or '..' segments, also percent-encoded: '%s'" % path)
-    if served.strip('/').lower() == 'oauth':
+    if served.strip('/').lower() == endpoint('token').lower():
         raise CloutilityError('path oauth is handled by the connection options; the module logs in itself')
     return text
 
