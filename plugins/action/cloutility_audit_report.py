@@ -84,4 +84,3 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('Cannot read the consumption units of the covered business units: %s' % exc) from None
         known = set(entry.get('id') for entry in consumers)
         return consumers + [entry for entry in read if entry.get('id') not in known]
-

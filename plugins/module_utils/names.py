@@ -192,4 +192,3 @@ class BusinessUnitTree:
         if parent is not None:
             return self.resolve(parent), parts[-1]
         return (self.resolve(PATH_SEPARATOR.join(parts[:-1])) if len(parts) > 1 else self.root), parts[-1]
-
