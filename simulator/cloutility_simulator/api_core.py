@@ -6,9 +6,9 @@ import time
 
 from flask import Blueprint, jsonify, request
 
-from .common import (BACKUP_NODE_TYPE, HYPER, bind, check_name, embedded, href, json_body, new_node, paged, prune, query_bool, render_timezone,
-                     replace_fields, sim, sorted_values, state, unit_ref, user)
-from .store import ApiError, bad_request, conflict, fmt_time, forbidden, not_found, now_iso, utcnow
+from .common import (BACKUP_NODE_TYPE, HYPER, embedded, href, insert, named_body, new_node, paged, prune, query_bool, reference_routes,
+                     render_timezone, replace_fields, sim, state, unit_ref, user)
+from .store import ApiError, bad_request, conflict, fmt_time, forbidden, now_iso, utcnow
 
 bp = Blueprint('cloutility_core', __name__)
 
@@ -121,21 +121,17 @@ def full_version():
 
 
 # ----------------------------------------------------------------- time zones
-@bp.route('/v1/timezones', methods=['GET'])
-def timezones():
-    items = [render_timezone(tz) for tz in sorted_values(state()['timeZones'])]
-    return jsonify(paged(items, href('timezones'), 'TimeZone'))
-
-
-@bp.route('/v1/timezones/<int:tz_id>', methods=['GET'])
-def timezone(tz_id):
-    tz = state()['timeZones'].get(tz_id)
-    if tz is None:
-        raise not_found('Time zone %d was not found' % tz_id)
-    return jsonify(render_timezone(tz))
+reference_routes(bp, 'timezones', 'timeZones', render_timezone, 'TimeZone', 'Time zone', ('timezones', 'timezone'))
 
 
 # ----------------------------------------------------------------- business units
+def unit_listing(unit_id, records_of, render, segment, type_name):
+    """GET /v1/bunits/<unit_id>/<segment>: ``records_of(unit_id)`` rendered and paged, once the user may see the unit."""
+    sim().unit_for(user(), unit_id)
+    items = [render(record) for record in records_of(unit_id)]
+    return jsonify(paged(items, href('bunits', unit_id, segment), type_name))
+
+
 def render_unit(unit):
     st = state()
     tz = st['timeZones'].get(unit.get('timeZoneId'))
@@ -187,23 +183,17 @@ def bunit_get(unit_id):
 
 @bp.route('/v1/bunits/<int:unit_id>/bunits', methods=['GET'])
 def bunit_children(unit_id):
-    sim_ = sim()
-    sim_.unit_for(user(), unit_id)
-    items = [render_unit_item(u) for u in sim_.children_of(unit_id)]
-    return jsonify(paged(items, href('bunits', unit_id, 'bunits'), 'BusinessUnit'))
+    return unit_listing(unit_id, sim().children_of, render_unit_item, 'bunits', 'BusinessUnit')
 
 
 @bp.route('/v1/bunits/<int:unit_id>/bunits', methods=['POST'])
 def bunit_create(unit_id):
     sim_ = sim()
     parent = sim_.unit_for(user(), unit_id)
-    values = bind(json_body(), UNIT_SPEC)
-    check_name(values)
-    new_id = sim_.next_id('businessUnit')
-    unit = {'id': new_id, 'parentId': unit_id, 'groupName': parent.get('groupName'), 'defaultServerId': parent.get('defaultServerId'),
-            'createdDate': now_iso()}
-    unit.update(values)
-    state()['businessUnits'][new_id] = unit
+    values = named_body(UNIT_SPEC)
+    unit = insert('businessUnits', 'businessUnit',
+                  {'parentId': unit_id, 'groupName': parent.get('groupName'), 'defaultServerId': parent.get('defaultServerId')}, values)
+    new_id = unit['id']
     sim_.audit(user(), 100, 'Business unit "%s" created under "%s"' % (unit['name'], parent['name']), unit_id=new_id,
                object_type='BusinessUnit', object_id=new_id)
     return jsonify(render_unit(unit)), 201
@@ -213,9 +203,7 @@ def bunit_create(unit_id):
 def bunit_update(unit_id):
     sim_ = sim()
     unit = sim_.unit_for(user(), unit_id)
-    values = bind(json_body(), UNIT_SPEC)
-    check_name(values)
-    replace_fields(unit, UNIT_SPEC, values)
+    replace_fields(unit, UNIT_SPEC, named_body(UNIT_SPEC))
     sim_.audit(user(), 200, 'Business unit "%s" modified' % unit['name'], unit_id=unit_id, object_type='BusinessUnit', object_id=unit_id)
     return jsonify(render_unit(unit))
 
@@ -278,27 +266,18 @@ def render_consumer_item(consumer):
 
 @bp.route('/v1/bunits/<int:unit_id>/consumers', methods=['GET'])
 def consumer_list(unit_id):
-    sim_ = sim()
-    sim_.unit_for(user(), unit_id)
-    items = [render_consumer_item(c) for c in sim_.consumers_in(unit_id)]
-    return jsonify(paged(items, href('bunits', unit_id, 'consumers'), 'Consumer'))
+    return unit_listing(unit_id, sim().consumers_in, render_consumer_item, 'consumers', 'Consumer')
 
 
 def new_consumer(unit_id, values):
-    consumer_id = sim().next_id('consumer')
-    consumer = {'id': consumer_id, 'businessUnitId': unit_id, 'createdDate': now_iso()}
-    consumer.update(values)
-    state()['consumers'][consumer_id] = consumer
-    return consumer
+    return insert('consumers', 'consumer', {'businessUnitId': unit_id}, values)
 
 
 @bp.route('/v1/bunits/<int:unit_id>/consumers', methods=['POST'])
 def consumer_create(unit_id):
     sim_ = sim()
     unit = sim_.unit_for(user(), unit_id)
-    values = bind(json_body(), CONSUMER_SPEC)
-    check_name(values)
-    consumer = new_consumer(unit_id, values)
+    consumer = new_consumer(unit_id, named_body(CONSUMER_SPEC))
     sim_.audit(user(), 100, 'Consumption unit "%s" created in "%s"' % (consumer['name'], unit['name']), unit_id=unit_id,
                consumer_id=consumer['id'], object_type='Consumer', object_id=consumer['id'])
     return jsonify(render_consumer(consumer)), 201
@@ -313,9 +292,7 @@ def consumer_get(unit_id, consumer_id):
 def consumer_update(unit_id, consumer_id):
     sim_ = sim()
     consumer = sim_.consumer_for(user(), unit_id, consumer_id)
-    values = bind(json_body(), CONSUMER_SPEC)
-    check_name(values)
-    replace_fields(consumer, CONSUMER_SPEC, values)
+    replace_fields(consumer, CONSUMER_SPEC, named_body(CONSUMER_SPEC))
     sim_.audit(user(), 200, 'Consumption unit "%s" modified' % consumer['name'], unit_id=unit_id, consumer_id=consumer_id,
                object_type='Consumer', object_id=consumer_id)
     return jsonify(render_consumer(consumer))

@@ -7,8 +7,8 @@ import secrets
 from flask import Blueprint, jsonify, request
 
 from .api_core import data_source_state, delete_consumer_and_node, file_deletion_request
-from .common import (bind, href, json_body, new_node, paged, prune, query_bool, render_domain, render_node_type, render_option_set, render_os,
-                     render_server, sim, sorted_values, state, unit_ref, user)
+from .common import (bind, href, json_body, new_node, paged, prune, query_bool, reference_routes, render_domain, render_node_type,
+                     render_option_set, render_os, render_server, sim, sorted_values, state, unit_ref, user)
 from .store import bad_request, conflict, fmt_time, not_found, now_iso, parse_time
 
 bp = Blueprint('cloutility_nodes', __name__)
@@ -64,32 +64,9 @@ def defaultserver_optionsets(unit_id):
     return jsonify(paged(items, href('bunits', unit_id, 'defaultserver', 'clientoptionsets'), 'ClientOptionSet'))
 
 
-@bp.route('/v1/nodeoperatingsystems', methods=['GET'])
-def operating_systems():
-    items = [render_os(o) for o in sorted_values(state()['operatingSystems'])]
-    return jsonify(paged(items, href('nodeoperatingsystems'), 'NodeOperatingSystem'))
-
-
-@bp.route('/v1/nodeoperatingsystems/<int:os_id>', methods=['GET'])
-def operating_system(os_id):
-    osys = state()['operatingSystems'].get(os_id)
-    if osys is None:
-        raise not_found('Node operating system %d was not found' % os_id)
-    return jsonify(render_os(osys))
-
-
-@bp.route('/v1/nodetypes', methods=['GET'])
-def node_types():
-    items = [render_node_type(t) for t in sorted_values(state()['nodeTypes'])]
-    return jsonify(paged(items, href('nodetypes'), 'NodeType'))
-
-
-@bp.route('/v1/nodetypes/<int:type_id>', methods=['GET'])
-def node_type(type_id):
-    found = state()['nodeTypes'].get(type_id)
-    if found is None:
-        raise not_found('Node type %d was not found' % type_id)
-    return jsonify(render_node_type(found))
+reference_routes(bp, 'nodeoperatingsystems', 'operatingSystems', render_os, 'NodeOperatingSystem', 'Node operating system',
+                 ('operating_systems', 'operating_system'))
+reference_routes(bp, 'nodetypes', 'nodeTypes', render_node_type, 'NodeType', 'Node type', ('node_types', 'node_type'))
 
 
 # ----------------------------------------------------------------- rendering

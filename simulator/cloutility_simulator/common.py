@@ -1,8 +1,8 @@
 """Helpers shared by the API blueprints: request access, binding of bodies, rendering."""
 
-from flask import current_app, g, request
+from flask import current_app, g, jsonify, request
 
-from .store import bad_request, fmt_time, now_iso, parse_time
+from .store import bad_request, fmt_time, not_found, now_iso, parse_time
 
 EXTENSION = 'cloutility_simulator'
 BACKUP_NODE_TYPE = {'id': 1, 'name': 'SP Backup node'}
@@ -152,6 +152,13 @@ def replace_fields(obj, spec, values):
     obj.update(values)
 
 
+def named_body(spec):
+    """The request body bound to ``spec`` (see bind), with a name that check_name accepts."""
+    values = bind(json_body(), spec)
+    check_name(values)
+    return values
+
+
 def check_name(values, required=True, what='name'):
     name = values.get('name')
     if name is None:
@@ -196,6 +203,25 @@ def prune(obj):
 def sorted_values(mapping):
     """A state table's records in key order (ids), as the API lists them."""
     return [mapping[key] for key in sorted(mapping)]
+
+
+def reference_routes(bp, collection, table, render, type_name, what, endpoints):
+    """Reference data (time zones, operating systems, node types) on ``bp``: GET /v1/<collection> lists every record
+    of state table ``table`` (paged), GET /v1/<collection>/<id> answers one or 404 '<what> <id> was not found'.
+    ``endpoints``: the two views' names (list, item)."""
+
+    def listing():
+        items = [render(record) for record in sorted_values(state()[table])]
+        return jsonify(paged(items, href(collection), type_name))
+
+    def item(record_id):
+        record = state()[table].get(record_id)
+        if record is None:
+            raise not_found('%s %d was not found' % (what, record_id))
+        return jsonify(render(record))
+
+    bp.add_url_rule('/v1/%s' % collection, endpoints[0], listing, methods=['GET'])
+    bp.add_url_rule('/v1/%s/<int:record_id>' % collection, endpoints[1], item, methods=['GET'])
 
 
 def render_timezone(tz):
@@ -263,10 +289,18 @@ def unit_ref(unit_id):
     return {'href': href('bunits', unit_id), 'id': unit_id, 'name': unit['name']}
 
 
+def insert(table, kind, fields, values):
+    """Store a new record in state table ``table`` under the next ``kind`` id: its id, ``fields``, createdDate (now),
+    then ``values`` (no validation, no audit)."""
+    record_id = sim().next_id(kind)
+    record = {'id': record_id}
+    record.update(fields)
+    record['createdDate'] = now_iso()
+    record.update(values)
+    state()[table][record_id] = record
+    return record
+
+
 def new_node(consumer_id, values):
     """Store a new node for a consumer (no validation, no audit)."""
-    node_id = sim().next_id('node')
-    node = {'id': node_id, 'consumerId': consumer_id, 'createdDate': now_iso()}
-    node.update(values)
-    state()['nodes'][node_id] = node
-    return node
+    return insert('nodes', 'node', {'consumerId': consumer_id}, values)

@@ -240,17 +240,25 @@ class Simulator:
             return False
         return rule.get('rate') is None or self.random.random() < rule['rate']
 
+    def _take_rule(self, rules, counter, method, path, query):
+        """The first rule of ``rules`` that matches and has 'times' left, consumed (one of its 'times', one more in
+        counters[``counter``]) and copied; or None. The caller holds the lock."""
+        for rule in rules:
+            if rule['times'] is not None and rule['times'] <= 0:
+                continue
+            if self._matches(rule, method, path, query):
+                if rule['times'] is not None:
+                    rule['times'] -= 1
+                self.counters[counter] = self.counters.get(counter, 0) + 1
+                return dict(rule)
+        return None
+
     def take_fault(self, method, path, query=''):
         """Return the fault rule to apply to this request (consuming one of its 'times'), or None."""
         with self.lock:
-            for rule in self.faults['rules']:
-                if rule['times'] is not None and rule['times'] <= 0:
-                    continue
-                if self._matches(rule, method, path, query):
-                    if rule['times'] is not None:
-                        rule['times'] -= 1
-                    self.counters['faults'] = self.counters.get('faults', 0) + 1
-                    return dict(rule)
+            rule = self._take_rule(self.faults['rules'], 'faults', method, path, query)
+            if rule is not None:
+                return rule
             rate = self.faults['error_rate']
             if rate and self.random.random() < rate:
                 self.counters['faults'] = self.counters.get('faults', 0) + 1
@@ -260,15 +268,7 @@ class Simulator:
     def take_drop(self, method, path, query=''):
         """The drop_after_commit entry to apply to this committed request (consuming one of its 'times'), or None."""
         with self.lock:
-            for rule in self.faults['drop_after_commit']:
-                if rule['times'] is not None and rule['times'] <= 0:
-                    continue
-                if self._matches(rule, method, path, query):
-                    if rule['times'] is not None:
-                        rule['times'] -= 1
-                    self.counters['drops'] = self.counters.get('drops', 0) + 1
-                    return dict(rule)
-        return None
+            return self._take_rule(self.faults['drop_after_commit'], 'drops', method, path, query)
 
     # ----------------------------------------------------------------- ids and helpers
     def next_id(self, kind):
