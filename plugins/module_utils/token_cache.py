@@ -132,19 +132,26 @@ class TokenCache:
         message = '\0'.join(str(part) for part in key).encode('utf-8')
         return hmac.new(self._secret(), message, hashlib.sha256).hexdigest()
 
-    def _path(self, key):
-        return os.path.join(self.directory, self.digest(key) + '.json')
+    def _path(self, name):
+        """The cache file of the entry whose digest is ``name``."""
+        return os.path.join(self.directory, name + '.json')
+
+    def _usable_digest(self, key):
+        """``key``'s digest, or None when the cache is unusable or its secret cannot be read (then there is nothing to do)."""
+        if not self._ready():
+            return None
+        try:
+            return self.digest(key)
+        except OSError:
+            return None
 
     def login_lock(self, key, timeout):
         """A controller lock for the first login of ``key``'s account, named by the anonymous digest.
 
         Returns None when the cache is unusable (no cache, no point in waiting for another fork's login).
         """
-        if not self._ready():
-            return None
-        try:
-            name = self.digest(key)
-        except OSError:
+        name = self._usable_digest(key)
+        if name is None:
             return None
         return ControllerLock('login', name, directory=self.lock_directory, timeout=timeout)
 
@@ -167,12 +174,10 @@ class TokenCache:
 
         ``margin`` is a function of the lifetime: seconds before expiry from which the token counts as expired.
         """
-        if not self._ready():
+        name = self._usable_digest(key)
+        if name is None:
             return None
-        try:
-            path = self._path(key)
-        except OSError:
-            return None
+        path = self._path(name)
         raw = read_private_file(path)
         if raw is None:
             return None
@@ -190,7 +195,7 @@ class TokenCache:
             return
         try:
             payload = json.dumps({'access_token': token, 'expires_at': expires_at, 'lifetime': lifetime}).encode('utf-8')
-            self._write(self._path(key), payload)
+            self._write(self._path(self.digest(key)), payload)
         except OSError:
             pass
 
@@ -203,12 +208,10 @@ class TokenCache:
 
     def forget(self, key, token=None):
         """Remove the entry of ``key``; with ``token``, only when it still holds that token."""
-        if not self._ready():
+        name = self._usable_digest(key)
+        if name is None:
             return
-        try:
-            path = self._path(key)
-        except OSError:
-            return
+        path = self._path(name)
         if token is not None:
             raw = read_private_file(path)
             entry = self._parse(raw) if raw is not None else None
