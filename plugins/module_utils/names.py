@@ -192,3 +192,7 @@ class BusinessUnitTree:
         if parent is not None:
             return self.resolve(parent), parts[-1]
         return (self.resolve(PATH_SEPARATOR.join(parts[:-1])) if len(parts) > 1 else self.root), parts[-1]
+
+
+# The option that names a business unit, as every module but cloutility_bunit declares it (with its input rule).
+BUNIT_OPTION = dict(bunit=dict(type='str', check=bunit_problem))

@@ -114,24 +114,20 @@ billing:
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
 from ansible_collections.cloutility.cloutility.plugins.module_utils.billing import KINDS, billing_info
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
-
-
-def run(module):
-    module.exit_json(**billing_info(module.client, module.bunits, module.params))
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BUNIT_OPTION
 
 
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str', check=bunit_problem),
+            **BUNIT_OPTION,
             include=dict(type='list', elements='str', choices=list(KINDS), default=list(KINDS)),
             invoice_date=dict(type='str'),
             billing_date=dict(type='str'),
             include_next=dict(type='int', min=0),
         ),
     )
-    module.run(run)
+    module.run_resource(billing_info)
 
 
 if __name__ == '__main__':

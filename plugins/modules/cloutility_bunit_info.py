@@ -96,14 +96,14 @@ users:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BUNIT_OPTION
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.bunit import bunit_info
 
 
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str', check=bunit_problem),
+            **BUNIT_OPTION,
             users=dict(type='bool', default=False),
         ),
     )

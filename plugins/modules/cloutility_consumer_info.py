@@ -82,14 +82,14 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BUNIT_OPTION
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumer_info
 
 
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str', check=bunit_problem),
+            **BUNIT_OPTION,
             include_descendants=dict(type='bool', default=False),
             name=dict(type='str'),
             consumer_id=dict(type='int'),

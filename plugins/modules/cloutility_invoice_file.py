@@ -98,14 +98,14 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BUNIT_OPTION
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.invoice_file import ensure_invoice_file
 
 
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str', check=bunit_problem),
+            **BUNIT_OPTION,
             src=dict(type='path', required=True),
             file_name=dict(type='str'),
             erp_reference=dict(type='str'),

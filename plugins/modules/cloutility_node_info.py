@@ -101,28 +101,22 @@ bunit_id:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import CONSUMER_CHOICE
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import node_info
-
-
-def run(module):
-    module.pool_size = module.params['workers']  # before the client is made: one connection per worker
-    module.exit_json(**node_info(module.client, module.bunits, module.params, workers=module.params['workers']))
 
 
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str', check=bunit_problem),
-            consumer=dict(type='str'),
-            consumer_id=dict(type='int'),
+            **CONSUMER_CHOICE,
             filespaces=dict(type='bool', default=False),
             tsm_sync=dict(type='bool', default=False),
             workers=dict(type='int', default=16, min=1, max=64),
         ),
         mutually_exclusive=[('consumer', 'consumer_id')],
     )
-    module.run(run)
+    module.pool_size = module.params['workers']  # before the client is made: one connection per worker
+    module.run_resource(node_info, workers=module.params['workers'])
 
 
 if __name__ == '__main__':

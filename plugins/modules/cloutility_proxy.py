@@ -104,14 +104,14 @@ diff:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BUNIT_OPTION
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.proxy import ensure_proxy
 
 
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str', check=bunit_problem),
+            **BUNIT_OPTION,
             agent=dict(type='str'),
             agent_id=dict(type='int'),
             target=dict(type='str'),

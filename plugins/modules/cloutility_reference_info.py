@@ -116,22 +116,18 @@ unavailable:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BUNIT_OPTION
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reference import KINDS, reference_info
-
-
-def run(module):
-    module.exit_json(**reference_info(module.client, module.bunits, module.params))
 
 
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str', check=bunit_problem),
+            **BUNIT_OPTION,
             include=dict(type='list', elements='str', choices=list(KINDS)),
         ),
     )
-    module.run(run)
+    module.run_resource(reference_info)
 
 
 if __name__ == '__main__':

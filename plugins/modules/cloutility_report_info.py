@@ -136,20 +136,14 @@ end:
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import CONSUMER_CHOICE
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import report_info
-
-
-def run(module):
-    module.exit_json(**report_info(module.client, module.bunits, module.params))
 
 
 def main():
     module = CloutilityModule(
         argument_spec=dict(
-            bunit=dict(type='str', check=bunit_problem),
-            consumer=dict(type='str'),
-            consumer_id=dict(type='int'),
+            **CONSUMER_CHOICE,
             start=dict(type='str'),
             end=dict(type='str'),
             status=dict(type='bool', default=True),
@@ -159,7 +153,7 @@ def main():
         ),
         required_one_of=[('consumer', 'consumer_id')],
     )
-    module.run(run)
+    module.run_resource(report_info)
 
 
 if __name__ == '__main__':

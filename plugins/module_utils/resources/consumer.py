@@ -20,6 +20,8 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile im
 )
 
 CONSUMER = 'a consumption unit'
+# The options that choose one consumption unit of a business unit (by name or id), as the readers of one unit declare them.
+CONSUMER_CHOICE = dict(bunit=dict(type='str', check=bunit_problem), consumer=dict(type='str'), consumer_id=dict(type='int'))
 
 # cloutility_consumer's options, declared once: the argument spec, the API key each manages (``api``), the input rules.
 CONSUMER_OPTIONS = dict(

@@ -16,12 +16,9 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.co
 from ansible_collections.cloutility.cloutility.plugins.module_utils.node_fleet import ensure_fleet
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import node_info
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ensure_node
-from ansible_collections.cloutility.cloutility.plugins.modules import (
-    cloutility_billing_info,
-    cloutility_job_info,
-    cloutility_reference_info,
-    cloutility_report_info,
-)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.billing import billing_info
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reference import reference_info
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import job_info, report_info
 
 CONTOSO_LIST = r'^/v1/bunits/94/consumers$'
 LIST_ROUTE = 'GET /v1/bunits/{id}/consumers'
@@ -218,13 +215,10 @@ class TaskModule:
 
 
 def _run(sim, work, **params):
-    """The task of a module whose one call is ``work`` (a module_utils function), or of a module with run()."""
+    """The task of a module whose one call is ``work`` (a module_utils function)."""
     task = TaskModule(_client(sim), **params)
     with pytest.raises(Finished) as finished:
-        if hasattr(work, 'run'):
-            task.run(work.run)
-        else:
-            task.run_resource(work)
+        task.run_resource(work)
     return finished.value
 
 
@@ -232,19 +226,19 @@ REPORT = dict(bunit='Customers/Contoso', consumer='web01', consumer_id=None, sta
               user_id=None)
 # reader, its options, the path whose answer is broken, the route it counts under, what the message says was due
 OBJECT_READERS = {
-    'billing_info contract': (cloutility_billing_info, dict(bunit='Customers/Contoso', include=['contract'], invoice_date=None, billing_date=None,
+    'billing_info contract': (billing_info, dict(bunit='Customers/Contoso', include=['contract'], invoice_date=None, billing_date=None,
                                                             include_next=None), r'^/v1/bunits/94/contract$', 'GET /v1/bunits/{id}/contract', 'the contract'),
-    'billing_info invoice': (cloutility_billing_info, dict(bunit='Customers/Contoso', include=['invoices'], invoice_date='2024-05-01', billing_date=None,
+    'billing_info invoice': (billing_info, dict(bunit='Customers/Contoso', include=['invoices'], invoice_date='2024-05-01', billing_date=None,
                                                            include_next=None), r'/invoices/2024-05-01$', None, 'an invoice'),
-    'reference_info server': (cloutility_reference_info, dict(bunit='Customers/Contoso', include=['server']), r'^/v1/bunits/94/defaultserver$',
+    'reference_info server': (reference_info, dict(bunit='Customers/Contoso', include=['server']), r'^/v1/bunits/94/defaultserver$',
                               'GET /v1/bunits/{id}/defaultserver', 'the default backup server'),
-    'report_info latest': (cloutility_report_info, REPORT, r'/consumers/408/reports/latest$', 'GET /v1/bunits/{id}/consumers/{id}/reports/latest',
+    'report_info latest': (report_info, REPORT, r'/consumers/408/reports/latest$', 'GET /v1/bunits/{id}/consumers/{id}/reports/latest',
                            'a node report'),
-    'job_info first': (cloutility_job_info, dict(bunit='Customers/Contoso', consumer='web01', consumer_id=None, start='-24h', end='now'),
+    'job_info first': (job_info, dict(bunit='Customers/Contoso', consumer='web01', consumer_id=None, start='-24h', end='now'),
                        r'/consumers/408/jobs/first$', 'GET /v1/bunits/{id}/consumers/{id}/jobs/first', 'the first job'),
     'bunit_info': (bunit_info, dict(bunit='Customers/Contoso', users=False), r'^/v1/bunits/94$', 'GET /v1/bunits/{id}',
                    'a business unit'),
-    'consumer by id': (cloutility_report_info, dict(REPORT, consumer=None, consumer_id=408), r'^/v1/bunits/94/consumers/408$',
+    'consumer by id': (report_info, dict(REPORT, consumer=None, consumer_id=408), r'^/v1/bunits/94/consumers/408$',
                        'GET /v1/bunits/{id}/consumers/{id}', 'a consumption unit'),
 }
 
@@ -279,7 +273,7 @@ def test_a_reader_of_a_collection_has_no_one_item_fallback(sim):
     _faults(sim, 'object', path=r'/consumers/408/reports$')
     params = dict(REPORT)
     params['latest'] = False
-    outcome = _run(sim, cloutility_report_info, **params)
+    outcome = _run(sim, report_info, **params)
     assert outcome.failed and 'a JSON object without an items list, where a collection' in outcome.result['msg']
 
 
