@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -333,7 +332,7 @@ def test_multipart_upload(portal, make_client):
 
 
 # ---------------------------------------------------------------------------- logins
-def test_forks_starting_together_make_one_password_grant(portal, tmp_path):
+def test_forks_starting_together_make_one_password_grant(portal, tmp_path, run_threads):
     """Separate clients (as forks are) with a cold cache: the first logs in, the others wait and reuse its token."""
     portal.on('GET', 'me', (200, {'id': 1}))
     portal.oauth_delay = 0.2
@@ -348,11 +347,7 @@ def test_forks_starting_together_make_one_password_grant(portal, tmp_path):
         except Exception as exc:  # pylint: disable=broad-except
             errors.append(exc)
 
-    threads = [threading.Thread(target=fork) for _n in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(fork, 12)
     assert not errors
     assert len(portal.grants('password')) == 1
     assert [call[1] for call in portal.calls].count('me') == 12

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 
 import pytest
@@ -27,7 +26,7 @@ def test_lock_excludes_other_holders_and_is_released(tmp_path):
     assert oct(os.stat(str(tmp_path)).st_mode & 0o777) == oct(0o700)
 
 
-def test_threads_take_turns(tmp_path):
+def test_threads_take_turns(tmp_path, run_threads):
     inside = []
     overlap = []
 
@@ -39,11 +38,7 @@ def test_threads_take_turns(tmp_path):
             time.sleep(0.02)
             inside.pop()
 
-    threads = [threading.Thread(target=work) for dummy in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(work, 6)
     assert not overlap
 
 
