@@ -10,7 +10,7 @@ import copy
 
 import pytest
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityClient, CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import NODE_OPTIONS
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import PartialWriteError
@@ -28,11 +28,12 @@ REFS = {
 }
 
 
-class FakeApi:
+class FakeApi(CloutilityClient):
     """Consumers, nodes, proxies and invoice files of business unit 94, with scripted faults.
 
     ``faults`` maps 'METHOD path-suffix' to a list of 'before' (answer 503, do nothing), 'lost' (do it, then
-    no answer) or a CloutilityApiError (refuse), consumed in order.
+    no answer) or a CloutilityApiError (refuse), consumed in order. The verbs (get, get_object, post, put, delete)
+    are the real client's, sending through this request(); no login, no session (the client's __init__ is not run).
     """
 
     base_url = 'https://portal.example.com/v1/'
@@ -63,31 +64,16 @@ class FakeApi:
         self.next_id += 7
         return self.next_id
 
-    # -- the client's interface
-    def get_object(self, path, params=None, what=None, keys=()):  # the real client also checks the shape
-        return self.get(path, params)
-
-    def get(self, path, params=None):
-        return self.request('GET', path, params=params)
-
-    def get_all(self, path, params=None):
+    # -- the client's interface: one page a collection; request() does not check an answer's shape (expect, what, keys)
+    def get_all(self, path, params=None, limit=None):
         answer = self.get(path, params)
         return answer['items'] if isinstance(answer, dict) and 'items' in answer else answer
 
-    def collect(self, path, params=None):
+    def collect(self, path, params=None, limit=None, require=True):
         answer = self.get(path, params)
         return answer['items'], answer
 
-    def post(self, path, json=None, params=None, retry=None):
-        return self.request('POST', path, params=params, json=json, retry=retry)
-
-    def put(self, path, json=None, params=None):
-        return self.request('PUT', path, params=params, json=json)
-
-    def delete(self, path, params=None):
-        return self.request('DELETE', path, params=params)
-
-    def request(self, method, path, params=None, json=None, files=None, retry=None):
+    def request(self, method, path, params=None, json=None, files=None, retry=None, expect=None, what=None, keys=()):
         self.calls.append((method, path, params))
         fault = self._fault(method, path)
         safe = method != 'POST' if retry is None else retry
