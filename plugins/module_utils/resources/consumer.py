@@ -113,7 +113,6 @@ def resolve_consumer(client, tree, bunit, name=None, consumer_id=None):
     return unit, consumer
 
 
-
 def ensure_consumer(client, tree, params, check_mode=False):
     """cloutility_consumer: the unit ``name`` (or ``consumer_id``) of ``bunit`` brought to ``state``; the module result."""
     bunit = tree.resolve(params.get('bunit'))

@@ -337,6 +337,7 @@ def pending_deletion(consumer, node):
             return True
     return False
 
+
 # ----------------------------------------------------------------------------- reads
 def read_nodes(client, bunit_id, consumers, filespaces=False, tsm_sync=False, workers=DEFAULT_WORKERS):
     """The node of each consumption unit (None for a unit without one), in the order of ``consumers``.

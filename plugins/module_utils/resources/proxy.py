@@ -165,12 +165,16 @@ def _ensure_proxy(client, tree, params, check_mode):
             return fresh if in_proxy_list((fresh or {}).get('proxyAgents') or [], agent.consumer['id'], agent.node) else None
 
         step = Step('grant_proxy', 'grant %s the right to act for %s' % (agent.describe(), target.describe()),
-                    send=lambda ctx: client.post(node_path(target.bunit['id'], target.consumer['id'], 'proxy_agents'), params={'proxyAgentId': agent.consumer['id']}), verify=granted,
+                    send=lambda ctx: client.post(node_path(target.bunit['id'], target.consumer['id'], 'proxy_agents'),
+                                                 params={'proxyAgentId': agent.consumer['id']}),
+                    verify=granted,
                     changed_keys=['proxyAgents'])
     else:
         after = [name for name in before_names if name != agent_label]
         step = Step('revoke_proxy', 'revoke the right of %s to act for %s' % (agent.describe(), target.describe()),
-                    send=lambda ctx: client.delete(endpoint('proxy_agent', bunit=target.bunit['id'], consumer=target.consumer['id'], agent=agent.consumer['id'])), gone_ok=True,
+                    send=lambda ctx: client.delete(endpoint('proxy_agent', bunit=target.bunit['id'], consumer=target.consumer['id'],
+                                                            agent=agent.consumer['id'])),
+                    gone_ok=True,
                     changed_keys=['proxyAgents'])
     Plan([step]).run({}, check_mode, client)
     result['changed'] = True

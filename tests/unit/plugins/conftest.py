@@ -2,7 +2,8 @@
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The collection's simulator/ on the import path when the package is not installed (as under ansible-test units), so
-the tests import ``cloutility_simulator`` plainly; ``sim``, a simulator for one test (module_utils and lookup tests)."""
+the tests import ``cloutility_simulator`` plainly; ``sim``, a simulator for one test (module_utils and lookup tests),
+with ``sim.reader()`` (a client and its tree) and ``sim.routes()`` (the requests counted by route)."""
 
 from __future__ import annotations
 
@@ -37,4 +38,19 @@ def sim(sim_config):  # pylint: disable=redefined-outer-name
         pytest.skip('cloutility_simulator is not installed')
     with running_simulator(**sim_config) as simulator:
         simulator.login = dict(SEED_LOGIN)
+        simulator.reader = lambda: _reader(simulator)
+        simulator.routes = lambda: _routes(simulator)
         yield simulator
+
+
+def _reader(simulator):
+    """A client of the seed account (no token cache, no retries) and its business unit tree, for a reader."""
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient  # pylint: disable=import-outside-toplevel
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree  # pylint: disable=import-outside-toplevel
+    client = CloutilityClient(simulator.api_url, token_cache=False, retries=0, **simulator.login)
+    return client, BusinessUnitTree(client)
+
+
+def _routes(simulator):
+    """The requests the simulator counted, by route, logins left out."""
+    return dict((route, count) for route, count in simulator.counters()['by_route'].items() if 'oauth' not in route)

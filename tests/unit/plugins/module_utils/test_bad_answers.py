@@ -227,9 +227,9 @@ REPORT = dict(bunit='Customers/Contoso', consumer='web01', consumer_id=None, sta
 # reader, its options, the path whose answer is broken, the route it counts under, what the message says was due
 OBJECT_READERS = {
     'billing_info contract': (billing_info, dict(bunit='Customers/Contoso', include=['contract'], invoice_date=None, billing_date=None,
-                                                            include_next=None), r'^/v1/bunits/94/contract$', 'GET /v1/bunits/{id}/contract', 'the contract'),
+                                                 include_next=None), r'^/v1/bunits/94/contract$', 'GET /v1/bunits/{id}/contract', 'the contract'),
     'billing_info invoice': (billing_info, dict(bunit='Customers/Contoso', include=['invoices'], invoice_date='2024-05-01', billing_date=None,
-                                                           include_next=None), r'/invoices/2024-05-01$', None, 'an invoice'),
+                                                include_next=None), r'/invoices/2024-05-01$', None, 'an invoice'),
     'reference_info server': (reference_info, dict(bunit='Customers/Contoso', include=['server']), r'^/v1/bunits/94/defaultserver$',
                               'GET /v1/bunits/{id}/defaultserver', 'the default backup server'),
     'report_info latest': (report_info, REPORT, r'/consumers/408/reports/latest$', 'GET /v1/bunits/{id}/consumers/{id}/reports/latest',

@@ -7,39 +7,29 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityClient
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reference import KINDS, reference_info
 
 
-def _reader(sim):
-    client = CloutilityClient(sim.api_url, token_cache=False, retries=0, **sim.login)
-    return client, BusinessUnitTree(client)
-
-
-def _routes(sim):
-    return dict((route, count) for route, count in sim.counters()['by_route'].items() if 'oauth' not in route)
-
-
 def test_every_kind_by_default(sim):
-    client, tree = _reader(sim)
+    client, tree = sim.reader()
     result = reference_info(client, tree, dict(bunit='Customers/Contoso', include=None))
     assert result['bunit_id'] == 94 and result['unavailable'] == {} and not result['changed']
     assert set(KINDS) <= set(result) and isinstance(result['server'], dict)
     assert all(isinstance(result[kind], list) and result[kind] for kind in KINDS if kind != 'server')
-    assert sum(_routes(sim).values()) == 1 + len(KINDS)  # the tree, then one request per kind
+    assert sum(sim.routes().values()) == 1 + len(KINDS)  # the tree, then one request per kind
 
 
 def test_only_the_kinds_asked_for(sim):
-    client, tree = _reader(sim)
+    client, tree = sim.reader()
     result = reference_info(client, tree, dict(bunit='Customers/Contoso', include=['domains']))
     assert set(result) == {'changed', 'bunit_id', 'unavailable', 'domains'}
-    assert _routes(sim) == {'GET /v1/bunits': 1, 'GET /v1/bunits/{id}/defaultserver/domains': 1}
+    assert sim.routes() == {'GET /v1/bunits': 1, 'GET /v1/bunits/{id}/defaultserver/domains': 1}
 
 
 def test_missing_warning_types_are_unavailable_by_default_and_fail_when_asked_for(sim):
     sim.simulator.config['missing_routes'] = [r'/nodewarningtypes$']
-    client, tree = _reader(sim)
+    client, tree = sim.reader()
     result = reference_info(client, tree, dict(bunit='Customers/Contoso', include=None))
     assert 'node_warning_types' not in result and 'No HTTP resource' in result['unavailable']['node_warning_types']
     assert result['time_zones']
@@ -50,6 +40,6 @@ def test_missing_warning_types_are_unavailable_by_default_and_fail_when_asked_fo
 
 def test_other_missing_routes_always_fail(sim):
     sim.simulator.config['missing_routes'] = [r'/timezones$']
-    client, tree = _reader(sim)
+    client, tree = sim.reader()
     with pytest.raises(CloutilityApiError):
         reference_info(client, tree, dict(bunit='Customers/Contoso', include=None))

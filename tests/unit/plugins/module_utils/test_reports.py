@@ -129,42 +129,31 @@ def test_warning_types_other_errors_fail():
 
 
 # --------------------------------------------------------------------------- the reads of the modules, against the simulator
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient  # noqa: E402
-from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree  # noqa: E402
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reports import auditlog_info, job_info, report_info  # noqa: E402
 
 WEB01 = dict(bunit='Customers/Contoso', consumer='web01', consumer_id=None)
 
 
-def _reader(sim):
-    client = CloutilityClient(sim.api_url, token_cache=False, retries=0, **sim.login)
-    return client, BusinessUnitTree(client)
-
-
-def _routes(sim):
-    return dict((route, count) for route, count in sim.counters()['by_route'].items() if 'oauth' not in route)
-
-
 def test_report_info_latest(sim):
-    client, tree = _reader(sim)
+    client, tree = sim.reader()
     result = report_info(client, tree, dict(WEB01, start=None, end=None, status=True, warnings=True, latest=True, user_id=None))
     assert result['consumer'] == {'id': 408, 'name': 'web01'} and result['bunit_id'] == 94 and not result['changed']
     assert isinstance(result['report'], dict) and 'reports' not in result
     assert result['warning_type_names'] in ('read', 'not_needed', 'unavailable')
-    assert _routes(sim)['GET /v1/bunits/{id}/consumers/{id}/reports/latest'] == 1
+    assert sim.routes()['GET /v1/bunits/{id}/consumers/{id}/reports/latest'] == 1
 
 
 def test_report_info_range(sim):
-    client, tree = _reader(sim)
+    client, tree = sim.reader()
     params = dict(WEB01, start='2024-05-01', end='2024-05-08', status=True, warnings=False, latest=False, user_id=None)
     result = report_info(client, tree, params)
     assert (result['start'], result['end']) == ('2024-05-01T00:00:00Z', '2024-05-08T00:00:00Z')
     assert isinstance(result['reports'], list) and result['warning_type_names'] == 'not_needed'
-    assert 'GET /v1/nodewarningtypes' not in _routes(sim)
+    assert 'GET /v1/nodewarningtypes' not in sim.routes()
 
 
 def test_a_bad_range_is_refused_before_any_request(sim):
-    client, tree = _reader(sim)
+    client, tree = sim.reader()
     reads = dict(report=(report_info, dict(status=True, warnings=True, latest=False, user_id=None)), job=(job_info, {}),
                  audit=(auditlog_info, dict(types=None, include_descendants=False, order='newest_first', limit=None)))
     for read, extra in reads.values():
@@ -177,28 +166,28 @@ def test_a_bad_range_is_refused_before_any_request(sim):
 
 
 def test_job_info_moves_the_start_up_to_the_first_job(sim):
-    client, tree = _reader(sim)
+    client, tree = sim.reader()
     result = job_info(client, tree, dict(WEB01, start='2000-01-01', end='now'))
     window = result['range']
     assert window['requested_start'] == '2000-01-01T00:00:00Z' and result['first_job_completed'] is not None
     assert window['adjusted'] is True and window['start'] >= result['first_job_completed'] and window['queried'] is True
-    routes = _routes(sim)
+    routes = sim.routes()
     assert routes['GET /v1/bunits/{id}/consumers/{id}/jobs/first'] == 1
     assert routes['GET /v1/bunits/{id}/consumers/{id}/jobs'] == -(-len(result['jobs']) // 100)  # every page of 100, once
 
 
 def test_job_info_asks_for_no_range_before_the_first_job(sim):
-    client, tree = _reader(sim)
+    client, tree = sim.reader()
     result = job_info(client, tree, dict(WEB01, start='2000-01-01', end='2000-01-02'))
     assert result['jobs'] == [] and result['range']['queried'] is False
-    assert 'GET /v1/bunits/{id}/consumers/{id}/jobs' not in _routes(sim)
+    assert 'GET /v1/bunits/{id}/consumers/{id}/jobs' not in sim.routes()
 
 
 def test_auditlog_info_honours_types_and_limit(sim):
-    client, tree = _reader(sim)
+    client, tree = sim.reader()
     params = dict(WEB01, start=None, end=None, types=['create', 'modify'], include_descendants=True, order='oldest_first', limit=1)
     result = auditlog_info(client, tree, params)
     assert result['types'] == [100, 200] and len(result['entries']) <= 1
     assert all(entry.get('typeName') in ('create', 'modify') for entry in result['entries'])
     assert result['total'] >= len(result['entries'])
-    assert _routes(sim)['GET /v1/bunits/{id}/consumers/{id}/auditlogs'] == 1
+    assert sim.routes()['GET /v1/bunits/{id}/consumers/{id}/auditlogs'] == 1
