@@ -65,7 +65,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Two nodes, concurrently
+- name: Two nodes, concurrently (a new one, and the activation of one that exists)
   cloutility.cloutility.cloutility_node_fleet:
     nodes:
       - host: fs01.example.com
@@ -76,14 +76,10 @@ EXAMPLES = r'''
         domain: 30DAYS
         activate: true
         tsm_name: FS01.EXAMPLE.COM
-      - host: fs02.example.com
+      - host: db01.example.com    # a unit that exists, chosen by id: its node is activated with the suggested name
         bunit: Acme Hosting/Customers/Contoso
-        consumer: fs02.example.com
-        operating_system: Linux
-        node_type: File Server
-        domain: 30DAYS
+        consumer_id: 412
         activate: true
-        tsm_name: FS02.EXAMPLE.COM
   register: fleet
 
 - name: The result of one of them

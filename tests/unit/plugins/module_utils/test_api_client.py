@@ -424,17 +424,22 @@ PLAIN_HTTP_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize('text', PLAIN_HTTP_ERRORS)
-@pytest.mark.parametrize('verify', [True, False])
-def test_tls_against_plain_http_says_so(portal, make_client, sleeps, text, verify):
-    portal.oauth_answer = None
+def _tls_failure(portal, make_client, text, verify):
+    """The message of a GET (with a valid token) whose connection fails with the TLS error ``text``."""
     client = make_client(cache=False, validate_certs=verify)
     portal.on('GET', 'me', requests.exceptions.SSLError(text))
     client._access_token, client._expires_at = 'tok-x', time.time() + 300  # pylint: disable=protected-access
     portal.valid_tokens.add('tok-x')
     with pytest.raises(CloutilityApiError) as err:
         client.get('me')
-    message = str(err.value)
+    return str(err.value)
+
+
+@pytest.mark.parametrize('text', PLAIN_HTTP_ERRORS)
+@pytest.mark.parametrize('verify', [True, False])
+def test_tls_against_plain_http_says_so(portal, make_client, sleeps, text, verify):
+    portal.oauth_answer = None
+    message = _tls_failure(portal, make_client, text, verify)
     assert 'plain HTTP' in message and 'http://' in message and 'api_url' in message
     assert 'validate_certs' not in message
 
@@ -442,14 +447,9 @@ def test_tls_against_plain_http_says_so(portal, make_client, sleeps, text, verif
 def test_other_tls_errors_advise_validate_certs_only_when_it_is_on(portal, make_client, sleeps):
     text = "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)"
     for verify, advised in ((True, True), (False, False)):
-        client = make_client(cache=False, validate_certs=verify)
-        portal.on('GET', 'me', requests.exceptions.SSLError(text))
-        client._access_token, client._expires_at = 'tok-x', time.time() + 300  # pylint: disable=protected-access
-        portal.valid_tokens.add('tok-x')
-        with pytest.raises(CloutilityApiError) as err:
-            client.get('me')
-        assert ('validate_certs=false' in str(err.value)) is advised
-        assert 'certificate verify failed' in str(err.value)
+        message = _tls_failure(portal, make_client, text, verify)
+        assert ('validate_certs=false' in message) is advised
+        assert 'certificate verify failed' in message
 
 
 def test_a_header_error_never_prints_the_header(portal, make_client, sleeps):
