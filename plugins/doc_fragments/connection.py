@@ -91,6 +91,27 @@ options:
       - If not set, the value of the E(CLOUTILITY_RETRY_MAX_TIME) environment variable is used.
     type: float
     default: 60
+  lock_dir:
+    description:
+      - A lock folder that several controllers share (an NFS export or a volume mounted on every AWX or Automation
+        Controller execution node). The write lock of each object (a consumption unit by business unit and name, a
+        node, an upload) and the lock of an account's first login are taken there, so controllers that share it
+        take turns instead of racing. It is a fast path that avoids most races; what happens when writers do race
+        does not rest on it.
+      - Without it, the locks are files in the user's private C(cloutility-ansible/locks) folder (see O(token_cache)),
+        which only the forks of one controller share.
+      - A missing folder is created with mode C(0700) (for one user); an existing one is used as it is (for example
+        C(2770), owned by a group every controller's user is in). A symlink, a folder every user can write to without
+        the sticky bit, or one this user cannot write to is refused: the task fails before any request, naming
+        O(lock_dir). Lock files are opened without following symlinks; their names are hashes of the URL, the user
+        and the object, never the password. Access tokens are never written there: the token cache stays private.
+      - Lock files are removed when released and nobody waits for them; files nobody holds are removed at most once
+        an hour.
+      - On NFS, C(flock) locks exclude processes on different hosts when the client emulates them with NFS locks
+        (Linux does, unless the export is mounted with C(local_lock=flock) or C(local_lock=all)); otherwise the locks
+        only exclude the forks of each controller, and racing controllers still converge.
+      - If not set, the value of the E(CLOUTILITY_LOCK_DIR) environment variable is used.
+    type: path
 notes:
   - "Transient faults: HTTP 429 means the server did nothing, so any request is sent again after C(Retry-After)
     (seconds or an HTTP date, at most 30 s) or a backoff. After HTTP 502, 503, 504 or no answer, GET, PUT and
@@ -222,6 +243,14 @@ options:
     default: 60
     env:
       - name: CLOUTILITY_RETRY_MAX_TIME
+  lock_dir:
+    description:
+      - A lock folder several controllers share, for the object and first-login locks (the modules' O(lock_dir));
+        default the user's private C(cloutility-ansible/locks). A symlink or a folder every user can write to without
+        the sticky bit is refused. Access tokens are never written there.
+    type: path
+    env:
+      - name: CLOUTILITY_LOCK_DIR
 requirements:
   - requests
 '''

@@ -41,6 +41,7 @@ def connection_argument_spec():
         token_cache=dict(type='bool', default=True, fallback=(env_fallback, ['CLOUTILITY_TOKEN_CACHE'])),
         retries=dict(type='int', default=5, min=0, max=100, fallback=(env_fallback, ['CLOUTILITY_RETRIES'])),
         retry_max_time=dict(type='float', default=60.0, min=0, max=86400, fallback=(env_fallback, ['CLOUTILITY_RETRY_MAX_TIME'])),
+        lock_dir=dict(type='path', fallback=(env_fallback, ['CLOUTILITY_LOCK_DIR'])),
     )
 
 
@@ -150,6 +151,7 @@ def client_from_options(options, pool_size=None):
                             token_cache=options.get('token_cache', True),
                             retries=options.get('retries'),
                             retry_max_time=options.get('retry_max_time'),
+                            lock_dir=options.get('lock_dir'),
                             pool_size=pool_size)
 
 

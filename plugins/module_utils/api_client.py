@@ -32,7 +32,7 @@ except ImportError as exc:  # pragma: no cover - reported by the Ansible glue
     REQUESTS_IMPORT_ERROR = exc
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint, pattern
-from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import LockTimeout
+from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import DEFAULT_TIMEOUT, ControllerLock, LockDirError, LockTimeout, check_lock_dir
 from ansible_collections.cloutility.cloutility.plugins.module_utils.token_cache import TokenCache, valid_token
 
 # The write protocol (docs/architecture.md): 429 means the server did nothing, so any request is sent
@@ -309,7 +309,7 @@ class CloutilityClient:
 
     def __init__(self, api_url, client_id, origin, username, password, validate_certs=True,
                  timeout=30, token_cache=True, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, cache_dir=None,
-                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME):
+                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME, lock_dir=None):
         if not HAS_REQUESTS:
             raise CloutilityError('The Python library requests is required: %s' % REQUESTS_IMPORT_ERROR)
         given = dict(api_url=api_url, client_id=client_id, origin=origin, username=username, password=password)
@@ -324,6 +324,14 @@ class CloutilityClient:
         if not timeout > 0:
             raise CloutilityError('timeout must be a number of seconds greater than zero')
         self.base_url = normalize_base_url(api_url)
+        # A lock folder several controllers share (the lock_dir option): the object locks and the first-login lock
+        # are taken there; None means the user's private folder. Checked now: an unsafe one fails before any request.
+        self.lock_dir = None
+        if lock_dir is not None and str(lock_dir).strip():
+            try:
+                self.lock_dir = check_lock_dir(str(lock_dir))
+            except LockDirError as exc:
+                raise CloutilityError(str(exc))
         self.client_id = client_id
         self.origin = origin
         self.username = username
@@ -353,7 +361,7 @@ class CloutilityClient:
         self._refresh_token = None
         self._expires_at = 0.0
         self._lifetime = 0.0
-        self._cache = TokenCache(cache_dir) if token_cache else None
+        self._cache = TokenCache(cache_dir, lock_dir=self.lock_dir, margin=expiry_margin) if token_cache else None
         self._cache_key = (self.base_url, client_id, origin, username, password)
         # A 429 seen by one thread holds every thread of this client until the portal's Retry-After has passed.
         self._pause_lock = threading.Lock()
@@ -361,6 +369,11 @@ class CloutilityClient:
         self._paused_by = None
         self.request_count = 0
         self.login_count = 0
+
+    def controller_lock(self, *key, timeout=DEFAULT_TIMEOUT):
+        """The controller lock of ``key`` for this account (its URL first): in ``lock_dir`` when one is set, so
+        controllers sharing it take turns, else in the user's private folder (the forks of this controller)."""
+        return ControllerLock(self.base_url, *key, directory=self.lock_dir, shared=self.lock_dir is not None, timeout=timeout)
 
     # ------------------------------------------------------------------ auth
     def _token_valid(self):
@@ -437,7 +450,8 @@ class CloutilityClient:
         controller lock named by the account's anonymous cache key; the others wait for it, then
         find its token in the cache and send no grant at all.
         """
-        lock = self._cache.login_lock(self._cache_key, timeout=self.timeout * (self.retries + 1) + 30) if self._cache else None
+        account = (self.base_url, self.client_id, self.origin, self.username)  # never the password: a shared lock's name
+        lock = self._cache.login_lock(self._cache_key, timeout=self.timeout * (self.retries + 1) + 30, account=account) if self._cache else None
         if lock is None:
             self.login()
             return

@@ -1,16 +1,30 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Advisory locks on the controller, shared by every fork (process) and thread of one machine.
+"""Advisory locks on the controller, shared by every fork (process) and thread of one machine, or of every
+controller that shares a lock folder (the ``lock_dir`` connection option).
 
-Plain Python (no Ansible). One lock file per key, under the user's cache directory::
+Plain Python (no Ansible). One lock file per key, under the user's cache directory or a shared folder::
 
     with ControllerLock('login', api_url, client_id, username):
         ...   # one holder at a time, across forks
+    with ControllerLock(api_url, 'consumer', name, directory='/shared/locks', shared=True):
+        ...   # one holder at a time, across controllers that share /shared/locks
 
-The key is hashed (the file name says nothing about the account). Locks are ``flock`` locks on
+The key is hashed (the file name says nothing readable about the account). Locks are ``flock`` locks on
 an open file: the kernel releases them when the holder exits, so a crashed fork never leaves a
 stale lock behind. Two threads of one process that open the file separately exclude each other too.
+
+Lock files do not pile up: after releasing, the holder takes the lock again without waiting and, when it gets it
+(nobody else is queued), removes the file while holding it. A locker that opened the file before it was removed
+finds, once it holds the lock, that the name no longer leads to the file it holds (``fstat`` against ``stat``) and
+starts again with a fresh file, so two holders never hold the same name. At most once an hour a locker also removes
+the files of the folder nobody holds (left by a version that kept them, or a holder killed between two steps).
+
+On NFS, ``flock`` either works across hosts (Linux NFS clients emulate it with NFS byte-range locks) or only
+locally (the ``local_lock=flock`` mount option, some older servers): then a shared folder excludes forks of one
+controller but not several controllers. The locks are a fast path either way; what the collection does when two
+writers race does not rest on them.
 """
 
 from __future__ import annotations
@@ -30,6 +44,14 @@ except ImportError:  # pragma: no cover - not a POSIX controller: locks become n
     HAS_FCNTL = False
 
 DEFAULT_TIMEOUT = 600.0
+LOCK_SUFFIX = '.lock'
+# Stale lock files (nobody holds them) are removed at most once per PRUNE_INTERVAL per folder, at most PRUNE_LIMIT
+# files per pass, and only files untouched for PRUNE_MIN_AGE seconds; the pass is tracked by this file's mtime.
+PRUNE_STAMP = '.pruned'
+PRUNE_INTERVAL = 3600.0
+PRUNE_LIMIT = 1000
+PRUNE_MIN_AGE = 60.0
+LOCK_DIR_ENV = 'CLOUTILITY_LOCK_DIR'
 
 
 def cache_base():
@@ -47,6 +69,16 @@ def default_lock_dir():
 
 
 _DIR_FLAGS = os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+# O_NONBLOCK: a FIFO planted under a lock's name must not block the open.
+_LOCK_FLAGS = os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0) | getattr(os, 'O_NONBLOCK', 0)
+_BUSY = (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK)
+
+
+def _close(fd):
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 def _owned_private(fd):
@@ -59,15 +91,8 @@ def _owned_private(fd):
     return True
 
 
-def private_dir(path):
-    """Create ``path`` and check it is safe to keep secrets in; False when it is not.
-
-    Every directory of the collection's own part of the path (below the user's cache directory for
-    the default directories, else only the last one) is created 0700, must be a real directory (a
-    symlink is refused, never followed) owned by this user, and is made 0700 if it is more open.
-    Each step opens the directory it checked (``O_NOFOLLOW``) and works relative to it, so nothing
-    can be swapped in between a check and its use.
-    """
+def open_private_dir(path):
+    """An open descriptor of ``path`` made safe to keep secrets in (see private_dir), or None."""
     path = os.path.abspath(path)
     base = os.path.abspath(cache_base())
     if path != base and path.startswith(os.path.join(base, '')):
@@ -78,7 +103,7 @@ def private_dir(path):
         os.makedirs(parent, mode=0o700, exist_ok=True)
         fd = os.open(parent, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) | getattr(os, 'O_CLOEXEC', 0))
     except OSError:
-        return False
+        return None
     try:
         for part in parts:
             try:
@@ -89,67 +114,234 @@ def private_dir(path):
             os.close(fd)
             fd = child
             if not _owned_private(fd):
-                return False
-        return True
+                os.close(fd)
+                return None
+        return fd
     except OSError:
+        _close(fd)
+        return None
+
+
+def private_dir(path):
+    """Create ``path`` and check it is safe to keep secrets in; False when it is not.
+
+    Every directory of the collection's own part of the path (below the user's cache directory for
+    the default directories, else only the last one) is created 0700, must be a real directory (a
+    symlink is refused, never followed) owned by this user, and is made 0700 if it is more open.
+    Each step opens the directory it checked (``O_NOFOLLOW``) and works relative to it, so nothing
+    can be swapped in between a check and its use.
+    """
+    fd = open_private_dir(path)
+    if fd is None:
         return False
-    finally:
+    os.close(fd)
+    return True
+
+
+class LockDirError(ValueError):
+    """The ``lock_dir`` folder cannot be used; the message names the option and says why."""
+
+
+def _shared_problem(info, path):
+    """What makes the open folder ``info`` (an ``fstat``) unsafe as a shared lock folder, or None."""
+    if not stat.S_ISDIR(info.st_mode):
+        return 'lock_dir %s is not a directory' % path
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
+        return ('lock_dir %s is writable by every user and has no sticky bit (anyone could remove or replace the lock '
+                'files): make it group-writable for the controllers that share it (for example chmod 2770) or set the '
+                'sticky bit (chmod +t)' % path)
+    return None
+
+
+def _shared_dir_fd(path):
+    """An open descriptor of the shared lock folder ``path``; LockDirError when it is not safe to use."""
+    path = os.path.abspath(os.path.expanduser(path))
+    if os.path.islink(path):
+        raise LockDirError('lock_dir %s is a symlink; give the real folder' % path)
+    try:
+        os.mkdir(path, 0o700)  # missing: ours, private (os.mkdir never follows a symlink planted under the name)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        raise LockDirError('lock_dir %s cannot be created: its parent folder does not exist' % path)
+    except OSError as exc:
+        raise LockDirError('lock_dir %s cannot be created: %s' % (path, exc.strerror or exc))
+    try:
+        fd = os.open(path, _DIR_FLAGS)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            raise LockDirError('lock_dir %s is a symlink; give the real folder' % path)
+        if exc.errno == errno.ENOTDIR:
+            raise LockDirError('lock_dir %s is not a directory' % path)
+        raise LockDirError('lock_dir %s cannot be opened: %s' % (path, exc.strerror or exc))
+    try:
+        problem = _shared_problem(os.fstat(fd), path)
+        if problem is None and not os.access(path, os.W_OK | os.X_OK):
+            problem = 'lock_dir %s is not writable by this user' % path
+    except OSError as exc:
+        problem = 'lock_dir %s cannot be checked: %s' % (path, exc.strerror or exc)
+    if problem:
         os.close(fd)
+        raise LockDirError(problem)
+    return fd
+
+
+def check_lock_dir(path):
+    """The absolute path of a usable shared lock folder (created 0700 when missing); LockDirError naming
+    ``lock_dir`` when it is a symlink, not a directory, writable by everyone without the sticky bit, or not
+    writable by this user. An existing folder's mode is kept (a group-shared folder is used as it is)."""
+    os.close(_shared_dir_fd(path))
+    return os.path.abspath(os.path.expanduser(path))
+
+
+def _open_dir(directory, shared):
+    if shared:
+        try:
+            return _shared_dir_fd(directory)
+        except LockDirError:
+            return None
+    return open_private_dir(directory)
 
 
 class LockTimeout(Exception):
     """The lock was not free within the timeout."""
 
 
+def _same_file(dir_fd, name, fd):
+    """Whether ``name`` in the folder still leads to the open file ``fd`` (it was not removed and replaced)."""
+    try:
+        linked = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        held = os.fstat(fd)
+    except OSError:
+        return False
+    return (linked.st_dev, linked.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _try_lock(fd):
+    """True when the exclusive lock was taken, False when someone holds it; OSError when locking is impossible."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError as exc:
+        if exc.errno in _BUSY:
+            return False
+        raise
+
+
+def _remove_if_free(dir_fd, name, fd):
+    """With ``fd`` open on ``name`` and not locked by us: remove the file when nobody holds it; True when removed.
+    Closes ``fd``."""
+    try:
+        if _try_lock(fd) and _same_file(dir_fd, name, fd):
+            os.unlink(name, dir_fd=dir_fd)  # held by us, and the name is still our file: nobody can hold it
+            return True
+    except OSError:
+        pass
+    finally:
+        _close(fd)  # closing releases the lock
+    return False
+
+
 class ControllerLock:
     """An exclusive lock named by ``key`` parts; a context manager.
 
-    When locking is impossible (no ``fcntl``, an unusable directory), the lock is a no-op: it must
-    never be the reason a task fails.
+    ``directory`` is the folder of the lock files (default: the user's private ``cloutility-ansible/locks``).
+    ``shared=True`` marks a folder several controllers share (``lock_dir``): it is checked (check_lock_dir), not
+    made private, and its lock files are made group-writable when the folder is.
+
+    When locking is impossible (no ``fcntl``, an unusable directory or file, a file system without ``flock``),
+    the lock is a no-op: it must never be the reason a task fails.
     """
 
-    def __init__(self, *key, directory=None, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, *key, directory=None, timeout=DEFAULT_TIMEOUT, shared=False):
         digest = hashlib.sha256('\0'.join(str(part) for part in key).encode('utf-8')).hexdigest()
         self.directory = directory or default_lock_dir()
-        self.path = os.path.join(self.directory, digest[:40] + '.lock')
+        self.shared = bool(shared and directory)
+        self.name = digest[:40] + LOCK_SUFFIX
+        self.path = os.path.join(self.directory, self.name)
         self.timeout = timeout
         self._fd = None
+        self._dir_fd = None
         self.waited = 0.0
 
-    def acquire(self):
-        if not HAS_FCNTL or not private_dir(self.directory):
-            return self
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+    def _open_file(self, dir_fd):
+        """The lock file, opened (created when missing) without following a symlink; None when impossible."""
+        mode = 0o600
+        group_shared = False
+        if self.shared:
+            group_shared = bool(stat.S_IMODE(os.fstat(dir_fd).st_mode) & stat.S_IWGRP)
+            mode = 0o660 if group_shared else 0o600
+        fd = None
+        for access in (os.O_RDWR, os.O_RDONLY):  # a file of another user of the group may be read-only to us
+            try:
+                fd = os.open(self.name, _LOCK_FLAGS | access, mode, dir_fd=dir_fd)
+                break
+            except OSError as exc:
+                if exc.errno != errno.EACCES:
+                    return None
+        if fd is None:
+            return None
         try:
-            fd = os.open(self.path, flags, 0o600)
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                _close(fd)
+                return None
+            if group_shared and info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o060 != 0o060:
+                os.fchmod(fd, 0o660)  # the umask took the group's write: the other controllers' users need it
         except OSError:
+            pass
+        return fd
+
+    def acquire(self):
+        if not HAS_FCNTL:
+            return self
+        dir_fd = _open_dir(self.directory, self.shared)
+        if dir_fd is None:
             return self
         start = time.monotonic()
         delay = 0.005
         while True:
+            fd = self._open_file(dir_fd)
+            if fd is None:
+                _close(dir_fd)
+                return self
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                while not _try_lock(fd):
+                    if time.monotonic() - start >= self.timeout:
+                        _close(fd)
+                        _close(dir_fd)
+                        raise LockTimeout('waited %.0f s for the controller lock %s' % (self.timeout, self.path))
+                    time.sleep(delay * (0.5 + random.random()))
+                    delay = min(delay * 2, 0.2)
+            except OSError:  # no flock here (some NFS mounts): no lock, never a failure
+                _close(fd)
+                _close(dir_fd)
+                return self
+            if _same_file(dir_fd, self.name, fd):
                 break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    os.close(fd)
-                    return self
-            if time.monotonic() - start >= self.timeout:
-                os.close(fd)
-                raise LockTimeout('waited %.0f s for the controller lock %s' % (self.timeout, self.path))
-            time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 0.2)
+            # The holder before us removed the file we waited on: take the lock of the file now under the name.
+            _close(fd)
         self.waited = time.monotonic() - start
         self._fd = fd
+        self._dir_fd = dir_fd
         return self
 
     def release(self):
-        if self._fd is not None:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-            finally:
-                os.close(self._fd)
-                self._fd = None
+        if self._fd is None:
+            return
+        fd, dir_fd = self._fd, self._dir_fd
+        self._fd = self._dir_fd = None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        except OSError:
+            pass
+        # Nobody queued (we get it back at once): remove the file while holding it; else the next holder will.
+        _remove_if_free(dir_fd, self.name, fd)
+        try:
+            prune_lock_files(dir_fd)
+        finally:
+            _close(dir_fd)
 
     @property
     def held(self):
@@ -161,3 +353,61 @@ class ControllerLock:
     def __exit__(self, *exc_info):
         self.release()
         return False
+
+
+def due_for_pruning(dir_fd, interval=PRUNE_INTERVAL):
+    """True (and the stamp touched) when the folder's last pruning is older than ``interval`` seconds.
+
+    The stamp is touched before the pass, so forks that come at the same moment mostly skip it; a folder where
+    the stamp cannot be written (another user's) is not pruned by this user."""
+    now = time.time()
+    try:
+        info = os.stat(PRUNE_STAMP, dir_fd=dir_fd, follow_symlinks=False)
+        if stat.S_ISREG(info.st_mode) and 0 <= now - info.st_mtime < interval:
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    try:
+        fd = os.open(PRUNE_STAMP, os.O_WRONLY | _LOCK_FLAGS, 0o600, dir_fd=dir_fd)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        os.utime(fd)
+        return True
+    except OSError:
+        return False
+    finally:
+        _close(fd)
+
+
+def prune_lock_files(dir_fd, interval=PRUNE_INTERVAL, limit=PRUNE_LIMIT, min_age=PRUNE_MIN_AGE):
+    """At most once per ``interval``: remove up to ``limit`` lock files of the folder that nobody holds and that
+    nobody touched for ``min_age`` seconds (each under its own lock, as release does). Returns how many went."""
+    if not HAS_FCNTL or not due_for_pruning(dir_fd, interval):
+        return 0
+    removed = 0
+    now = time.time()
+    try:
+        names = os.listdir(dir_fd)
+    except OSError:
+        return 0
+    for name in names[:limit * 4]:
+        if removed >= limit:
+            break
+        if not name.endswith(LOCK_SUFFIX):
+            continue
+        try:
+            info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < min_age:
+                continue
+            fd = os.open(name, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0) | getattr(os, 'O_NONBLOCK', 0),
+                         dir_fd=dir_fd)
+        except OSError:
+            continue
+        if _remove_if_free(dir_fd, name, fd):
+            removed += 1
+    return removed

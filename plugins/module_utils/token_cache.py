@@ -14,6 +14,16 @@ symlink) of this user, made 0700; every file is opened without following symlink
 regular file of this user that nobody else can read or write; an entry must hold a well-formed
 token. Anything else is ignored (and a bad entry removed): the task logs in again, it never fails
 because of the cache and never prints what it found there.
+
+The cache tidies itself: at most once an hour (the mtime of a stamp file), a store removes the entries no reader
+would take any more (expired, or within the reader's margin of expiry) and temporary files a killed writer left.
+An entry is removed only while its name still leads to the file that was judged, so a token another task has just
+stored under that name is kept (the window between that check and the removal is a few system calls; losing it
+costs one login, never a failure).
+
+Tokens stay in this per-user folder even when the controllers share a lock folder (``lock_dir``): only the login
+lock goes there, named by a hash of URL, client id, origin and user (never the password), so controllers that
+share it take turns for the first login of an account.
 """
 
 from __future__ import annotations
@@ -28,7 +38,15 @@ import stat
 import tempfile
 import time
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import ControllerLock, cache_root, private_dir
+from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import (
+    PRUNE_INTERVAL,
+    PRUNE_LIMIT,
+    ControllerLock,
+    cache_root,
+    due_for_pruning,
+    open_private_dir,
+    private_dir,
+)
 
 SECRET_FILE = '.key'
 MAX_FILE = 64 * 1024
@@ -70,14 +88,31 @@ def read_private_file(path):
         os.close(fd)
 
 
+def _remove_older(dir_fd, name, before):
+    """Remove the regular file ``name`` of the folder when it was last changed before ``before``; 1 when it went."""
+    try:
+        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        if stat.S_ISREG(info.st_mode) and info.st_mtime < before:
+            os.unlink(name, dir_fd=dir_fd)
+            return 1
+    except OSError:
+        pass
+    return 0
+
+
 class TokenCache:
     """Best effort: any problem with the cache means logging in again, never a failure."""
 
-    def __init__(self, directory=None):
+    def __init__(self, directory=None, lock_dir=None, margin=None):
         self.directory = directory or default_cache_dir()
         # Login locks of the default cache live with the other controller locks; a cache
         # somewhere else (tests, a CI job's own directory) keeps its locks beside its tokens.
         self.lock_directory = None if directory is None else os.path.join(self.directory, 'locks')
+        # A folder several controllers share (the lock_dir option, checked by the caller): the login lock goes there.
+        self.shared_lock_dir = lock_dir
+        # Seconds before expiry from which a reader no longer takes a token (a function of its lifetime): pruning
+        # removes such entries, never one a reader would still take.
+        self.margin = margin
 
     def _ready(self):
         return private_dir(self.directory)
@@ -145,14 +180,18 @@ class TokenCache:
         except OSError:
             return None
 
-    def login_lock(self, key, timeout):
+    def login_lock(self, key, timeout, account=None):
         """A controller lock for the first login of ``key``'s account, named by the anonymous digest.
 
+        With a shared lock folder and ``account`` (URL, client id, origin, user: never the password), the lock is
+        taken there, named by a hash of ``account`` that every controller computes alike.
         Returns None when the cache is unusable (no cache, no point in waiting for another fork's login).
         """
         name = self._usable_digest(key)
         if name is None:
             return None
+        if self.shared_lock_dir and account:
+            return ControllerLock('login', *account, directory=self.shared_lock_dir, shared=True, timeout=timeout)
         return ControllerLock('login', name, directory=self.lock_directory, timeout=timeout)
 
     @staticmethod
@@ -198,6 +237,59 @@ class TokenCache:
             self._write(self._path(self.digest(key)), payload)
         except OSError:
             pass
+        self.prune()
+
+    def _useless(self, entry, now):
+        """Whether no reader would take this entry any more (expired, or within the readers' margin)."""
+        _token, expires_at, lifetime = entry
+        return now >= expires_at - (self.margin(lifetime) if self.margin else 0)
+
+    def prune(self, interval=PRUNE_INTERVAL, limit=PRUNE_LIMIT):
+        """At most once per ``interval`` seconds: remove up to ``limit`` entries no reader would take (expired, or
+        within the margin; garbage) and temporary files older than ``interval``. Returns how many went."""
+        fd = open_private_dir(self.directory)
+        if fd is None:
+            return 0
+        removed = 0
+        try:
+            if not due_for_pruning(fd, interval):
+                return 0
+            now = time.time()
+            for name in os.listdir(fd)[:limit * 4]:
+                if removed >= limit:
+                    break
+                if name.endswith('.json'):
+                    removed += self._prune_entry(fd, name, now)
+                elif name.startswith('.tmp-'):
+                    removed += _remove_older(fd, name, now - interval)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        return removed
+
+    def _prune_entry(self, dir_fd, name, now):
+        try:
+            fd = os.open(name, _READ_FLAGS | getattr(os, 'O_NONBLOCK', 0), dir_fd=dir_fd)
+        except OSError:
+            return 0
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_size > MAX_FILE:
+                return 0  # not ours to judge: load() ignores it
+            with os.fdopen(os.dup(fd), 'rb') as handle:
+                entry = self._parse(handle.read(MAX_FILE + 1))
+            if entry is not None and not self._useless(entry, now):
+                return 0
+            linked = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+            if (linked.st_dev, linked.st_ino) != (info.st_dev, info.st_ino):
+                return 0  # replaced since it was read: a fresh token another task just stored
+            os.unlink(name, dir_fd=dir_fd)
+            return 1
+        except OSError:
+            return 0
+        finally:
+            os.close(fd)
 
     @staticmethod
     def _remove(path):

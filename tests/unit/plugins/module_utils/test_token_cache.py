@@ -209,3 +209,66 @@ def test_a_secret_another_fork_created_since_the_first_read_is_taken_not_replace
     monkeypatch.setattr(token_cache, 'read_private_file', real_read)
     assert reads and open(os.path.join(str(directory), token_cache.SECRET_FILE), 'rb').read() == other
     assert first == TokenCache(str(directory)).digest(KEY)
+
+
+def _key(user):
+    return KEY[:3] + (user,) + KEY[4:]
+
+
+def test_expired_entries_are_pruned_and_valid_ones_kept(tmp_path):
+    directory = tmp_path / 'cache'
+    cache = TokenCache(str(directory), margin=lambda lifetime: min(20, lifetime / 10))
+    assert cache.prune() == 0  # the first pass (nothing to do) stamps the hour
+    now = time.time()
+    cache.store(_key('expired'), TOKEN, now - 5, 300)
+    cache.store(_key('in-margin'), TOKEN, now + 10, 300)  # valid for 10 s, the readers' margin is 20 s: useless
+    cache.store(_key('valid'), TOKEN, now + 200, 300)
+    stray = directory / '.tmp-stray'
+    stray.write_text('')
+    os.utime(str(stray), (now - 7200, now - 7200))
+    assert len(entry_files(directory)) == 3, 'the stores within the hour did not prune'
+    assert cache.prune(interval=0) == 3
+    assert cache.load(_key('valid'))[0] == TOKEN
+    assert cache.load(_key('expired')) is None and cache.load(_key('in-margin')) is None
+    assert len(entry_files(directory)) == 1 and not stray.exists()
+
+
+def test_pruning_runs_at_most_once_per_interval(tmp_path):
+    directory = tmp_path / 'cache'
+    cache = TokenCache(str(directory))
+    cache.store(_key('a'), TOKEN, time.time() + 300, 300)  # the first store prunes and stamps
+    cache.store(_key('old'), TOKEN, time.time() - 5, 300)
+    assert cache.prune() == 0 and len(entry_files(directory)) == 2
+    stamp = directory / '.pruned'
+    os.utime(str(stamp), (time.time() - 3601, time.time() - 3601))
+    cache.store(_key('b'), TOKEN, time.time() + 300, 300)  # an hour later: the store prunes
+    assert len(entry_files(directory)) == 2 and cache.load(_key('old')) is None
+
+
+def test_a_token_stored_while_pruning_is_kept(tmp_path, monkeypatch):
+    """Another task stores a fresh token under the name of an expired entry between the read and the removal."""
+    directory = tmp_path / 'cache'
+    cache = TokenCache(str(directory))
+    cache.prune()
+    cache.store(KEY, 'old-token', time.time() - 5, 300)
+    real_parse = TokenCache._parse
+    fresh = []
+
+    def parse(raw):
+        entry = real_parse(raw)
+        if not fresh:
+            fresh.append(True)
+            TokenCache(str(directory)).store(KEY, TOKEN, time.time() + 300, 300)  # os.replace: a new file under the name
+        return entry
+
+    monkeypatch.setattr(TokenCache, '_parse', staticmethod(parse))
+    assert cache.prune(interval=0) == 0
+    monkeypatch.setattr(TokenCache, '_parse', staticmethod(real_parse))
+    assert cache.load(KEY)[0] == TOKEN
+
+
+def test_a_login_lock_leaves_no_file(tmp_path):
+    cache = TokenCache(str(tmp_path / 'cache'))
+    with cache.login_lock(KEY, 5) as lock:
+        assert os.path.exists(lock.path)
+    assert not os.path.exists(lock.path)
