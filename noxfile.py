@@ -33,8 +33,9 @@ SANITY_FULL = {OLDEST, "2.20", NEWEST}
 # the role with its lookups and filters, the read side's playbooks.
 OLDEST_TARGETS = ["connection", "cloutility_bunit", "cloutility_node", "cloutility_api", "onboard_role", "example_playbooks"]
 # ordinary-X.Y (the in-process runner off): the role and the fleet task, writes under faults, the node workflow, the
-# example playbooks on the newest release; the role on 2.19.
-ORDINARY_TARGETS = {NEWEST: ["onboard_role", "write_faults", "cloutility_node", "example_playbooks"], "2.19": ["onboard_role"]}
+# example playbooks and the ansible-runner job slices on the newest release; the role on 2.19.
+ORDINARY_TARGETS = {NEWEST: ["onboard_role", "write_faults", "cloutility_node", "example_playbooks", "runner_slicing"],
+                    "2.19": ["onboard_role"]}
 # The integration target the tarball session runs from the installed collection (oldest release).
 INSTALLED_TARGET = "connection"
 # What `bash scripts/test.sh` (and CI) runs, in this order.
