@@ -102,9 +102,9 @@ options:
         which only the forks of one controller share.
       - A missing folder is created with mode C(0700) (for one user); an existing one is used as it is (for example
         C(2770), owned by a group every controller's user is in). A symlink, a folder every user can write to without
-        the sticky bit, or one this user cannot write to is refused: the task fails before any request, naming
+        the sticky bit, or one this user cannot write to is refused; the task fails before any request, naming
         O(lock_dir). Lock files are opened without following symlinks; their names are hashes of the URL, the user
-        and the object, never the password. Access tokens are never written there: the token cache stays private.
+        and the object, never the password. Access tokens are never written there; the token cache stays private.
       - Lock files are removed when released and nobody waits for them; files nobody holds are removed at most once
         an hour.
       - On NFS, C(flock) locks exclude processes on different hosts when the client emulates them with NFS locks

@@ -184,7 +184,8 @@ def object_lock(client, *key):
 
     Take it before the read that decides what to write, and re-read inside it.
     """
-    return ControllerLock(getattr(client, 'base_url', ''), *key)
+    lock = getattr(client, 'controller_lock', None)  # the client's lock_dir, when it has one
+    return lock(*key) if lock is not None else ControllerLock(getattr(client, 'base_url', ''), *key)
 
 
 def consumer_lock_key(bunit_id, name=None, consumer_id=None):
@@ -238,6 +239,12 @@ def perform(step, ctx, client=None):
         except CloutilityApiError as exc:
             if step.gone_ok and exc.status == 404:
                 return None
+            if exc.status == 409 and step.verify is not None:
+                # A conflict: what the step was to do may be there already (another controller did it); the re-read decides.
+                found = step.verify(ctx)
+                if found is not None:
+                    return found
+                raise
             if not exc.uncertain or step.verify is None:
                 raise
             found = step.verify(ctx)

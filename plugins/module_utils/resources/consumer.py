@@ -8,6 +8,8 @@ Plain Python, no Ansible. The node workflow (node.py) creates and deletes units 
 
 from __future__ import annotations
 
+import time
+
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
@@ -67,12 +69,38 @@ def consumer_listing(tree, bunit_id, consumers):
     return [dict(id=consumer.get('id'), name=consumer.get('name'), bunit_id=bunit_id, bunit_path=path) for consumer in consumers]
 
 
-def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False, items=None):
+class DuplicateUnits(CloutilityError):
+    """Several consumption units of one name in one business unit; ``units`` are the list items."""
+
+    def __init__(self, message, units):
+        super().__init__(message)
+        self.units = units
+
+
+# How often a lookup that found several units of one name looks again (after 0.5 s, then 1 s, jittered) before it
+# reports them: racing controllers remove their extra units within moments.
+SETTLE_LOOKS = 2
+
+
+def same_name(items, name):
+    return [item for item in items if isinstance(item, dict) and item.get('name') == name]
+
+
+def keeper(units):
+    """The unit every controller keeps among units of one name: the lowest id. Ids only grow, so it is the one
+    created first, and a controller that created a unit sees every older one when it looks again."""
+    return min(units, key=lambda unit: unit['id'])
+
+
+def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False, items=None, settle=False, where=None):
     """The consumption unit of a business unit, by id or by (non-unique) name, or None.
 
     Found by name, it is the list answer's item, which is incomplete: ``full=True`` GETs the item.
     ``items``: the unit's consumption units read before (fleet mode reads each unit's list once), else one GET.
-    Two consumers with the same name and no consumer_id is an error listing their ids.
+    Two consumers with the same name and no consumer_id is an error (DuplicateUnits) listing their ids; with
+    ``settle``, the list is read again first, within the client's retry budget, because controllers racing to create
+    the unit remove their extra units within moments (resources/node.py), up to SETTLE_LOOKS times. ``where`` names
+    the business unit.
     """
     if consumer_id is not None:
         consumer = get_optional(client, consumers_path(bunit_id, consumer_id), what=CONSUMER, keys=('id',))
@@ -83,11 +111,16 @@ def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False, ite
         return consumer
     if items is None:
         items = client.get_all(consumers_path(bunit_id))
-    matches = [item for item in items if item.get('name') == name]
+    matches = same_name(items, name)
+    started, attempt = time.monotonic(), 0
+    while settle and len(matches) > 1 and attempt < SETTLE_LOOKS and client.wait_before_retry(attempt + 1, started):
+        attempt += 1
+        matches = same_name(client.get_all(consumers_path(bunit_id)), name)
     if len(matches) > 1:
-        raise CloutilityError("Consumption unit name '%s' is used by %d units in business unit %s: ids %s. "
-                              "Set consumer_id to choose one." % (name, len(matches), bunit_id,
-                                                                  ', '.join(str(item.get('id')) for item in matches)))
+        raise DuplicateUnits("Consumption unit name '%s' is used by %d units in business unit %s: ids %s. The modules keep "
+                             "the oldest (id %s): delete the others (the audit lists them), or set consumer_id to choose one."
+                             % (name, len(matches), where or bunit_id, ', '.join(str(item.get('id')) for item in matches),
+                                keeper(matches).get('id')), matches)
     if not matches:
         return None
     return client.get_object(consumers_path(bunit_id, matches[0]['id']), what=CONSUMER, keys=('id',)) if full else matches[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import threading
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, map_bounded
 from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import mask_keys, short
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem, find_ref
@@ -28,7 +28,14 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile im
     split_declaration,
 )
 from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import ENDPOINTS, endpoint
-from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import CONSUMER, consumers_path, find_consumer
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import (
+    CONSUMER,
+    DuplicateUnits,
+    consumers_path,
+    find_consumer,
+    keeper,
+    same_name,
+)
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import create as create_consumer, delete as delete_consumer
 
 # ---------------------------------------------------------------------------- node names
@@ -403,6 +410,7 @@ class NodeWorkflow:
         self.check_mode = check_mode
         self.cache = refs
         self.bunit = None
+        self.extra_units = []
 
     def run(self):
         params = self.params
@@ -414,15 +422,36 @@ class NodeWorkflow:
                                 params.get('consumer_id'))
         # The read that decides (does the unit exist? what does its node hold?) happens under the lock.
         with object_lock(self.client, *key):
-            consumer = find_consumer(self.client, self.bunit['id'], params.get('consumer'), params.get('consumer_id'),
-                                     items=self.shared_consumers())
+            try:
+                consumer = find_consumer(self.client, self.bunit['id'], params.get('consumer'), params.get('consumer_id'),
+                                         items=self.shared_consumers(), settle=True, where=self.tree.path(self.bunit['id']))
+            except DuplicateUnits as duplicates:
+                consumer = self.keep_one(duplicates)
             if consumer is None and params.get('consumer_id') is not None and params['state'] == 'present':
                 raise CloutilityError('Consumption unit id %s not found in business unit %s; leave consumer_id out to create '
                                       'a unit by name' % (params['consumer_id'], self.tree.path(self.bunit['id'])))
             node = get_node(self.client, self.bunit['id'], consumer['id']) if consumer else None
             if params['state'] == 'absent':
-                return self.absent(consumer, node)
-            return self.present(consumer, node)
+                result = self.absent(consumer, node)
+            else:
+                result = self.present(consumer, node)
+        if self.extra_units:
+            result['warnings'] = ["Consumption units %s are named '%s' too and hold no activated node (left by controllers that "
+                                  "ran at once and did not finish): this task used the oldest, id %s; delete the others (the "
+                                  "audit lists them)" % (', '.join(str(unit['id']) for unit in self.extra_units), params.get('consumer'),
+                                                         consumer['id'] if consumer else '?')]
+        return result
+
+    def keep_one(self, duplicates):
+        """Several units of the name, still there after settling: the oldest when none of the others has an activated node
+        (what a controller stopped half way leaves; the task names them in a warning), else the error (never a guess
+        between live nodes)."""
+        kept = keeper(duplicates.units)
+        others = [unit for unit in duplicates.units if unit['id'] != kept['id']]
+        if any(is_activated(get_node(self.client, self.bunit['id'], unit['id'])) for unit in others):
+            raise duplicates
+        self.extra_units = others
+        return self.client.get_object(consumers_path(self.bunit['id'], kept['id']), what=CONSUMER, keys=('id',))
 
     def shared_consumers(self):
         """Fleet mode (a shared ``refs``): the unit's consumption units, read once for every entry; else None.
@@ -448,12 +477,13 @@ class NodeWorkflow:
         if ctx['consumer'] is None:
             def took_consumer(ctx, answer):
                 # Only the unit asked for: an answer with an id and another name is not it (a proxy's object).
-                ctx['consumer'] = answer if _has_id(answer) and answer.get('name') == name else find_consumer(client, bunit_id, name)
+                ctx['consumer'] = answer if _has_id(answer) and answer.get('name') == name else self.newest_of_name()
+                ctx['created_consumer'] = ctx['consumer']
 
             plan.add(Step(
                 'create_consumer', lambda ctx: "create consumption unit '%s'%s" % (name, _id_text(ctx['consumer'])),
                 send=lambda ctx: create_consumer(client, bunit_id, {'name': name}),
-                verify=lambda ctx: find_consumer(client, bunit_id, name),
+                verify=lambda ctx: ctx.update(uncertain_create=True) or self.newest_of_name(),
                 apply=took_consumer,
                 predict=lambda ctx: ctx.update(consumer={'name': name}),
                 changed_keys=['consumer']))
@@ -500,6 +530,9 @@ class NodeWorkflow:
 
         if activation is not None:
             def activate(ctx):
+                if ctx.get('created_consumer') and not ctx.get('checked'):
+                    ctx['checked'] = True
+                    self.check_rivals(ctx)  # never a second live node: the look before the one step that cannot be undone
                 if not ctx.get('tsm_name'):
                     ctx['tsm_name'] = activation or suggested_name(client, bunit_id, consumer_id(ctx))
                 return client.request('GET', node_path(bunit_id, consumer_id(ctx), 'node_activate'),
@@ -507,7 +540,9 @@ class NodeWorkflow:
 
             def activated(ctx):
                 fresh = get_node(client, bunit_id, consumer_id(ctx))
-                if is_activated(fresh) and same_tsm_name(fresh.get('tsmName'), ctx['tsm_name']):
+                # Activated under the name sent; or under any name when the task asked for none (another controller
+                # activated it with the name the server suggested to it).
+                if is_activated(fresh) and (not activation or same_tsm_name(fresh.get('tsmName'), ctx['tsm_name'])):
                     return fresh
                 return None
 
@@ -551,10 +586,84 @@ class NodeWorkflow:
         try:
             plan.run(ctx, self.check_mode, self.client)
         except StepFailed as failure:
+            if ctx.get('created_consumer') and getattr(failure.cause, 'status', None) == 404:
+                # The unit this run created is gone: a controller that kept another unit of the name removed it.
+                try:
+                    self.check_rivals(ctx, gone=True)
+                except LostRace as lost:
+                    return self.yield_to(ctx, plan, lost.keeper)
             raise self.partial(ctx, plan, failure, before)
+        except LostRace as lost:
+            return self.yield_to(ctx, plan, lost.keeper)
+        if ctx.get('created_consumer') and activation is None:
+            try:  # no activation to check before: check now
+                self.check_rivals(ctx)
+            except LostRace as lost:
+                return self.yield_to(ctx, plan, lost.keeper)
         if ctx['reread']:
             ctx['node'] = get_node(self.client, bunit_id, ctx['consumer']['id']) or ctx['node']
         return self.result(ctx, plan, before, activated=activation is not None)
+
+    def newest_of_name(self):
+        """After a create whose answer was lost: the newest unit of the name, taken as this run's (none existed when it
+        decided to create). When another controller created one too, check_rivals settles which is kept."""
+        units = same_name(self.client.get_all(consumers_path(self.bunit['id'])), self.params.get('consumer'))
+        return max(units, key=lambda unit: unit['id']) if units else None
+
+    def check_rivals(self, ctx, gone=False):
+        """Once per unit this run created, before the node is activated (or at the end of the plan when it is not): when
+        other units of the name exist (controllers that share no lock created them at the same time), every controller
+        keeps the same one (consumer.keeper: the oldest). A run whose unit is not the keeper raises LostRace.
+
+        Why once is enough: ids only grow, so a unit older than this run's was created before it and is in the list this
+        run reads after creating its own; the controller of the oldest never sees an older one and goes on. No unit
+        but the kept one is ever activated, and a loser's node, never activated, goes with its unit."""
+        units = same_name(self.client.get_all(consumers_path(self.bunit['id'])), self.params.get('consumer'))
+        own = ctx['consumer']
+        if own is None or own.get('id') is None or not units:
+            return
+        if len(units) < 2 and not gone and units[0]['id'] == own['id']:
+            return
+        kept = keeper(units)
+        if ctx.get('uncertain_create'):
+            # The create's answer was lost: which unit of the name is this run's cannot be told. Every other unit without
+            # an activated node goes (this run's among them); a controller still working on one finds it gone and yields.
+            for unit in units:
+                if unit['id'] != kept['id'] and unit['id'] != own['id'] and not is_activated(get_node(self.client, self.bunit['id'], unit['id'])):
+                    self.remove_unit(unit['id'])
+            ctx['uncertain_create'] = False
+        if kept['id'] != own['id']:
+            raise LostRace(kept)
+
+    def remove_unit(self, consumer_id):
+        """Delete a unit this settling removes (with its node, which is not activated); one already gone is fine."""
+        try:
+            delete_consumer(self.client, self.bunit['id'], consumer_id, delete_associations=True)
+        except CloutilityApiError as exc:
+            if exc.status != 404:
+                raise
+
+    def yield_to(self, ctx, plan, kept):
+        """This run's unit lost to ``kept``: remove what this run created (a unit whose node, if any, is not activated:
+        the check runs before activation), then bring the kept unit to what the task wants, as if it had been found."""
+        own = ctx['created_consumer']
+        bunit_id = self.bunit['id']
+        try:
+            self.remove_unit(own['id'])
+        except CloutilityError as exc:
+            result = self.result(ctx, plan, {})
+            result.update(changed=True, duplicate_left={'id': own['id'], 'name': own.get('name')})
+            raise PartialWriteError("Another controller created consumption unit '%s' (id %s) at the same time; this run's "
+                                    "unit (id %s) is not activated and could not be removed: %s. The audit lists it; delete "
+                                    "it, then run again." % (own.get('name'), kept['id'], own['id'], exc), result, cause=exc)
+        found = find_consumer(self.client, bunit_id, consumer_id=kept['id'])
+        if found is None:
+            raise CloutilityError("Consumption unit '%s' (id %s), which another controller created at the same time and this run "
+                                  "yielded to, is gone (this run's own was removed); run again" % (own.get('name'), kept['id']))
+        result = self.present(found, get_node(self.client, bunit_id, found['id']))
+        # This run created and removed a unit: a change, however the kept unit's own result reads.
+        result.update(changed=True, duplicate_removed={'id': own['id'], 'name': own.get('name')})
+        return result
 
     def result(self, ctx, plan, before, activated=False):
         params = self.params
@@ -635,6 +744,14 @@ class NodeWorkflow:
                 base['deletion_request'] = ctx['answer']
             base['diff']['after'] = NODE.project(left) if left else {}
         return base
+
+
+class LostRace(Exception):
+    """Not a CloutilityError (the engine passes it through untouched): this run's new unit is not the one kept."""
+
+    def __init__(self, kept):
+        super().__init__('consumption unit %s is kept' % kept.get('id'))
+        self.keeper = kept
 
 
 def _id_text(obj):

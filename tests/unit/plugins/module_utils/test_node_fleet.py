@@ -40,10 +40,11 @@ def test_fleet_reads_shared_data_once_and_matches_single_node_results(sim):
     assert outcome['failed_hosts'] == [] and outcome['changed']
     assert sorted(outcome['hosts']) == sorted(entry['host'] for entry in entries)
     routes = _routes(sim)
-    # Once for the fleet: the tree and the global lists; once per business unit: consumers, domains, default server.
+    # Once for the fleet: the tree and the global lists; once per business unit: consumers, domains, default server;
+    # and once per unit created, the look for a unit of the same name another controller created (before activation).
     assert routes['GET /v1/bunits'] == 1
     assert routes['GET /v1/nodeoperatingsystems'] == 1 and routes['GET /v1/nodetypes'] == 1
-    assert routes['GET /v1/bunits/{id}/consumers'] == 2
+    assert routes['GET /v1/bunits/{id}/consumers'] == 2 + 12
     assert routes['GET /v1/bunits/{id}/defaultserver/domains'] == 2
     assert routes['POST /v1/bunits/{id}/consumers'] == 12 and routes['POST /v1/bunits/{id}/consumers/{id}/node'] == 12
     assert routes['GET /v1/bunits/{id}/consumers/{id}/node/activate'] == 12

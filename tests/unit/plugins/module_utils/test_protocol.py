@@ -241,10 +241,24 @@ def test_uncertain_every_time_is_bounded():
 
 
 def test_certain_refusal_is_not_reread():
-    step, sent, read = step_with([CloutilityApiError('POST', '/v1/x', 409, 'in use')], [{'id': 1}])
+    step, sent, read = step_with([CloutilityApiError('POST', '/v1/x', 400, 'bad request')], [{'id': 1}])
     with pytest.raises(CloutilityApiError):
         perform(step, {}, Budget())
     assert read == []
+
+
+def test_a_conflict_is_reread_and_what_another_controller_did_is_taken():
+    """409: the server did nothing, but what the step was to do may be there already (another controller did it)."""
+    step, sent, read = step_with([CloutilityApiError('POST', '/v1/x', 409, 'already has a node')], [{'id': 1}])
+    assert perform(step, {}, Budget()) == {'id': 1}
+    assert len(sent) == 1 and len(read) == 1
+
+
+def test_a_conflict_with_nothing_there_is_the_error():
+    step, sent, read = step_with([CloutilityApiError('POST', '/v1/x', 409, 'in use')], [None])
+    with pytest.raises(CloutilityApiError, match='in use'):
+        perform(step, {}, Budget())
+    assert len(sent) == 1 and len(read) == 1
 
 
 def test_uncertain_without_verify_fails():

@@ -35,6 +35,7 @@ class FakeApi(CloutilityClient):
     no answer) or a CloutilityApiError (refuse), consumed in order. The verbs (get, get_object, post, put, delete)
     are the real client's, sending through this request(); no login, no session (the client's __init__ is not run).
     """
+    lock_dir = None  # the controller's private lock folder, as a client without lock_dir
 
     base_url = 'https://portal.example.com/v1/'
     retries = 3
