@@ -14,10 +14,14 @@ description:
     results may change in any release.
   - The playbook's report step, after the role P(cloutility.cloutility.onboard#role) has compared every host of the
     play with the portal in check mode. Reads what the role registered for the play by variable name
-    (O(settings_from), O(results_from)), works out every host's C(onboard_result), finds the consumption units of the
-    covered business units that no host claims (from the lists the fleet task read in this run, and read only, as
-    the P(cloutility.cloutility.consumers#lookup) lookup does, for those it did not read), and writes the report to
-    O(json_path) and O(markdown_path) on the controller, each file atomically and only when it differs.
+    (O(settings_from), O(results_from)), works out every host's C(onboard_result), finds among the consumption units
+    of the covered business units (from the lists the fleet task read in this run, and read only, as the
+    P(cloutility.cloutility.consumers#lookup) lookup does, for those it did not read) the names used by more than one
+    unit of a business unit (C(duplicates): every id, the one the modules keep, the lowest, and how to resolve) and the
+    units no host claims (C(orphans)), and writes the report to O(json_path) and O(markdown_path) on the controller,
+    each file atomically and only when it differs.
+  - A unit is reported once, a unit of a duplicated name only under C(duplicates); a host whose unit name is
+    duplicated is no error.
 author:
   - Cloutility Ansible collection contributors (!UNKNOWN)
 attributes:
@@ -86,7 +90,7 @@ files:
   type: list
   elements: dict
 summary:
-  description: The report's summary (hosts, in sync, drifted, errors, orphans, findings).
+  description: The report's summary (hosts, in sync, drifted, errors, duplicates, orphans, findings).
   returned: always
   type: dict
 '''

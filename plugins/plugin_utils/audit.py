@@ -2,13 +2,15 @@
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The audit playbook's drift report: each host's findings from its ``onboard_result`` (a check-mode run of the
-onboard role), the consumption units no host claims, and the report as JSON and Markdown."""
+onboard role), the names used by more than one consumption unit of a business unit (duplicates), the consumption
+units no host claims (orphans), and the report as JSON and Markdown."""
 
 from __future__ import annotations
 
 import datetime
 import json
 import os
+import re
 import tempfile
 
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard import path_parts
@@ -17,6 +19,9 @@ from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard impo
 ACTIVATION_KEYS = ('activatedDate', 'tsmName', 'activated', 'tsm_name', 'activate')
 # Fields that are not a setting a playbook manages (passwords are actions, never drift).
 IGNORED_KEYS = ('tsmPassword', 'password', 'node_password')
+# What the modules fail with when several units of a host's name remain and another than the oldest holds an
+# activated node (module_utils/resources/consumer.py find_consumer, node.py keep_one).
+DUPLICATE_ERROR = re.compile(r"^Consumption unit name '.*' is used by [0-9]+ units in business unit ")
 
 
 def _show(value):
@@ -55,10 +60,14 @@ def host_findings(result):
 
 
 def build_report(results, consumers=None, hosts=None):
-    """The drift report: per host findings, and the consumption units no host claims (orphans).
+    """The drift report: per host findings, the names used by several consumption units of one business unit
+    (duplicates), and the consumption units no host claims (orphans).
 
     ``results``: {host: onboard_result or None}; ``consumers``: the consumption units of the covered
     business units (cloutility.cloutility.consumers lookup entries); ``hosts``: hosts to list (default: all keys).
+    Each unit is reported once: a unit of a duplicated name is under ``duplicates`` only, never an orphan, and a host
+    whose unit name is duplicated is no error (the modules use the oldest unit, or stop when another holds an
+    activated node: then the host's finding is ``duplicate_unit``).
     """
     results = dict(results or {})
     hosts = list(hosts or sorted(results))
@@ -67,7 +76,7 @@ def build_report(results, consumers=None, hosts=None):
     for host in hosts:
         result = results.get(host)
         findings = host_findings(result)
-        entry = dict(findings=findings, status='ok' if not findings else ('error' if findings[0]['kind'] == 'error' else 'drift'))
+        entry = dict(findings=findings, status=_status(findings))
         if isinstance(result, dict):
             entry.update(bunit=result.get('bunit'), consumer=result.get('consumer'), consumer_id=result.get('consumer_id'),
                          node_name=result.get('node_name'))
@@ -78,15 +87,25 @@ def build_report(results, consumers=None, hosts=None):
             if result.get('bunit_id') not in (None, ''):
                 claimed_names.add((int(result['bunit_id']), str(result.get('consumer', '')).lower()))
         report_hosts[host] = entry
+    duplicates = find_duplicates(consumers, results, hosts)
+    for duplicate in duplicates:
+        for host in duplicate['hosts']:
+            error = (results.get(host) or {}).get('error')
+            if error and DUPLICATE_ERROR.match(str(error)):
+                # Not an error of the host: the duplicate, reported once under duplicates, stops the modules.
+                report_hosts[host]['findings'] = [dict(
+                    kind='duplicate_unit', ids=duplicate['ids'], kept=duplicate['kept'],
+                    detail='consumption unit name %s is used by units %s and another than the oldest (id %s) holds an activated '
+                           'node: the modules stop until one is left (see duplicate consumption units)'
+                           % (duplicate['name'], ', '.join(str(item) for item in duplicate['ids']), duplicate['kept']))]
+                report_hosts[host]['status'] = 'duplicate'
+    duplicated_ids = set(item for duplicate in duplicates for item in duplicate['ids'])
     orphans = []
     for consumer in consumers or []:
-        if consumer.get('id') in claimed_ids:
+        if consumer.get('id') in claimed_ids or consumer.get('id') in duplicated_ids:
             continue
         name = str(consumer.get('name', '')).lower()
-        path = path_parts(consumer.get('bunit_path', ''))
-        # A host's path may leave out the top unit's name, as the modules allow.
-        spellings = ['/'.join(path).lower(), '/'.join(path[1:]).lower()]
-        if (consumer.get('bunit_id'), name) in claimed_names or any((spelling, name) in claimed_names for spelling in spellings):
+        if (consumer.get('bunit_id'), name) in claimed_names or any((spelling, name) in claimed_names for spelling in _spellings(consumer)):
             continue
         orphans.append(dict(id=consumer.get('id'), name=consumer.get('name'), bunit_id=consumer.get('bunit_id'),
                             bunit_path=consumer.get('bunit_path')))
@@ -100,10 +119,92 @@ def build_report(results, consumers=None, hosts=None):
         summary=dict(hosts=len(hosts), in_sync=sum(1 for entry in report_hosts.values() if entry['status'] == 'ok'),
                      drifted=sum(1 for entry in report_hosts.values() if entry['status'] == 'drift'),
                      errors=sum(1 for entry in report_hosts.values() if entry['status'] == 'error'),
-                     orphans=len(orphans), findings=counts),
+                     duplicates=len(duplicates), orphans=len(orphans), findings=counts),
         hosts=report_hosts,
+        duplicates=duplicates,
         orphans=orphans,
     )
+
+
+def _status(findings):
+    if not findings:
+        return 'ok'
+    return 'error' if findings[0]['kind'] == 'error' else 'drift'
+
+
+def _spellings(consumer):
+    """A listed unit's business unit path as a host may spell it: whole, or without the top unit's name (as the
+    modules allow)."""
+    path = path_parts(consumer.get('bunit_path', ''))
+    return ['/'.join(path).lower(), '/'.join(path[1:]).lower()]
+
+
+def find_duplicates(consumers, results=None, hosts=None):
+    """The names used by more than one consumption unit of one business unit, one entry per (business unit, name):
+    ``bunit_id``, ``bunit_path``, ``name``, every id (``ids``), ``kept`` (the lowest id, the unit the modules use:
+    consumer.keeper), ``others``, the ``hosts`` that name it, ``others_activated`` and a ``hint``.
+
+    Names compare as the modules compare them (exactly). ``others_activated`` comes from the hosts' results alone
+    (no request): False when a host that names the unit was compared without error on the kept unit (the modules
+    checked that no other holds an activated node), True when the modules stopped because one does, else None.
+    """
+    results = results or {}
+    groups = {}
+    for consumer in consumers or []:
+        if not isinstance(consumer, dict) or consumer.get('id') in (None, ''):
+            continue
+        where = consumer.get('bunit_id') if consumer.get('bunit_id') not in (None, '') else '/'.join(path_parts(consumer.get('bunit_path', ''))).lower()
+        group = groups.setdefault((where, str(consumer.get('name', ''))), [])
+        if int(consumer['id']) not in [int(item['id']) for item in group]:
+            group.append(consumer)
+    duplicates = []
+    for (_where, name), units in groups.items():
+        if len(units) < 2:
+            continue
+        ids = sorted(int(unit['id']) for unit in units)
+        kept = ids[0]
+        first = units[0]
+        spellings = _spellings(first)
+        claiming = []
+        for host in hosts or sorted(results):
+            result = results.get(host)
+            if not isinstance(result, dict) or str(result.get('consumer', '')) != name:
+                continue
+            same_id = result.get('bunit_id') not in (None, '') and first.get('bunit_id') not in (None, '') \
+                and int(result['bunit_id']) == int(first['bunit_id'])
+            if same_id or '/'.join(path_parts(result.get('bunit', ''))).lower() in spellings:
+                claiming.append(host)
+        activated = None
+        if any(not (results[host].get('error')) and results[host].get('consumer_id') not in (None, '')
+               and int(results[host]['consumer_id']) == kept for host in claiming):
+            activated = False
+        elif any(DUPLICATE_ERROR.match(str(results[host].get('error') or '')) for host in claiming):
+            activated = True
+        entry = dict(bunit_id=first.get('bunit_id'), bunit_path=first.get('bunit_path'), name=name, ids=ids, kept=kept,
+                     others=ids[1:], hosts=claiming, others_activated=activated)
+        entry['hint'] = duplicate_hint(entry)
+        duplicates.append(entry)
+    duplicates.sort(key=lambda item: (str(item['bunit_path']), item['name'], item['kept']))
+    return duplicates
+
+
+def duplicate_hint(entry):
+    """How to resolve a duplicated name: the task that deletes each other unit, and what is known of their nodes."""
+    def delete(ids):
+        return ('cloutility.cloutility.cloutility_consumer with bunit: %s, name: %s, consumer_id: %s, state: absent, '
+                'delete_associations: true if it has a node' % (entry['bunit_path'], entry['name'], ids))
+
+    others = ' / '.join(str(item) for item in entry['others'])
+    if entry['others_activated'] is True:
+        return ('Another unit than the oldest (id %s) holds an activated node, so the modules stop rather than guess: find '
+                'which unit holds the backups and delete the others (%s).' % (entry['kept'], delete('<each id you do not keep>')))
+    if entry['others_activated'] is False:
+        return 'The modules use id %s; the others hold no activated node: delete them (%s).' % (entry['kept'], delete(others))
+    if not entry['hosts']:
+        return ('No inventory host names it; the modules would use id %s: delete the others (%s), or every one when the '
+                'machine is gone.' % (entry['kept'], delete(others)))
+    return ('The modules use id %s (they stop when another holds an activated node): delete the others (%s).'
+            % (entry['kept'], delete(others)))
 
 
 def _cell(value):
@@ -111,12 +212,13 @@ def _cell(value):
 
 
 def render_markdown(report):
-    """The drift report as a Markdown document with one table of findings and one of orphans."""
+    """The drift report as a Markdown document with a table of findings, one of duplicates and one of orphans."""
     summary = report.get('summary', {})
     lines = ['# Cloutility backup audit', '',
-             'Generated %s. Hosts: %s, in sync: %s, drifted: %s, errors: %s, orphaned consumption units: %s.'
+             'Generated %s. Hosts: %s, in sync: %s, drifted: %s, errors: %s, duplicated consumption unit names: %s, '
+             'orphaned consumption units: %s.'
              % (report.get('generated'), summary.get('hosts'), summary.get('in_sync'), summary.get('drifted'),
-                summary.get('errors'), summary.get('orphans')), '',
+                summary.get('errors'), summary.get('duplicates', 0), summary.get('orphans')), '',
              '## Drift', '']
     rows = []
     for host, entry in sorted(report.get('hosts', {}).items()):
@@ -126,6 +228,17 @@ def render_markdown(report):
         lines += ['| Host | Business unit | Finding | Details |', '|---|---|---|---|'] + rows
     else:
         lines.append('No drift: every host matches the portal.')
+    lines += ['', '## Duplicate consumption units', '']
+    if report.get('duplicates'):
+        lines += ['| Business unit | Consumption unit | Ids | Kept | Others hold an activated node | Hosts | Resolve |',
+                  '|---|---|---|---|---|---|---|']
+        lines += ['| %s | %s | %s | %s | %s | %s | %s |'
+                  % (_cell(item['bunit_path']), _cell(item['name']), _cell(', '.join(str(each) for each in item['ids'])),
+                     _cell(item['kept']), {True: 'yes', False: 'no'}.get(item.get('others_activated'), 'unknown'),
+                     _cell(', '.join(item.get('hosts') or [])), _cell(item.get('hint')))
+                  for item in report['duplicates']]
+    else:
+        lines.append('None: no name is used by more than one consumption unit of a covered business unit.')
     lines += ['', '## Orphaned consumption units', '']
     if report.get('orphans'):
         lines += ['| Business unit | Consumption unit | Id |', '|---|---|---|']
