@@ -57,6 +57,8 @@ options:
   cpu_count:
     description:
       - Number of CPUs of the protected machine (used for licensing).
+      - A new node is created with V(1) when this is not set (as the portal's own clients do); an existing node's count
+        is compared and changed only when this is set.
     type: int
   activate:
     description:
@@ -103,7 +105,11 @@ options:
   state:
     description:
       - V(present) creates, updates and activates as asked.
-      - V(absent) deletes the node and with it the consumption unit (a unit without a node is deleted too).
+      - V(absent) deletes the node and with it the consumption unit (a unit without a node is deleted too): the
+        request asks for both (C(deleteAssociations=true)), and what the portal shows afterwards decides the result.
+        The unit gone is a deletion; a node deleted and its unit left gets the unit deleted too; a deletion request the
+        portal filed (an account that may only request deletion) gives RV(deletion_requested=true); anything still there
+        without a request fails the task.
         O(activate), O(tsm_name) and O(node_password) are refused with V(absent).
         When the account may only file deletion requests, a request is filed, RV(deletion_requested) is true and
         the node stays (locked) until someone approves it; running the task again files nothing.

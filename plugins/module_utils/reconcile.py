@@ -30,11 +30,13 @@ class Field:
     kind: 'str', 'int', 'float', 'bool', 'list' or 'ref' (a nested object compared by its id).
     default: the value the server means when the key is absent.
     label, source: a reference's kind in messages and the endpoint (endpoints.py) that lists what it may name.
-    on_create: the object cannot be created without it.
+    on_create: the object cannot be created without it. create_default: the value a create sends when the task sets none
+    (an update never sends it: only what the playbook sets is compared).
     """
 
     def __init__(self, option, key, kind='str', case_insensitive=False, unordered=False, default=None, label=None, source=None,
-                 on_create=False):
+                 on_create=False, create_default=None):
+        self.create_default = create_default
         self.label = label or option
         self.source = source
         self.on_create = on_create
@@ -115,6 +117,13 @@ class ResourceSpec:
         """Keys whose desired value differs from the current object, in spec order."""
         return [key for key in desired if not self.field(key).equal((current or {}).get(key), desired[key])]
 
+    def create_body(self, desired):
+        """What a create sends: the desired keys, and the create-time default of each field the task leaves out."""
+        body = dict((field.key, field.create_default) for field in self.fields
+                    if field.create_default is not None and field.key not in desired)
+        body.update(copy.deepcopy(desired))
+        return body
+
     def apply(self, current, desired):
         """The whole object with the desired values set: the API replaces the resource on PUT."""
         merged = copy.deepcopy(current or {})
@@ -159,8 +168,8 @@ def split_declaration(options):
 
     Each option is an Ansible argument spec plus engine keys: ``api`` (the API key it manages; options
     without it are not fields), ``kind`` (Field kind; default from ``type``), ``case_insensitive``,
-    ``unordered``, ``api_default`` (what the server means when the key is absent), ``label``, ``source``
-    and ``on_create`` (see Field). Input rules (ansible_module.RULE_KEYS) stay in the argument spec for
+    ``unordered``, ``api_default`` (what the server means when the key is absent), ``label``, ``source``,
+    ``on_create`` and ``create_default`` (see Field). Input rules (ansible_module.RULE_KEYS) stay in the argument spec for
     CloutilityModule to take out.
     """
     argument_spec = {}
@@ -171,7 +180,7 @@ def split_declaration(options):
         kind = spec.pop('kind', None) or {'int': 'int', 'float': 'float', 'bool': 'bool', 'list': 'list'}.get(spec.get('type'), 'str')
         extra = dict(case_insensitive=spec.pop('case_insensitive', False), unordered=spec.pop('unordered', False),
                      default=spec.pop('api_default', None), label=spec.pop('label', None), source=spec.pop('source', None),
-                     on_create=spec.pop('on_create', False))
+                     on_create=spec.pop('on_create', False), create_default=spec.pop('create_default', None))
         argument_spec[option] = spec
         if api:
             fields.append(Field(option, api, kind=kind, **extra))

@@ -67,7 +67,8 @@ options:
   delete_associations:
     description:
       - With O(state=absent), also delete what is associated with the unit, such as its backup node.
-      - Without it, deleting a unit that has a node fails.
+      - Without it, deleting a unit that has a node fails before any request is sent (the module reads the unit's node
+        first), whatever the portal would do with the flag.
       - V(true) only with O(state=absent).
     type: bool
     default: false

@@ -146,6 +146,18 @@ def resolve_consumer(client, tree, bunit, name=None, consumer_id=None):
     return unit, consumer
 
 
+def refuse_if_node(client, tree, bunit_id, consumer):
+    """A unit with a backup node is deleted only with delete_associations: checked here, before any DELETE, because a
+    portal may ignore the flag and take the node with the unit (the vendor's CLI says it deletes "consumer and
+    associated backup node")."""
+    node = get_optional(client, endpoint('node', bunit=bunit_id, consumer=consumer['id']), what='a backup node')
+    if node is not None:
+        raise CloutilityError("Consumption unit '%s' (id %s) in business unit %s has a backup node%s and was not deleted; set "
+                              "delete_associations: true to delete both, or delete the node with cloutility.cloutility.cloutility_node "
+                              "state: absent" % (consumer.get('name'), consumer['id'], tree.path(bunit_id),
+                                                 " ('%s')" % node['tsmName'] if node.get('tsmName') else ''))
+
+
 def ensure_consumer(client, tree, params, check_mode=False):
     """cloutility_consumer: the unit ``name`` (or ``consumer_id``) of ``bunit`` brought to ``state``; the module result."""
     bunit = tree.resolve(params.get('bunit'))
@@ -160,6 +172,8 @@ def ensure_consumer(client, tree, params, check_mode=False):
         current = lookup()
         if current is None and params.get('consumer_id') is not None and params['state'] == 'present':
             raise CloutilityError('Consumption unit id %s not found in business unit %s' % (params['consumer_id'], tree.path(bunit_id)))
+        if current is not None and params['state'] == 'absent' and not params.get('delete_associations'):
+            refuse_if_node(client, tree, bunit_id, current)
         result = Reconciler(check_mode, client).ensure(
             CONSUMER_SPEC, current, CONSUMER_SPEC.desired(params), params['state'],
             create=lambda body: create(client, bunit_id, body),

@@ -143,7 +143,7 @@ NODE_OPTIONS = dict(
                            source='client_option_sets'),
     server=dict(type='str', api='server', kind='ref', not_blank=True, label='Backup server', source='default_server'),
     contact=dict(type='str', api='contact'),
-    cpu_count=dict(type='int', api='cpuCount', min=1, max=4096),
+    cpu_count=dict(type='int', api='cpuCount', min=1, max=4096, create_default=1),  # the real clients always send it
     activate=dict(type='bool', default=False),
     tsm_name=dict(type='str', check=tsm_name_problem),
     node_password=dict(type='str', no_log=True, check=node_password_problem),
@@ -302,10 +302,14 @@ def suggested_name(client, bunit_id, consumer_id):
     name = client.get(node_path(bunit_id, consumer_id, 'node_spname'))
     if isinstance(name, dict):
         name = name.get('name') or name.get('tsmName') or name.get('value')
-    if not isinstance(name, str) or not name.strip():
+    if isinstance(name, int) and not isinstance(name, bool):
+        name = str(name)  # a bare all-digit name, read as a JSON number
+    if isinstance(name, str):
+        name = name.strip().strip('"').strip()  # bare, quoted, with line ends
+    if not isinstance(name, str) or not name:
         raise CloutilityError('GET /v1/%s did not return a suggested node name; set tsm_name'
                               % node_path(bunit_id, consumer_id, 'node_spname'))
-    return validate_tsm_name(name.strip(), option='The server-suggested name')
+    return validate_tsm_name(name, option='The server-suggested name')
 
 
 # ---------------------------------------------------------------------------- cloutility_node
@@ -337,7 +341,7 @@ def pending_deletion(consumer, node):
     for obj in (node, consumer):
         if not isinstance(obj, dict):
             continue
-        if obj.get('deletionRequested') or obj.get('deletionRequest') or obj.get('pendingDeletion'):
+        if obj.get('deletionRequested') or obj.get('deletionRequest') or obj.get('pendingDeletion') or obj.get('deletionRequestId'):
             return True
         state = obj.get('dataSourceState')
         if isinstance(state, dict) and 'delet' in str(state.get('name', '')).lower():
@@ -489,7 +493,7 @@ class NodeWorkflow:
                 changed_keys=['consumer']))
 
         if node is None:
-            body = NODE.apply({}, desired)
+            body = NODE.create_body(desired)
 
             def took_node(ctx, answer):
                 ctx['node'] = answer if _is_node_of(answer, consumer_id(ctx)) else get_node(client, bunit_id, consumer_id(ctx))
@@ -717,12 +721,14 @@ class NodeWorkflow:
                 'A deletion request for this node is already waiting for approval; nothing was sent'))
             base['diff']['after'] = before
             return base
-        query = {}
+        # The node goes with its unit: the real clients send deleteAssociations=true, and a portal that needs the flag
+        # would otherwise delete the node and leave the unit.
+        query = dict(deleteAssociations='true')
         if params.get('deletion_comment'):
             query['deletionComment'] = params['deletion_comment']
         if node is not None:
             step = Step('delete_node', 'delete the node and its consumption unit', gone_ok=True,
-                        send=lambda ctx: client.delete(node_path(bunit_id, consumer['id']), params=query or None),
+                        send=lambda ctx: client.delete(node_path(bunit_id, consumer['id']), params=query),
                         apply=lambda ctx, answer: ctx.update(answer=answer), changed_keys=['node', 'consumer'])
         else:
             step = Step('delete_consumer', 'delete the consumption unit', gone_ok=True,
@@ -734,15 +740,38 @@ class NodeWorkflow:
         base.update(changed=True, changed_keys=plan.changed_keys)
         if self.check_mode:
             return base
+        return self.after_delete(base, consumer, ctx['answer'])
+
+    def after_delete(self, base, consumer, answer):
+        """What the portal shows after the DELETE decides what is reported: gone; a node deleted and its unit left (the
+        unit is deleted too); a deletion request really filed (the unit or node says so, or the answer holds one); or
+        still there with no request, which is an error, never "requested"."""
+        params, client, bunit_id = self.params, self.client, self.bunit['id']
         remaining = get_optional(client, consumers_path(bunit_id, consumer['id']), what=CONSUMER, keys=('id',))
-        if remaining is not None:
-            left = get_node(client, bunit_id, consumer['id'])
-            base.update(deletion_requested=True, node=present_node(left, params.get('return_password')),
-                        msg='The account may only request deletion: a deletion request was filed and the node stays '
-                            'until it is approved')
-            if isinstance(ctx['answer'], dict):
-                base['deletion_request'] = ctx['answer']
-            base['diff']['after'] = NODE.project(left) if left else {}
+        if remaining is None:
+            return base
+        left = get_node(client, bunit_id, consumer['id'])
+        requested = pending_deletion(remaining, left) or (isinstance(answer, dict) and bool(answer.get('deletionRequest')))
+        if left is None and not requested:
+            # The node went and its unit stayed (a portal that did not take deleteAssociations): the unit goes too.
+            try:
+                delete_consumer(client, bunit_id, consumer['id'], False, params.get('deletion_comment'))
+            except CloutilityApiError as exc:
+                if exc.status != 404:
+                    result = dict(base, node={}, diff=dict(base['diff'], after={}))
+                    raise PartialWriteError('The node was deleted but its consumption unit (id %s) stayed, and deleting it failed: %s'
+                                            % (consumer['id'], exc), result, cause=exc)
+            base['changed_keys'] = sorted(set(base['changed_keys']) | set(['consumer']))
+            return self.after_delete(base, consumer, None)
+        if not requested:
+            raise CloutilityError('The portal answered the DELETE of consumption unit %s (id %s) but the unit%s is still there and '
+                                  'no deletion request shows; nothing was deleted' % (consumer.get('name'), consumer['id'],
+                                                                                      ' and its node' if left else ''))
+        base.update(deletion_requested=True, node=present_node(left, params.get('return_password')),
+                    msg='The account may only request deletion: a deletion request was filed and the node stays until it is approved')
+        if isinstance(answer, dict):
+            base['deletion_request'] = answer
+        base['diff']['after'] = NODE.project(left) if left else {}
         return base
 
 

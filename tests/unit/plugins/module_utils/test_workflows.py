@@ -14,6 +14,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client i
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import NODE_OPTIONS
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import PartialWriteError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import ensure_consumer
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.invoice_file import ensure_invoice_file
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ensure_node
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.proxy import ensure_proxy
@@ -45,8 +46,12 @@ class FakeApi(CloutilityClient):
         self.nodes = dict(nodes or {})
         self.files = []
         self.calls = []
+        self.bodies = []
         self.faults = {}
         self.next_id = 500
+        self.spname = None  # what GET .../node/spname answers instead of TOP-<NAME>
+        self.delete_keeps_unit = False  # a portal whose node DELETE leaves the consumption unit
+        self.delete_does_nothing = False  # a portal that answers a DELETE and keeps everything
 
     def wait_before_retry(self, attempt, started, response=None):
         return attempt <= self.retries
@@ -76,6 +81,7 @@ class FakeApi(CloutilityClient):
 
     def request(self, method, path, params=None, json=None, files=None, retry=None, expect=None, what=None, keys=()):
         self.calls.append((method, path, params))
+        self.bodies.append((method, path, copy.deepcopy(json)))
         fault = self._fault(method, path)
         safe = method != 'POST' if retry is None else retry
         if fault == 'before':
@@ -130,15 +136,18 @@ class FakeApi(CloutilityClient):
                 node.update(json)
                 return node
             if method == 'DELETE':
+                if self.delete_does_nothing:
+                    return {'message': 'ok'}
                 del self.nodes[consumer_id]
-                del self.consumers[consumer_id]
+                if not self.delete_keeps_unit:
+                    del self.consumers[consumer_id]
                 return None
             return node
         if rest == ['node', 'password']:
             node['tsmPassword'] = json['tsmPassword']
             return node
         if rest == ['node', 'spname']:
-            return 'TOP-' + self.consumers[consumer_id]['name'].upper()
+            return self.spname if self.spname is not None else 'TOP-' + self.consumers[consumer_id]['name'].upper()
         if rest == ['node', 'activate']:
             if node.get('activatedDate'):
                 raise CloutilityApiError(method, '/v1/' + path, 409, 'already activated')
@@ -318,3 +327,75 @@ def test_shared_reference_cache_reads_reference_data_once_across_hosts():
         ensure_node(api, tree, params(consumer=name), refs=cache)
     assert len([call for call in api.calls if call[1] == 'nodeoperatingsystems']) == 1
     assert len([call for call in api.calls if call[1] == 'bunits/94/defaultserver']) == 1
+
+
+# ---------------------------------------------------------------------------- what the real portal's clients send (issue 23)
+def test_node_delete_sends_delete_associations_and_a_second_delete_changes_nothing():
+    api = FakeApi(EXISTING, {408: copy.deepcopy(NODE)})
+    result = run(api, state='absent')
+    assert result['changed'] and not result['deletion_requested']
+    assert [call for call in api.writes()] == [('DELETE', 'bunits/94/consumers/408/node', {'deleteAssociations': 'true'})]
+    again = run(api, state='absent')
+    assert not again['changed'] and api.writes() == [('DELETE', 'bunits/94/consumers/408/node', {'deleteAssociations': 'true'})]
+
+
+def test_a_portal_that_deletes_the_node_and_keeps_the_unit_gets_the_unit_deleted_too():
+    api = FakeApi(EXISTING, {408: copy.deepcopy(NODE)})
+    api.delete_keeps_unit = True
+    result = run(api, state='absent')
+    assert result['changed'] and not result['deletion_requested'] and 'msg' not in result
+    assert [call[:2] for call in api.writes()] == [('DELETE', 'bunits/94/consumers/408/node'), ('DELETE', 'bunits/94/consumers/408')]
+    assert api.consumers == {} and not run(api, state='absent')['changed']
+
+
+def test_a_delete_that_changed_nothing_is_an_error_not_a_deletion_request():
+    api = FakeApi(EXISTING, {408: copy.deepcopy(NODE)})
+    api.delete_does_nothing = True
+    with pytest.raises(CloutilityError, match='still there and no deletion request shows'):
+        run(api, state='absent')
+
+
+def test_node_create_sends_cpu_count_1_unless_set_and_an_update_never_sends_the_default():
+    api = FakeApi(EXISTING, {})
+    run(api, contact='ops@example.com')
+    created = [body for method, path, body in api.bodies if method == 'POST' and path.endswith('/node')]
+    assert created[0]['cpuCount'] == 1 and created[0]['contact'] == 'ops@example.com'
+    api.nodes[408]['cpuCount'] = 4  # changed in the portal: a task that does not set cpu_count leaves it alone
+    assert not run(api, contact='ops@example.com')['changed']
+    assert run(api, cpu_count=2)['changed_keys'] == ['cpuCount']
+
+
+@pytest.mark.parametrize('answer, name', [
+    ('CONTOSO-WEB01', 'CONTOSO-WEB01'),      # a JSON string, or bare text
+    ('contoso-web01\r\n', 'CONTOSO-WEB01'),  # bare, with a line end
+    ('"CONTOSO-WEB01"\n', 'CONTOSO-WEB01'),   # quoted, with a line end
+    (12345, '12345'),                        # digits only, read as a JSON number
+    ({'name': 'web01'}, 'WEB01'),
+])
+def test_the_suggested_name_is_taken_in_every_form(answer, name):
+    api = FakeApi(EXISTING, {408: copy.deepcopy(NODE)})
+    api.spname = answer
+    result = run(api, activate=True)
+    assert result['changed'] and result['node']['tsmName'] == name
+
+
+@pytest.mark.parametrize('answer', ['', '  \n', None, True, [1]])
+def test_no_suggested_name_says_so(answer):
+    api = FakeApi(EXISTING, {408: copy.deepcopy(NODE)})
+    api.spname = answer if answer is not None else {}
+    with pytest.raises(CloutilityError, match='did not return a suggested node name; set tsm_name'):
+        run(api, activate=True)
+    assert api.writes() == []
+
+
+def test_a_consumption_unit_with_a_node_is_deleted_only_with_delete_associations():
+    """Checked before any DELETE: a portal may take the node with the unit whatever deleteAssociations says."""
+    api = FakeApi(EXISTING, {408: dict(copy.deepcopy(NODE), tsmName='WEB01')})
+    absent = dict(name='web01', bunit=None, consumer_id=None, state='absent', delete_associations=False, deletion_comment=None)
+    with pytest.raises(CloutilityError, match=r"has a backup node \('WEB01'\) and was not deleted; set delete_associations: true"):
+        ensure_consumer(api, BusinessUnitTree(api), absent)
+    assert api.writes() == []
+    result = ensure_consumer(api, BusinessUnitTree(api), dict(absent, delete_associations=True))
+    assert result['changed'] and api.writes() == [('DELETE', 'bunits/94/consumers/408', {'deleteAssociations': 'true'})]
+    api = FakeApi(EXISTING, {})
+    assert ensure_consumer(api, BusinessUnitTree(api), absent)['changed']  # no node: nothing to protect
