@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import nox
@@ -241,8 +242,9 @@ def tarball(session: nox.Session) -> None:
     session.install(f"ansible-core>={OLDEST},<2.{int(OLDEST.split('.')[1]) + 1}", "-r", "requirements.txt",
                     "-r", "tests/integration/requirements.txt")
     install_get_pip_standin()
-    out = Path(session.create_tmp()).resolve() / "tarball"
-    shutil.rmtree(out, ignore_errors=True)
+    # Outside the git checkout: ansible-test lists a collection's files with git when it sits in a work tree, and the
+    # ignored .nox/ would show it no targets.
+    out = Path(tempfile.mkdtemp(prefix="cloutility-tarball-")).resolve()
     tar = build_tarball(session, out)
     with tarfile.open(tar) as archive:
         names = sorted(n.rstrip("/") for n in archive.getnames())
@@ -258,6 +260,7 @@ def tarball(session: nox.Session) -> None:
     with session.chdir(out / "installed" / "ansible_collections" / "cloutility" / "cloutility"):
         session.run("ansible-test", "integration", "--python", CORE_PYTHON[OLDEST], "--local", "--color", "no",
                     INSTALLED_TARGET)
+    shutil.rmtree(out, ignore_errors=True)
 
 
 @nox.session(name="ee", python=PYTHONS[TOOLS_PYTHON], default=False)
