@@ -6,7 +6,8 @@
 Takes what the onboard role registered for the play (by variable name), every host's ``onboard_result``
 (``plugin_utils/onboard.py`` ``host_results``), the consumption units of the covered business units (those the fleet
 task listed in this run, and through the ``cloutility.cloutility.consumers`` lookup those it did not), builds the
-report (``plugin_utils/audit.py``: host findings, duplicated unit names, orphans) and writes it as JSON and Markdown on the controller, each file only when it differs.
+report (``plugin_utils/audit.py``: host findings, duplicated unit names, orphans) and writes it as JSON and Markdown
+on the controller, each file only when it differs.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ description:
     (O(settings_from), O(results_from)), works out every host's C(onboard_result), finds among the consumption units
     of the covered business units (from the lists the fleet task read in this run, and read only, as the
     P(cloutility.cloutility.consumers#lookup) lookup does, for those it did not read) the names used by more than one
-    unit of a business unit (C(duplicates): every id, the one the modules keep, the lowest, and how to resolve) and the
+    unit of a business unit (C(duplicates), with every id, the one the modules keep, the lowest, and how to resolve) and the
     units no host claims (C(orphans)), and writes the report to O(json_path) and O(markdown_path) on the controller,
     each file atomically and only when it differs.
   - A unit is reported once, a unit of a duplicated name only under C(duplicates); a host whose unit name is
