@@ -7,7 +7,7 @@ import sys
 from werkzeug.serving import make_server
 
 from .app import create_app
-from .store import DEFAULT_PAGE_SIZE, DEFAULT_TOKEN_LIFETIME, Simulator
+from .store import DEFAULT_PAGE_SIZE, DEFAULT_TOKEN_LIFETIME, SPNAME_FORMS, Simulator
 from .testing import QuietRequestHandler
 
 
@@ -24,13 +24,21 @@ def parse_args(argv=None):
     parser.add_argument('--quiet', action='store_true', help='do not log every request')
     parser.add_argument('--strict', action='store_true',
                         help='answer the strict way: no /v1/nodewarningtypes route, 404 for reports, jobs and audit logs with no data')
+    parser.add_argument('--node-delete-needs-associations', action='store_true',
+                        help='a node DELETE without deleteAssociations=true deletes the node and leaves its consumption unit')
+    parser.add_argument('--consumer-delete-ignores-associations', action='store_true',
+                        help='a consumption unit DELETE deletes the unit and its node whatever deleteAssociations says')
+    parser.add_argument('--spname-form', choices=SPNAME_FORMS, default='json', help='how GET .../node/spname answers (default json)')
+    parser.add_argument('--spname-override', help='GET .../node/spname answers this name (e.g. 12345) instead of its suggestion')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     simulator = Simulator(seed=args.seed, page_size=args.page_size, token_lifetime=args.token_lifetime, strict=args.strict,
-                          latency_ms=max(args.latency_ms, 0))
+                          latency_ms=max(args.latency_ms, 0), node_delete_needs_associations=args.node_delete_needs_associations,
+                          consumer_delete_ignores_associations=args.consumer_delete_ignores_associations,
+                          spname_form=args.spname_form, spname_override=args.spname_override)
     app = create_app(simulator=simulator)
     kwargs = {'request_handler': QuietRequestHandler} if args.quiet else {}
     server = make_server(args.host, args.port, app, threaded=True, **kwargs)

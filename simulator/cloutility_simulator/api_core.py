@@ -17,7 +17,7 @@ UNIT_SPEC = {
     'registrationNumber': 'str',
     'note': 'str',
     'timeZone': ('ref', 'timeZones'),
-    'tags': 'list',
+    'tags': 'tags',
     'storageLimit': 'num',
     'transferLimit': 'num',
     'nodeLimit': 'int',
@@ -38,7 +38,7 @@ CONSUMER_SPEC = {
     'billingStartDate': 'date',
     'limitHighStorage': 'num',
     'allowNoActivity': 'bool',
-    'tags': 'list',
+    'tags': 'tags',
 }
 
 DATA_SOURCE_STATES = {
@@ -170,10 +170,23 @@ def render_simple_tree(unit):
     })
 
 
+def _query_ci(name):
+    """A query parameter by name, case-insensitively (ASP.NET binds query parameters so)."""
+    for key, value in request.args.items():
+        if key.lower() == name.lower():
+            return key, value
+    return name, None
+
+
 @bp.route('/v1/bunits', methods=['GET'])
 def bunit_tree():
-    home = state()['businessUnits'][user()['businessUnitId']]
-    return jsonify(render_simple_tree(home))
+    """The SimpleBusinessUnit tree of the home unit, or with ?bunitID=N (the Go client's GetBusinessUnit) of unit N."""
+    key, value = _query_ci('bunitID')
+    if value is None or value == '':
+        return jsonify(render_simple_tree(state()['businessUnits'][user()['businessUnitId']]))
+    if not value.strip().isdigit():
+        raise bad_request('Query parameter %s must be a business unit id, not %r' % (key, value))
+    return jsonify(render_simple_tree(sim().unit_for(user(), int(value))))
 
 
 @bp.route('/v1/bunits/<int:unit_id>', methods=['GET'])
@@ -320,25 +333,29 @@ def file_deletion_request(consumer, node, comment):
     return jsonify(body), 202
 
 
-def delete_consumer_and_node(consumer, node, comment):
-    sim_ = sim()
+def delete_node_only(consumer, node, comment):
+    """Delete a node and keep its consumption unit (no audit entry for the unit)."""
     st = state()
     unit_id = consumer['businessUnitId']
+    st['proxies'] = [p for p in st['proxies'] if node['id'] not in (p['agentNodeId'], p['targetNodeId'])]
+    gone = dict(node)
+    gone['deletedDate'] = now_iso()
+    gone['businessUnitId'] = unit_id
+    gone['consumerName'] = consumer['name']
+    st['deletedNodes'].append(gone)
+    del st['nodes'][node['id']]
+    suffix = (': ' + comment) if comment else ''
+    sim().audit(user(), 300, 'Backup node %s of "%s" deleted%s' % (node.get('tsmName') or node['id'], consumer['name'], suffix),
+                unit_id=unit_id, consumer_id=consumer['id'], object_type='Node', object_id=node['id'])
+
+
+def delete_consumer_and_node(consumer, node, comment):
+    """Delete a consumption unit and its node, if any."""
     if node is not None:
-        st['proxies'] = [p for p in st['proxies'] if node['id'] not in (p['agentNodeId'], p['targetNodeId'])]
-        gone = dict(node)
-        gone['deletedDate'] = now_iso()
-        gone['businessUnitId'] = unit_id
-        gone['consumerName'] = consumer['name']
-        st['deletedNodes'].append(gone)
-        del st['nodes'][node['id']]
-        suffix = (': ' + comment) if comment else ''
-        sim_.audit(user(), 300, 'Backup node %s of "%s" deleted%s' % (node.get('tsmName') or node['id'], consumer['name'], suffix),
-                   unit_id=unit_id, consumer_id=consumer['id'], object_type='Node', object_id=node['id'])
-    sim_.audit(user(), 300, 'Consumption unit "%s" deleted%s' % (consumer['name'], (': ' + comment) if comment else ''),
-               unit_id=unit_id, consumer_id=consumer['id'], object_type='Consumer', object_id=consumer['id'])
-    del st['consumers'][consumer['id']]
-    return '', 204
+        delete_node_only(consumer, node, comment)
+    sim().audit(user(), 300, 'Consumption unit "%s" deleted%s' % (consumer['name'], (': ' + comment) if comment else ''),
+                unit_id=consumer['businessUnitId'], consumer_id=consumer['id'], object_type='Consumer', object_id=consumer['id'])
+    del state()['consumers'][consumer['id']]
 
 
 @bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>', methods=['DELETE'])
@@ -349,12 +366,14 @@ def consumer_delete(unit_id, consumer_id):
     comment = request.args.get('deletionComment') or None
     node = sim_.node_of(consumer_id)
     if node is not None:
-        if not associations:
+        # Switch consumer_delete_ignores_associations: the unit and its node go whatever the flag says.
+        if not associations and not sim_.switch('consumer_delete_ignores_associations'):
             raise conflict('Consumption unit %d (%s) has a backup node (id %d); pass deleteAssociations=true to delete it together with the node' % (
                 consumer_id, consumer['name'], node['id']))
         if user().get('deleteRequiresApproval'):
             return file_deletion_request(consumer, node, comment)
-    return delete_consumer_and_node(consumer, node, comment)
+    delete_consumer_and_node(consumer, node, comment)
+    return '', 204
 
 
 def bulk_create(body):

@@ -1,14 +1,15 @@
 """Backup nodes, activation, proxies, default server, operating systems and node types."""
 
 import hashlib
+import json
 import re
 import secrets
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from .api_core import data_source_state, delete_consumer_and_node, file_deletion_request
-from .common import (bind, href, json_body, new_node, paged, prune, query_bool, reference_routes, render_domain, render_node_type,
-                     render_option_set, render_os, render_server, sim, sorted_values, state, unit_ref, user)
+from .api_core import data_source_state, delete_consumer_and_node, delete_node_only, file_deletion_request
+from .common import (bind, href, json_body, named_value, new_node, paged, prune, query_bool, reference_routes, render_domain,
+                     render_node_type, render_option_set, render_os, render_server, sim, sorted_values, state, unit_ref, user)
 from .store import bad_request, conflict, fmt_time, not_found, now_iso, parse_time
 
 bp = Blueprint('cloutility_nodes', __name__)
@@ -24,6 +25,10 @@ NODE_SPEC = {
 REQUIRED_NODE_FIELDS = ('operatingSystem', 'type', 'domain')
 TSM_NAME_CHARS = set('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-+&')
 TSM_NAME_MAX = 64
+# Values of the node's {id, name} fields (ids and values inferred; a seed may give a string or an object).
+SYNC_STATES = {'Synchronized': 1, 'NotSynchronized': 2, 'Unknown': 3}
+SESSION_SECURITY = {'Strict': 1, 'Transitional': 2}
+PLATFORMS = {'Linux x86-64': 1, 'WinNT': 2, 'Mac': 3, 'AIX': 4}
 
 
 # ----------------------------------------------------------------- reference data
@@ -121,14 +126,17 @@ def render_node(node):
         'activatedDate': node.get('activatedDate'),
         'locked': bool(node.get('locked', False)),
         'decommissioned': bool(node.get('decommissioned', False)),
-        'syncState': node.get('syncState') or ('Synchronized' if node.get('activatedDate') else None),
-        'sessionSecurity': node.get('sessionSecurity') or ('Transitional' if node.get('activatedDate') else None),
+        # {id, name} objects, as the older guide gives them (the values and ids are inferred)
+        'syncState': named_value(node.get('syncState') or ('Synchronized' if node.get('activatedDate') else None), SYNC_STATES),
+        'sessionSecurity': named_value(node.get('sessionSecurity') or ('Transitional' if node.get('activatedDate') else None),
+                                       SESSION_SECURITY),
+        'platform': named_value(node.get('platform'), PLATFORMS),
         'proxyAgents': [render_node_item(a) for a in sorted(agents, key=lambda n: n['id'])],
         'proxyTargets': [render_node_item(t) for t in sorted(targets, key=lambda n: n['id'])],
         'dataSourceState': data_source_state(node['consumerId']),
         'createdDate': node.get('createdDate'),
     }
-    for key in ('platform', 'tsmClientVersion', 'osLevel', 'tcpName', 'tcpAddress', 'macAddress', 'replicationState', 'replicationMode'):
+    for key in ('tsmClientVersion', 'osLevel', 'tcpName', 'tcpAddress', 'macAddress', 'replicationState', 'replicationMode'):
         out[key] = node.get(key)
     return prune(out)
 
@@ -209,12 +217,19 @@ def node_update(unit_id, consumer_id):
 
 @bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/node', methods=['DELETE'])
 def node_delete(unit_id, consumer_id):
+    """200 with the deleted Node (the Go client decodes a Node from the answer); 202 when a deletion request is filed.
+    Switch node_delete_needs_associations: without deleteAssociations=true only the node goes, its unit stays."""
     consumer, node = _consumer_and_node(unit_id, consumer_id)
-    query_bool('deleteAssociations', False)
+    associations = query_bool('deleteAssociations', False)
     comment = request.args.get('deletionComment') or None
     if user().get('deleteRequiresApproval'):
         return file_deletion_request(consumer, node, comment)
-    return delete_consumer_and_node(consumer, node, comment)
+    body = render_node(node)
+    if sim().switch('node_delete_needs_associations') and not associations:
+        delete_node_only(consumer, node, comment)
+    else:
+        delete_consumer_and_node(consumer, node, comment)
+    return jsonify(body)
 
 
 # ----------------------------------------------------------------- naming, activation, password
@@ -253,10 +268,25 @@ def suggest_name(consumer):
     return candidate
 
 
+def spname_answer(name, form):
+    """The suggested name in one of the forms of store.SPNAME_FORMS."""
+    quoted = json.dumps(name)
+    bodies = {
+        'json': (quoted, 'application/json'),
+        'bare': (name, 'text/plain'),
+        'bare_newline': (name + '\r\n', 'text/plain'),
+        'quoted_newline': (quoted + '\r\n', 'application/json'),
+        'bare_as_json': (name, 'application/json'),
+    }
+    body, mimetype = bodies[form]
+    return Response(body, mimetype=mimetype)
+
+
 @bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/node/spname', methods=['GET'])
 def node_spname(unit_id, consumer_id):
     consumer = _consumer_and_node(unit_id, consumer_id)[0]
-    return jsonify(suggest_name(consumer))
+    config = sim().config
+    return spname_answer(config.get('spname_override') or suggest_name(consumer), config.get('spname_form') or 'json')
 
 
 def _generate_password(node_id):
@@ -339,8 +369,8 @@ def filespaces_of(node):
             'name': name.format(host=host),
             'type': fstype,
             'unicode': True,
-            'capacity': capacity,
-            'utilization': round(10 + (seed % 800) / 10.0, 1),
+            'capacityMegaBytes': capacity,
+            'percentageUtilized': round(10 + (seed % 800) / 10.0, 1),
             'occupancy': round(capacity * (0.05 + (seed % 60) / 100.0), 1),
             'registrationDate': fmt_time(activated),
             'lastBackupStart': now_iso(),

@@ -7,10 +7,11 @@ import socket
 import time
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from .common import EXTENSION, json_body, sim
-from .store import ApiError, Simulator, bad_request
+from .store import BEHAVIOUR_SWITCHES, ApiError, Simulator, bad_request, check_spname_config
 
 admin = Blueprint('sim_admin', __name__, url_prefix='/_sim')
 
@@ -159,6 +160,17 @@ def _handle_http(exc):
     return error_response(status, _HTTP_CODES.get(status, 'Error'), exc.description or exc.name, '%s %s: %s' % (request.method, request.path, exc.name))
 
 
+class PortalJSONProvider(DefaultJSONProvider):
+    """JSON answers as the portal sends them: compact, keys in the order built, no line end after the value (Flask's
+    own provider adds a newline, which a client that takes a text answer as-is, like the Go client with spname, keeps)."""
+
+    sort_keys = False
+
+    def response(self, *args, **kwargs):
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(self.dumps(obj, separators=(',', ':')), mimetype=self.mimetype)
+
+
 def _locked(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -167,8 +179,10 @@ def _locked(view):
     return wrapper
 
 
-def create_app(seed=None, page_size=None, token_lifetime=None, simulator=None, strict=False):
-    """Build the Flask app. Either pass a Simulator or the seed file / page size / token lifetime / strict mode."""
+def create_app(seed=None, page_size=None, token_lifetime=None, simulator=None, strict=False, **options):
+    """Build the Flask app. Either pass a Simulator or the seed file / page size / token lifetime / strict mode and
+    any other Simulator option (node_delete_needs_associations, consumer_delete_ignores_associations, spname_form,
+    spname_override, missing_routes, latency_ms)."""
     from .api_core import bp as core_bp  # pylint: disable=import-outside-toplevel
     from .api_nodes import bp as nodes_bp  # pylint: disable=import-outside-toplevel
     from .api_read import bp as read_bp  # pylint: disable=import-outside-toplevel
@@ -180,9 +194,10 @@ def create_app(seed=None, page_size=None, token_lifetime=None, simulator=None, s
             kwargs['page_size'] = page_size
         if token_lifetime is not None:
             kwargs['token_lifetime'] = token_lifetime
+        kwargs.update(options)
         simulator = Simulator(seed=seed, strict=strict, **kwargs)
     app = Flask('cloutility_simulator')
-    app.json.sort_keys = False
+    app.json = PortalJSONProvider(app)
     app.url_map.strict_slashes = False
     app.extensions[EXTENSION] = simulator
     app.before_request(_before)
@@ -232,10 +247,19 @@ def config():
                 if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                     raise bad_request('%s must be a positive integer' % key)
                 simulator.config[key] = value
-        if 'strict' in body:
-            if not isinstance(body['strict'], bool):
-                raise bad_request('strict must be true or false')
-            simulator.config['strict'] = body['strict']
+        for key in ('strict',) + BEHAVIOUR_SWITCHES:
+            if key in body:
+                if not isinstance(body[key], bool):
+                    raise bad_request('%s must be true or false' % key)
+                simulator.config[key] = body[key]
+        if 'spname_form' in body or 'spname_override' in body:
+            form = body.get('spname_form', simulator.config.get('spname_form'))
+            override = body.get('spname_override', simulator.config.get('spname_override'))
+            try:
+                check_spname_config(form, override)
+            except ValueError as exc:
+                raise bad_request(str(exc)) from exc
+            simulator.config.update(spname_form=form, spname_override=override)
         if 'missing_routes' in body:
             routes = body['missing_routes']
             if not isinstance(routes, list) or not all(isinstance(item, str) for item in routes):
@@ -251,7 +275,8 @@ def config():
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise bad_request('latency_ms must be an integer of 0 or more')
             simulator.set_latency(value)
-        unknown = set(body) - {'page_size', 'token_lifetime', 'strict', 'missing_routes', 'latency_ms', 'password_min_length'}
+        unknown = set(body) - {'page_size', 'token_lifetime', 'strict', 'missing_routes', 'latency_ms', 'password_min_length',
+                               'spname_form', 'spname_override'} - set(BEHAVIOUR_SWITCHES)
         if unknown:
             raise bad_request('unknown config keys: %s' % ', '.join(sorted(unknown)))
     return jsonify(dict(simulator.config))

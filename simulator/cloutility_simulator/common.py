@@ -103,6 +103,8 @@ def _convert(name, kind, value):
         if not isinstance(value, list):
             raise bad_request('%s must be a list' % name)
         return value
+    if kind == 'tags':
+        return _tags(name, value)
     if kind == 'date':
         try:
             return fmt_time(parse_time(value)).replace('.000Z', 'Z')
@@ -121,6 +123,44 @@ def _convert(name, kind, value):
     if ref_id not in state()[collection]:
         raise bad_request('%s with id %d does not exist' % (name, ref_id))
     return ref_id
+
+
+def _tags(name, value):
+    """Tags as the older guide gives them: {id, name} objects. Each item an object with a known id, or with a name (or a
+    bare string, as a lenient portal might take it): a new name is registered with a new id (inferred behaviour)."""
+    if not isinstance(value, list):
+        raise bad_request('%s must be a list of {"id", "name"} objects' % name)
+    registry = state()['tags']
+    by_name = {tag_name.lower(): tag_id for tag_id, tag_name in registry.items()}
+    result = []
+    for item in value:
+        if isinstance(item, dict):
+            lowered = _lower_keys(item)
+            tag_id, tag_name = lowered.get('id'), lowered.get('name')
+        else:
+            tag_id, tag_name = None, item
+        if tag_id is not None:
+            if isinstance(tag_id, bool) or not isinstance(tag_id, int) or tag_id not in registry:
+                raise bad_request('%s: no tag with id %r' % (name, tag_id))
+        elif isinstance(tag_name, str) and tag_name.strip():
+            tag_id = by_name.get(tag_name.strip().lower())
+            if tag_id is None:
+                tag_id = sim().next_id('tag')
+                registry[tag_id] = tag_name.strip()
+                by_name[tag_name.strip().lower()] = tag_id
+        else:
+            raise bad_request('%s: every tag is an object with an id or a name, e.g. {"id": 3, "name": "gold"}' % name)
+        if tag_id not in [tag['id'] for tag in result]:
+            result.append({'id': tag_id, 'name': registry[tag_id]})
+    return result
+
+
+def named_value(value, ids):
+    """A field the older guide gives as an {id, name} object: a stored object as-is, a stored string (seed) with its id
+    from ``ids`` (0 when not listed), None as None."""
+    if value is None or isinstance(value, dict):
+        return value
+    return {'id': ids.get(value, 0), 'name': value}
 
 
 def bind(body, spec):

@@ -19,6 +19,14 @@ DEFAULT_TOKEN_LIFETIME = 299
 
 AUDIT_TYPES = {0: 'Info', 100: 'Create', 200: 'Modify', 300: 'Delete', 400: 'Error'}
 
+# How GET .../node/spname answers (config spname_form): the guide's JSON string, or what the Go client's use of the
+# answer as-is suggests (bare text), each with or without a line end; 'bare_as_json' is bare text labelled JSON (a
+# digits-only name then reads as a JSON number).
+SPNAME_FORMS = ('json', 'bare', 'bare_newline', 'quoted_newline', 'bare_as_json')
+
+# Behaviours still a guess, each a config switch (simulator/README.md, "Switches for guessed behaviours").
+BEHAVIOUR_SWITCHES = ('node_delete_needs_associations', 'consumer_delete_ignores_associations')
+
 # Routes a strict portal does not have (an older portal version): answered like an unknown route.
 STRICT_MISSING_ROUTES = (r'^/v1/nodewarningtypes(/|$)',)
 
@@ -90,6 +98,22 @@ def parse_time(text):
     return value
 
 
+def check_spname_config(form, override):
+    """spname_form among SPNAME_FORMS; spname_override null or a non-empty string (ValueError otherwise)."""
+    if form not in SPNAME_FORMS:
+        raise ValueError('spname_form must be one of %s, not %r' % (', '.join(SPNAME_FORMS), form))
+    if override is not None and (not isinstance(override, str) or not override.strip()):
+        raise ValueError('spname_override must be null or a non-empty string, not %r' % (override,))
+
+
+def next_state_id(state, kind):
+    """The next id of ``kind`` in ``state`` (deterministic, non-sequential: next = id + 1 + (id * 7) % 9)."""
+    ids = state['nextIds']
+    current = int(ids[kind])
+    ids[kind] = current + 1 + (current * 7) % 9
+    return current
+
+
 def route_key(method, path):
     """METHOD + path with every numeric/id segment replaced by {id}."""
     parts = [('{id}' if _ID_SEGMENT.match(seg) else seg) for seg in path.split('/')]
@@ -100,13 +124,19 @@ class Simulator:
     """Whole simulator: state, configuration, counters and faults, all guarded by one lock."""
 
     def __init__(self, seed=None, page_size=DEFAULT_PAGE_SIZE, token_lifetime=DEFAULT_TOKEN_LIFETIME, strict=False, missing_routes=None,
-                 latency_ms=0):
+                 latency_ms=0, node_delete_needs_associations=False, consumer_delete_ignores_associations=False, spname_form='json',
+                 spname_override=None):
         self.lock = threading.RLock()
         self.seed_path = seed or DEFAULT_SEED
         # latency_ms: the baseline of the latency fault (faults['latency_ms']), kept when faults are cleared.
         self.initial_config = {'page_size': int(page_size), 'token_lifetime': int(token_lifetime), 'latency_ms': int(latency_ms)}
         # Strict mode (simulator/README.md): answer the strict way the API guide leaves room for.
         self.initial_config.update(strict=bool(strict), missing_routes=list(missing_routes or []))
+        # Switches for behaviours the documents leave open (default: the simulator's first guess).
+        self.initial_config.update(node_delete_needs_associations=bool(node_delete_needs_associations),
+                                   consumer_delete_ignores_associations=bool(consumer_delete_ignores_associations))
+        check_spname_config(spname_form, spname_override)
+        self.initial_config.update(spname_form=spname_form, spname_override=spname_override)
         self.state = {}
         self.config = {}
         self.counters = {}
@@ -138,13 +168,30 @@ class Simulator:
             'deletionRequests': [],
             'invoiceFiles': [],
             'deletedNodes': [],
+            'tags': {int(tag['id']): tag['name'] for tag in seed.get('tags', [])},
         }
         for name in _COLLECTIONS:
             state[name] = {int(item['id']): copy.deepcopy(item) for item in seed.get(name, [])}
         for kind, start in (('businessUnit', 1000), ('consumer', 5000), ('node', 9000), ('auditLog', 90001), ('tsmNode', 7000),
-                            ('invoiceFile', 301), ('deletionRequest', 71), ('token', 1)):
+                            ('invoiceFile', 301), ('deletionRequest', 71), ('token', 1), ('tag', 40)):
             state['nextIds'].setdefault(kind, start)
+        # Tags are {id, name} objects; a seed's bare tag names get the id of a registered tag of that name, or a new one.
+        by_name = {tag_name.lower(): tag_id for tag_id, tag_name in state['tags'].items()}
+        for name in ('businessUnits', 'consumers'):
+            for item in state[name].values():
+                if isinstance(item.get('tags'), list):
+                    item['tags'] = [Simulator._seed_tag(state, by_name, tag) for tag in item['tags']]
         return state
+
+    @staticmethod
+    def _seed_tag(state, by_name, tag):
+        if isinstance(tag, dict):
+            return tag
+        if tag.lower() not in by_name:
+            tag_id = next_state_id(state, 'tag')
+            state['tags'][tag_id] = tag
+            by_name[tag.lower()] = tag_id
+        return {'id': by_name[tag.lower()], 'name': state['tags'][by_name[tag.lower()]]}
 
     def reset_counters(self):
         with self.lock:
@@ -273,10 +320,7 @@ class Simulator:
     # ----------------------------------------------------------------- ids and helpers
     def next_id(self, kind):
         """Deterministic but non-sequential ids."""
-        ids = self.state['nextIds']
-        current = int(ids[kind])
-        ids[kind] = current + 1 + (current * 7) % 9
-        return current
+        return next_state_id(self.state, kind)
 
     def units_under(self, unit_id):
         """The unit and all its descendants (ids)."""
@@ -310,6 +354,10 @@ class Simulator:
     @property
     def strict(self):
         return bool(self.config.get('strict'))
+
+    def switch(self, name):
+        """A behaviour switch of the config (BEHAVIOUR_SWITCHES)."""
+        return bool(self.config.get(name))
 
     def route_missing(self, path):
         """Whether ``path`` is a route this portal does not have (config missing_routes; strict: nodewarningtypes)."""

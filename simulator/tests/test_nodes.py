@@ -51,7 +51,8 @@ def test_node_lifecycle(api):
     assert updated['operatingSystem']['name'] == 'Windows' and updated['domain']['name'] == '30DAYS' and updated['id'] == node['id']
     assert 'clientOptionSet' not in updated and 'cpuCount' not in updated and updated['contact'] == 'you'
     assert None not in updated.values()
-    assert api.delete('bunits/94/consumers/%d/node' % cid).status_code == 204
+    deleted = api.delete('bunits/94/consumers/%d/node' % cid)
+    assert deleted.status_code == 200 and deleted.json()['id'] == node['id']  # the deleted Node, as the Go client reads it
     assert_error(api.get('bunits/94/consumers/%d' % cid), 404)
 
 
