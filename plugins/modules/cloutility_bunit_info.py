@@ -85,7 +85,7 @@ bunits:
   type: list
   elements: dict
   sample:
-    - {id: 94, parentId: 76, name: Contoso, path: Acme Hosting/Customers/Contoso, tags: [gold], invoiceDay: 0}
+    - {id: 94, parentId: 76, name: Contoso, path: Acme Hosting/Customers/Contoso, tags: [{id: 3, name: gold}], invoiceDay: 0}
 users:
   description: The users of the unit, as the API returns them.
   returned: when O(users=true)

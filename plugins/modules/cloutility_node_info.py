@@ -92,7 +92,7 @@ nodes:
       domain: {id: 14, name: STANDARD}
       proxyAgents: []
       proxyTargets: []
-      filespaces: [{id: 1, name: /, type: EXT4, capacity: 450560, utilization: 41.5, lastBackupEnd: "2024-05-01T22:40:00.000Z"}]
+      filespaces: [{id: 1, name: /, type: EXT4, capacityMegaBytes: 450560, percentageUtilized: 41.5, lastBackupEnd: "2024-05-01T22:40:00.000Z"}]
 bunit_id:
   description: Id of the business unit.
   returned: always
