@@ -12,15 +12,18 @@ Plain Python: it knows nothing of Ansible, so it can be used from a shell::
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json as _json
 import math
 import os
 import random
 import re
+import socket
 import threading
 import time
 from email.utils import parsedate_to_datetime
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 try:
     import requests
@@ -48,6 +51,22 @@ MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 30.0
 # Every wait is stretched by a random share of up to this much, so forks do not retry in lockstep.
 JITTER = 0.5
+# How a request failed without an HTTP answer (_failure): each kind has its own number of tries.
+REFUSED = 'refused'  # nothing listens at the host and port: never sent
+UNKNOWN_HOST = 'unknown host'  # the host name does not resolve: never sent
+TLS_MISMATCH = 'tls'  # the certificate is refused, or the server speaks plain HTTP: never sent
+CONNECT_TIMEOUT = 'connect timeout'  # no connection within the timeout (packets dropped): never sent
+READ_TIMEOUT = 'read timeout'  # sent, and no answer within the timeout
+LOST = 'lost'  # any other connection failure (reset, closed without an answer): may have been sent
+# The hopeless fail in seconds: at most this many tries after the first, after short waits (0.5 s, then 1 s, jittered:
+# at most 2.25 s in all), not the whole budget. A timeout costs ``timeout`` seconds per try: one more try, no more.
+FAST_FAIL_RETRIES = 2
+FAST_FAIL_BACKOFF = 0.5
+TIMEOUT_RETRIES = 1
+RETRY_LIMITS = {REFUSED: FAST_FAIL_RETRIES, UNKNOWN_HOST: FAST_FAIL_RETRIES, TLS_MISMATCH: FAST_FAIL_RETRIES,
+                CONNECT_TIMEOUT: TIMEOUT_RETRIES, READ_TIMEOUT: TIMEOUT_RETRIES}
+# A wait of at least this long (or a try that took this long before failing) is said through the wait hook.
+WAIT_LINE_MIN = 2.0
 # Renew a token a little before the server says it expires, so a call made just before expiry
 # does not race it: a tenth of its lifetime, at most EXPIRY_MARGIN seconds. A fixed margin would
 # renew a short-lived token (20 s or less) before nearly every call.
@@ -138,7 +157,7 @@ class CloutilityApiError(CloutilityError):
     """
 
     def __init__(self, method, path, status=None, message=None, developer_message=None, reason=None, url=None, hint=None,
-                 uncertain=False):
+                 uncertain=False, tries=1, elapsed=None):
         self.method = method
         self.path = path
         self.url = url or path
@@ -148,6 +167,9 @@ class CloutilityApiError(CloutilityError):
         self.reason = reason
         self.uncertain = uncertain
         self.hint = hint
+        # How often the request was sent and over how long (seconds from the first try to the failure).
+        self.tries = tries
+        self.elapsed = elapsed
         super().__init__(self._describe())
 
     def as_result(self):
@@ -160,11 +182,19 @@ class CloutilityApiError(CloutilityError):
         self.args = (self._describe(),)
         return self
 
+    def after_tries(self, tries, elapsed):
+        """Record that the request was sent ``tries`` times over ``elapsed`` seconds (the message says so when more than once)."""
+        self.tries, self.elapsed = tries, elapsed
+        self.args = (self._describe(),)
+        return self
+
     def __str__(self):
         return self._describe()
 
     def _describe(self):
         text = self._describe_failure()
+        if self.tries and self.tries > 1 and self.elapsed is not None:
+            text += ' (after %d tries over %.1f s)' % (self.tries, self.elapsed)
         return '%s; %s' % (text, self.hint) if self.hint else text
 
     def _describe_failure(self):
@@ -295,8 +325,80 @@ def _retry_after_seconds(response, default):
     return default
 
 
+def _seconds(value):
+    """Seconds for a message: ``30``, ``2.5``."""
+    return ('%.1f' % value).rstrip('0').rstrip('.')
+
+
 def _jittered(seconds):
     return seconds * (1 + JITTER * random.random())
+
+
+# What the code running a client on the controller wants told about long waits (wait_hook): a callable taking one
+# line of text, or None. The client's own ``on_wait`` comes first.
+_WAIT_HOOK = None
+
+
+def set_wait_hook(hook):
+    """Send the line of every long wait of every client without its own ``on_wait`` to ``hook`` (None: to nobody);
+    returns the hook it replaces. The in-process runner sets it to Ansible's ``-v`` output while a module runs."""
+    global _WAIT_HOOK  # pylint: disable=global-statement
+    previous, _WAIT_HOOK = _WAIT_HOOK, hook
+    return previous
+
+
+@contextlib.contextmanager
+def wait_hook(hook):
+    """``set_wait_hook(hook)`` for the duration of a ``with`` block, then the previous hook again."""
+    previous = set_wait_hook(hook)
+    try:
+        yield
+    finally:
+        set_wait_hook(previous)
+
+
+def _causes(exc):
+    """``exc`` and every exception behind it (cause, context, urllib3's ``reason``, exceptions among the arguments)."""
+    found, todo = [], [exc]
+    while todo and len(found) < 20:
+        current = todo.pop(0)
+        if not isinstance(current, BaseException) or any(current is seen for seen in found):
+            continue
+        found.append(current)
+        todo.extend([current.__cause__, current.__context__, getattr(current, 'reason', None)])
+        todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return found
+
+
+def _failure(exc):
+    """How a request failed without an answer: ``(kind, sent)``, ``sent`` False when it certainly never left
+    (no connection was made: refused, unknown host, connect timeout, a TLS handshake refused), so it is safe to send
+    again whatever it is, a POST included."""
+    causes = _causes(exc)
+    text = ' '.join(str(cause) for cause in causes)
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return LOST, True
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return CONNECT_TIMEOUT, False
+    if isinstance(exc, requests.exceptions.Timeout):
+        return READ_TIMEOUT, True
+    if isinstance(exc, requests.exceptions.SSLError):
+        lowered = text.lower()
+        if 'certificate verify failed' in lowered or any(marker in lowered for marker in PLAIN_HTTP_MARKERS):
+            return TLS_MISMATCH, False
+        return LOST, True
+    if not isinstance(exc, requests.exceptions.ConnectionError):
+        return LOST, True
+    # urllib3's NewConnectionError (NameResolutionError is one): raised while connecting, before anything is sent.
+    not_connected = any(type(cause).__name__ in ('NewConnectionError', 'NameResolutionError') for cause in causes)
+    if any(isinstance(cause, socket.gaierror) or type(cause).__name__ == 'NameResolutionError' for cause in causes) \
+            or any(marker in text for marker in ('Name or service not known', 'nodename nor servname', 'getaddrinfo failed',
+                                                 'Failed to resolve', 'No address associated')):
+        return UNKNOWN_HOST, not not_connected
+    if any(isinstance(cause, ConnectionRefusedError) or getattr(cause, 'errno', None) == errno.ECONNREFUSED for cause in causes) \
+            or 'refused' in text:
+        return REFUSED, not not_connected
+    return LOST, not not_connected
 
 
 class CloutilityClient:
@@ -309,7 +411,7 @@ class CloutilityClient:
 
     def __init__(self, api_url, client_id, origin, username, password, validate_certs=True,
                  timeout=30, token_cache=True, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, cache_dir=None,
-                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME, lock_dir=None):
+                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME, lock_dir=None, on_wait=None):
         if not HAS_REQUESTS:
             raise CloutilityError('The Python library requests is required: %s' % REQUESTS_IMPORT_ERROR)
         given = dict(api_url=api_url, client_id=client_id, origin=origin, username=username, password=password)
@@ -368,6 +470,9 @@ class CloutilityClient:
         self._paused_until = 0.0
         self._paused_by = None
         self.request_count = 0
+        # Told one line for each wait of WAIT_LINE_MIN seconds or more (or after a try that took that long), saying
+        # what the client waits for; None: the module-wide hook (set_wait_hook), if any. Never a secret in the line.
+        self.on_wait = on_wait
         self.login_count = 0
 
     def controller_lock(self, *key, timeout=DEFAULT_TIMEOUT):
@@ -401,9 +506,9 @@ class CloutilityClient:
 
     def _grant(self, data):
         """POST /v1/oauth; safe to retry: a grant creates nothing."""
-        response, body = self._send('POST', TOKEN_PATH, data=dict(data, client_id=self.client_id), auth=False, retry=True)
+        response, body, tries = self._send('POST', TOKEN_PATH, data=dict(data, client_id=self.client_id), auth=False, retry=True)
         if response.status_code != 200:
-            raise self._error('POST', TOKEN_PATH, response)
+            raise self._error('POST', TOKEN_PATH, response).after_tries(*tries)
         return body
 
     def login(self):
@@ -475,30 +580,61 @@ class CloutilityClient:
             self._cache.forget(self._cache_key, token=dropped)
 
     # ------------------------------------------------------------------ HTTP
-    def wait_before_retry(self, attempt, started, response=None):
-        """Sleep before attempt ``attempt + 1`` and return True, or False when the budget is spent."""
-        if attempt > self.retries:
+    def wait_before_retry(self, attempt, started, response=None, limit=None, backoff=None, what=None, why=None, announce=False):
+        """Sleep before attempt ``attempt + 1`` and return True, or False when the budget is spent.
+
+        ``limit`` caps the tries after the first below ``retries`` (the hopeless and timeouts: RETRY_LIMITS),
+        ``backoff`` is the first wait (doubling from there). A wait of WAIT_LINE_MIN seconds or more, or any when
+        ``announce`` (the failed try itself was long), is told to the wait hook in one line: ``what`` names the
+        request (``GET https://.../v1/bunits``), ``why`` says why it is sent again (``HTTP 503``)."""
+        allowed = self.retries if limit is None else min(self.retries, limit)
+        if attempt > allowed:
             return False
-        delay = min(self.backoff * 2 ** (attempt - 1), MAX_BACKOFF)
+        delay = min((self.backoff if backoff is None else backoff) * 2 ** (attempt - 1), MAX_BACKOFF)
         throttled = response is not None and response.status_code == THROTTLED
         if throttled:
             delay = _retry_after_seconds(response, delay)
         delay = _jittered(delay)
         if time.monotonic() - started + delay > self.retry_max_time:
             return False
+        if delay >= WAIT_LINE_MIN or announce:
+            self._tell_wait(delay, what, why, attempt + 1, allowed + 1)
         if throttled:
             # The portal asked this client to slow down: every thread of it waits, not only this one.
             self._pause(delay)
         time.sleep(delay)
         return True
 
+    def _tell_wait(self, delay, what, why, next_try, most_tries):
+        """One line for the wait hook: what the client waits for, how long, which try comes. A failing hook is ignored."""
+        hook = self.on_wait or _WAIT_HOOK
+        if hook is None:
+            return
+        if what:
+            because = '%s, ' % why if why else ''
+            text = 'Cloutility: waiting %.1f s before retrying %s (%stry %d of %d)' % (delay, what, because, next_try, most_tries)
+        else:
+            text = 'Cloutility: waiting %.1f s before trying again (try %d of %d)' % (delay, next_try, most_tries)
+        try:
+            hook(text)
+        except Exception:  # pylint: disable=broad-exception-caught
+            pass
+
+    def _shown_url(self, path):
+        """The URL of a request for a wait line: no query, no user or password written into api_url."""
+        return re.sub(r'^(\w+://)[^/@]*@', r'\1', self.base_url) + path.lstrip('/').split('?', 1)[0]
+
     def _send(self, method, path, params=None, json=None, data=None, files=None, auth=True, retry=True, expect=ANY_ANSWER, what=None,
               keys=()):
-        """Send one request under the protocol and read its answer: ``(response, body)``, the body parsed for answers
-        below 400 (_parse), else None. 429 is always sent again (the server did nothing); 502/503/504, a lost answer
-        and a 2xx whose body is not what the endpoint returns (CloutilityBadAnswer) are sent again only when ``retry``
-        (safe to repeat), else raised as uncertain; attempts and time bounded by one budget (wait_before_retry)."""
+        """Send one request under the protocol and read its answer: ``(response, body, (tries, seconds))``, the body
+        parsed for answers below 400 (_parse), else None. 429 is always sent again (the server did nothing);
+        502/503/504, a lost answer and a 2xx whose body is not what the endpoint returns (CloutilityBadAnswer) are sent
+        again only when ``retry`` (safe to repeat), else raised as uncertain; a request that never left (refused,
+        unknown host, connect timeout) is sent again whatever it is. Attempts and time bounded by one budget
+        (wait_before_retry); the hopeless and timeouts get fewer tries (RETRY_LIMITS). An error raised here says how
+        many tries over how long."""
         url = self.base_url + path.lstrip('/')
+        request_line = '%s %s' % (method, self._shown_url(path))
         headers = {}
         if auth:
             headers['Authorization'] = 'Bearer %s' % self._access_token
@@ -508,26 +644,37 @@ class CloutilityClient:
             attempt += 1
             self._wait_while_paused()
             self.request_count += 1
+            tried = time.monotonic()
             try:
                 response = self.session.request(method, url, params=params, json=json, data=data, files=files,
                                                 headers=headers, timeout=self.timeout)
             except requests.exceptions.RequestException as exc:
-                if retry and self.wait_before_retry(attempt, started):
+                kind, sent = _failure(exc)
+                fast = kind in (REFUSED, UNKNOWN_HOST, TLS_MISMATCH)
+                why = 'no answer within %s s' % _seconds(self.timeout) if kind == READ_TIMEOUT else (
+                    'no connection within %s s' % _seconds(self.timeout) if kind == CONNECT_TIMEOUT else kind if fast else 'no answer')
+                if (retry or not sent) and self.wait_before_retry(
+                        attempt, started, limit=RETRY_LIMITS.get(kind), backoff=FAST_FAIL_BACKOFF if fast else None,
+                        what=request_line, why=why, announce=time.monotonic() - tried >= WAIT_LINE_MIN):
                     continue
-                raise self._api_error(method, path, params, reason=self._describe_exception(exc), uncertain=not retry)
+                reason, hint = self._describe_exception(exc, kind)
+                raise self._api_error(method, path, params, reason=reason, hint=hint, uncertain=sent and not retry,
+                                      tries=attempt, elapsed=time.monotonic() - started)
             status = response.status_code
-            if (status == THROTTLED or (retry and status in TRANSIENT_STATUSES)) and self.wait_before_retry(attempt, started, response):
+            if (status == THROTTLED or (retry and status in TRANSIENT_STATUSES)) and self.wait_before_retry(
+                    attempt, started, response, what=request_line, why='HTTP %s' % status, announce=time.monotonic() - tried >= WAIT_LINE_MIN):
                 continue
             if status >= 400:
-                return response, None
+                return response, None, (attempt, time.monotonic() - started)
             try:
-                return response, self._parse(response, method, path, params, expect, what, keys)
+                return response, self._parse(response, method, path, params, expect, what, keys), (attempt, time.monotonic() - started)
             except CloutilityBadAnswer as exc:
-                if retry and self.wait_before_retry(attempt, started):
+                if retry and self.wait_before_retry(attempt, started, what=request_line, why='HTTP %s with %s' % (status, exc.problem),
+                                                    announce=time.monotonic() - tried >= WAIT_LINE_MIN):
                     continue
                 if not retry:
                     exc.mark_uncertain()
-                raise
+                raise exc.after_tries(attempt, time.monotonic() - started)
 
     def _pause(self, seconds):
         """Too many requests: the calling thread sleeps ``seconds``; no other thread of this client sends meanwhile."""
@@ -548,19 +695,37 @@ class CloutilityClient:
             time.sleep(delay)
             waited_for = until
 
-    def _describe_exception(self, exc):
+    def _describe_exception(self, exc, kind=None):
+        """``(reason, hint)`` for a request that got no HTTP answer: what happened, and what to check."""
         text = str(exc)
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or ''
+        if kind == REFUSED:
+            port = parts.port or (443 if parts.scheme == 'https' else 80)
+            return ('connection refused: nothing listens at %s:%s' % (host, port),
+                    'check api_url (host and port) and that the portal is running')
+        if kind == UNKNOWN_HOST:
+            detail = next((cause.strerror for cause in _causes(exc) if isinstance(cause, socket.gaierror) and cause.strerror), None)
+            return ('unknown host %s: %s' % (host, detail or 'the name does not resolve'),
+                    'check api_url (and the DNS settings if the name is right)')
+        if kind == CONNECT_TIMEOUT:
+            return ('no connection to %s within %s s' % (self.base_url, _seconds(self.timeout)),
+                    'check api_url and that the portal is reachable from here (a firewall may drop the packets)')
+        return self._describe_other(exc, text)
+
+    def _describe_other(self, exc, text):
         if isinstance(exc, requests.exceptions.SSLError):
             if any(marker in text.lower() for marker in PLAIN_HTTP_MARKERS):
-                return ('TLS handshake with %s failed: the server answers in plain HTTP, not TLS; '
-                        'if it is served without TLS, use http:// in api_url' % self.base_url)
+                return ('TLS handshake with %s failed: the server answers in plain HTTP, not TLS' % self.base_url,
+                        'if it is served without TLS, use http:// in api_url')
             if self.session.verify:
-                return 'TLS error talking to %s (set validate_certs=false only for a test portal): %s' % (self.base_url, _excerpt(text))
-            return 'TLS error talking to %s: %s' % (self.base_url, _excerpt(text))
+                return 'TLS error talking to %s (set validate_certs=false only for a test portal): %s' % (self.base_url, _excerpt(text)), None
+            return 'TLS error talking to %s: %s' % (self.base_url, _excerpt(text)), None
         if isinstance(exc, requests.exceptions.Timeout):
-            return 'no answer from %s within %s s (raise the timeout option if the portal is slow)' % (self.base_url, self.timeout)
+            return ('no answer from %s within %s s' % (self.base_url, _seconds(self.timeout)),
+                    'raise the timeout option if the portal is slow')
         if isinstance(exc, requests.exceptions.InvalidHeader):
-            return 'a request header could not be sent (not shown: it may hold a token)'
+            return 'a request header could not be sent (not shown: it may hold a token)', None
         if isinstance(exc, requests.exceptions.ConnectionError):
             cause = 'connection failed'
             for marker, meaning in (('refused', 'connection refused'), ('Name or service not known', 'host name not found'),
@@ -571,8 +736,8 @@ class CloutilityClient:
                 if marker in text:
                     cause = meaning
                     break
-            return 'could not connect to the API at %s: %s; check api_url and that the portal is reachable' % (self.base_url, cause)
-        return _excerpt(text)
+            return 'could not connect to the API at %s: %s' % (self.base_url, cause), 'check api_url and that the portal is reachable'
+        return _excerpt(text), None
 
     @staticmethod
     def _display_path(path, params=None):
@@ -662,16 +827,18 @@ class CloutilityClient:
             retry = method != 'POST'
         self._ensure_token()
         sent_token = self._access_token
-        response, body = self._send(method, path, params=params, json=json, files=files, retry=retry, expect=expect, what=what, keys=keys)
+        response, body, tries = self._send(method, path, params=params, json=json, files=files, retry=retry, expect=expect, what=what,
+                                           keys=keys)
         if response.status_code == 401:
             # The token expired or was revoked between tasks: one new login, then repeat once.
             with self._token_lock:
                 if self._access_token == sent_token:  # no other thread has replaced it yet
                     self._drop_token()
                 self._ensure_token_locked()
-            response, body = self._send(method, path, params=params, json=json, files=files, retry=retry, expect=expect, what=what, keys=keys)
+            response, body, tries = self._send(method, path, params=params, json=json, files=files, retry=retry, expect=expect, what=what,
+                                               keys=keys)
         if response.status_code >= 400:
-            error = self._error(method, path, response, params)
+            error = self._error(method, path, response, params).after_tries(*tries)
             if not retry and response.status_code >= 500:
                 error.mark_uncertain()
             raise error

@@ -244,9 +244,17 @@ def test_connection_error_is_retried_then_explained(portal, make_client, sleeps)
     portal.on('GET', 'me', requests.exceptions.ConnectionError('refused'))
     with pytest.raises(CloutilityApiError) as err:
         make_client(cache=False).get('me')
-    assert err.value.status is None
-    assert str(err.value) == ('GET https://portal.example.com/v1/me failed: could not connect to the API at https://portal.example.com/v1/: '
-                              'connection refused; check api_url and that the portal is reachable')
+    assert err.value.status is None and err.value.tries == 1 + api_client.FAST_FAIL_RETRIES
+    assert str(err.value).startswith('GET https://portal.example.com/v1/me failed: connection refused: nothing listens at portal.example.com:443 '
+                                     '(after 3 tries over ')
+    assert str(err.value).endswith('; check api_url (host and port) and that the portal is running')
+    portal.on('GET', 'me', requests.exceptions.ConnectionError('Connection aborted'))
+    with pytest.raises(CloutilityApiError) as err:
+        make_client(cache=False).get('me')
+    assert err.value.tries == 1 + api_client.DEFAULT_RETRIES
+    assert str(err.value).startswith('GET https://portal.example.com/v1/me failed: could not connect to the API at https://portal.example.com/v1/: '
+                                     'the connection was dropped before an answer came (after 6 tries over ')
+    assert str(err.value).endswith('; check api_url and that the portal is reachable')
 
 
 def test_api_error_message_from_body(portal, make_client):
