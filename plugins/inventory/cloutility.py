@@ -315,7 +315,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if workers is None or workers < 1 or workers > 64:
             raise AnsibleError('Cloutility inventory: workers must be between 1 and 64, got %s' % workers)
         try:
-            return collect(client_from_plugin(self, pool_size=workers), self.get_option('bunits'), self.get_option('include_without_node'),
+            client = client_from_plugin(self, pool_size=workers)
+            client.on_wait = display.v  # a long wait (a retry after a 503 or a timeout) is one line at -v
+            return collect(client, self.get_option('bunits'), self.get_option('include_without_node'),
                            self.get_option('latest_report'), workers=workers, operating_systems=self.get_option('operating_systems'),
                            domains=self.get_option('domains'), activation=self.get_option('activation'))
         except CloutilityError as exc:

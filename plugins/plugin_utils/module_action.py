@@ -42,7 +42,7 @@ from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils import ansible_compat
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import HAS_REQUESTS
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import HAS_REQUESTS, wait_hook
 
 display = Display()
 
@@ -129,7 +129,10 @@ class ModuleAction(ActionBase):
         module = self._module()
         module_args = dict(self._task.args)
         self._update_module_args(self._task.action, module_args, task_vars)
-        with _module_context(self._task_environment()):
+        host = task_vars.get('inventory_hostname') or self._play_context.remote_addr
+        # A long wait of the module's client (a retry after a 503 or a timeout, a 429's Retry-After) is one line at -v:
+        # the module runs here, so it can say what it waits for while it waits (as a module process it cannot).
+        with _module_context(self._task_environment()), wait_hook(lambda text: display.v(text, host=host)):
             try:
                 return ansible_compat.run_module_main(PROTOCOL, module.main, module_args, action=self)
             except Exception as exc:  # pylint: disable=broad-exception-caught

@@ -116,6 +116,25 @@ def test_task_environment_is_seen_and_put_back(monkeypatch):
     assert os.environ[ENV_KEY] == 'outer'
 
 
+def test_a_long_wait_of_the_module_is_one_line_at_v_while_it_runs_in_process(monkeypatch):
+    """The module's client tells its long waits to the wait hook; run in-process, the hook is Ansible's -v output."""
+    from ansible_collections.cloutility.cloutility.plugins.module_utils import api_client
+
+    shown = []
+    monkeypatch.setattr(module_action.display, 'v', lambda msg, host=None: shown.append((host, msg)))
+
+    def waiting_main():
+        api_client.CloutilityClient('https://portal.example.com', 'c', 'https://o', 'u', 'p', token_cache=False)._tell_wait(
+            8.0, 'GET https://portal.example.com/v1/bunits', 'HTTP 503', 3, 6)
+        fake_module_main()
+
+    action = make_action({'name': 'web01'})
+    action.MODULE = types.SimpleNamespace(main=waiting_main)
+    assert action._run_in_process({'inventory_hostname': 'web01'})['name'] == 'web01'
+    assert shown == [('web01', 'Cloutility: waiting 8.0 s before retrying GET https://portal.example.com/v1/bunits (HTTP 503, try 3 of 6)')]
+    assert api_client._WAIT_HOOK is None, 'put back after the module ran'
+
+
 def test_arguments_do_not_leak_between_runs():
     make_action({'name': 'first', 'count': 7})._run_in_process({})
     assert make_action({'name': 'second'})._run_in_process({})['count'] == 1
