@@ -117,8 +117,9 @@ def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False, ite
         attempt += 1
         matches = same_name(client.get_all(consumers_path(bunit_id)), name)
     if len(matches) > 1:
-        raise DuplicateUnits("Consumption unit name '%s' is used by %d units in business unit %s: ids %s. The modules keep "
-                             "the oldest (id %s): delete the others (the audit lists them), or set consumer_id to choose one."
+        raise DuplicateUnits("Consumption unit name '%s' is used by %d units in business unit %s: ids %s. Set consumer_id to "
+                             "choose one, or delete the units that are not needed (the audit lists them; the modules keep the "
+                             "oldest, id %s, only when the others are extra units of controllers that ran at once)"
                              % (name, len(matches), where or bunit_id, ', '.join(str(item.get('id')) for item in matches),
                                 keeper(matches).get('id')), matches)
     if not matches:
@@ -164,7 +165,7 @@ def ensure_consumer(client, tree, params, check_mode=False):
     bunit_id = bunit['id']
 
     def lookup():
-        return find_consumer(client, bunit_id, params['name'], params.get('consumer_id'), full=True)
+        return find_consumer(client, bunit_id, params['name'], params.get('consumer_id'), full=True, where=tree.path(bunit_id))
 
     # Forks ensuring the same unit take turns: the read that decides (create? which fields?) happens under the lock,
     # so one unit is created and every fork's update lands on the latest object.

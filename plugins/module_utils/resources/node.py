@@ -15,6 +15,7 @@ import threading
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, map_bounded
+from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import parse_datetime, utcnow
 from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import mask_keys, short
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem, find_ref
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import (
@@ -447,12 +448,14 @@ class NodeWorkflow:
         return result
 
     def keep_one(self, duplicates):
-        """Several units of the name, still there after settling: the oldest when none of the others has an activated node
-        (what a controller stopped half way leaves; the task names them in a warning), else the error (never a guess
-        between live nodes)."""
+        """Several units of the name, still there after settling: the oldest when every other one is young (created in the
+        last RACE_WINDOW seconds, by the portal's clock) and holds no activated node, which is what racing controllers
+        leave for moments (or a controller stopped half way; the task names them in a warning). Anything else is the
+        error: units a person made (older, or with a live node) are never guessed between."""
         kept = keeper(duplicates.units)
         others = [unit for unit in duplicates.units if unit['id'] != kept['id']]
-        if any(is_activated(get_node(self.client, self.bunit['id'], unit['id'])) for unit in others):
+        if not all(_young(unit) for unit in others) or \
+                any(is_activated(get_node(self.client, self.bunit['id'], unit['id'])) for unit in others):
             raise duplicates
         self.extra_units = others
         return self.client.get_object(consumers_path(self.bunit['id'], kept['id']), what=CONSUMER, keys=('id',))
@@ -590,8 +593,9 @@ class NodeWorkflow:
         try:
             plan.run(ctx, self.check_mode, self.client)
         except StepFailed as failure:
-            if ctx.get('created_consumer') and getattr(failure.cause, 'status', None) == 404:
-                # The unit this run created is gone: a controller that kept another unit of the name removed it.
+            if ctx.get('created_consumer') and getattr(failure.cause, 'status', None) in (404, 409):
+                # The unit this run created may be gone (404; or a 409 whose re-read found it gone): a controller that
+                # kept another unit of the name removed it.
                 try:
                     self.check_rivals(ctx, gone=True)
                 except LostRace as lost:
@@ -773,6 +777,19 @@ class NodeWorkflow:
             base['deletion_request'] = answer
         base['diff']['after'] = NODE.project(left) if left else {}
         return base
+
+
+# How recent (seconds, by the portal's createdDate, with room for clock skew) an extra unit of a name must be for a lookup
+# to take it as one racing controllers left, rather than one a person made.
+RACE_WINDOW = 900
+
+
+def _young(unit):
+    try:
+        created = parse_datetime(unit.get('createdDate'), 'createdDate')
+    except CloutilityError:
+        return False
+    return created is not None and abs((utcnow() - created).total_seconds()) <= RACE_WINDOW
 
 
 class LostRace(Exception):

@@ -342,7 +342,7 @@ def test_f_a_duplicate_with_an_activated_node_fails_naming_the_business_unit_pat
 
     message = str(caught.value)
     assert 'business unit %s: ids %d, %d' % (CONTOSO_PATH, oldest, other) in message, message
-    assert 'keep the oldest (id %d)' % oldest in message, message
+    assert 'the modules keep the oldest, id %d,' % oldest in message, message
     assert sorted(unit['id'] for unit in caught.value.units) == [oldest, other]
     assert sim.simulator.counters_copy()['writes'] == 0
     assert _units(sim, name) == [oldest, other] and _node(sim, oldest) is None

@@ -14,7 +14,8 @@ CONTOSO = dict(bunit_id=31, bunit_path='Acme/Customers/Contoso')
 FABRIKAM = dict(bunit_id=32, bunit_path='Acme/Customers/Fabrikam')
 # What the modules fail with when another unit than the oldest holds an activated node (resources/consumer.py).
 DUPLICATE_MESSAGE = ("Consumption unit name 'web02' is used by 2 units in business unit Acme/Customers/Contoso: ids 420, 421. "
-                     "The modules keep the oldest (id 420): delete the others (the audit lists them), or set consumer_id to choose one.")
+                     "Set consumer_id to choose one, or delete the units that are not needed (the audit lists them; the modules keep "
+                     "the oldest, id 420, only when the others are extra units of controllers that ran at once)")
 
 
 def unit(unit_id, name, where=None):
