@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 import math
+import os
+import re
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_compat import RecordsGivenParams
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import (
@@ -23,26 +26,62 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.masking impo
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import PartialWriteError, Reconciler
 
 
+def env_setting(*names):
+    """The fallback of a connection option: its environment variable, when set to something. An empty variable (what a
+    credential type injects for a field left blank) counts as unset, so the option's default applies."""
+    for name in names:
+        value = os.environ.get(name)
+        if value is not None and value.strip():
+            return value
+    raise AnsibleFallbackNotFound
+
+
+# Each connection option and the environment variable that sets it (the doc fragment cloutility.cloutility.connection).
+CONNECTION_ENV = dict(api_url='CLOUTILITY_API_URL', client_id='CLOUTILITY_CLIENT_ID', origin='CLOUTILITY_ORIGIN',
+                      username='CLOUTILITY_USERNAME', password='CLOUTILITY_PASSWORD', validate_certs='CLOUTILITY_VALIDATE_CERTS',
+                      timeout='CLOUTILITY_TIMEOUT', token_cache='CLOUTILITY_TOKEN_CACHE', retries='CLOUTILITY_RETRIES',
+                      retry_max_time='CLOUTILITY_RETRY_MAX_TIME', lock_dir='CLOUTILITY_LOCK_DIR')
+
+
 def connection_argument_spec():
     """Connection options shared by every module; documented in the connection doc fragment.
 
     The five that say where and who are required: the environment variable satisfies ``required``
-    (fallbacks are applied first), so with nothing set the task names every missing one at once.
+    (fallbacks are applied first), so with nothing set the task names every missing one at once, with its variable.
     Input rules (``min``, ``max``: see option_problems) are declared with each option.
     """
-    return dict(
-        api_url=dict(type='str', required=True, fallback=(env_fallback, ['CLOUTILITY_API_URL'])),
-        client_id=dict(type='str', required=True, fallback=(env_fallback, ['CLOUTILITY_CLIENT_ID'])),
-        origin=dict(type='str', required=True, fallback=(env_fallback, ['CLOUTILITY_ORIGIN'])),
-        username=dict(type='str', required=True, fallback=(env_fallback, ['CLOUTILITY_USERNAME'])),
-        password=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['CLOUTILITY_PASSWORD'])),
-        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['CLOUTILITY_VALIDATE_CERTS'])),
-        timeout=dict(type='int', default=30, min=1, max=3600, fallback=(env_fallback, ['CLOUTILITY_TIMEOUT'])),
-        token_cache=dict(type='bool', default=True, fallback=(env_fallback, ['CLOUTILITY_TOKEN_CACHE'])),
-        retries=dict(type='int', default=5, min=0, max=100, fallback=(env_fallback, ['CLOUTILITY_RETRIES'])),
-        retry_max_time=dict(type='float', default=60.0, min=0, max=86400, fallback=(env_fallback, ['CLOUTILITY_RETRY_MAX_TIME'])),
-        lock_dir=dict(type='path', fallback=(env_fallback, ['CLOUTILITY_LOCK_DIR'])),
+    spec = dict(
+        api_url=dict(type='str', required=True),
+        client_id=dict(type='str', required=True),
+        origin=dict(type='str', required=True),
+        username=dict(type='str', required=True),
+        password=dict(type='str', required=True, no_log=True),
+        validate_certs=dict(type='bool', default=True),
+        timeout=dict(type='int', default=30, min=1, max=3600),
+        token_cache=dict(type='bool', default=True),
+        retries=dict(type='int', default=5, min=0, max=100),
+        retry_max_time=dict(type='float', default=60.0, min=0, max=86400),
+        lock_dir=dict(type='path'),
     )
+    for option, declared in spec.items():
+        declared['fallback'] = (env_setting, [CONNECTION_ENV[option]])
+    return spec
+
+
+MISSING_REQUIRED = re.compile(r'missing required arguments?: (.*)$')
+
+
+def missing_connection_message(msg):
+    """Ansible's "missing required arguments: origin, password", with what sets each connection option among them."""
+    match = MISSING_REQUIRED.search(str(msg or ''))
+    names = [name.strip() for name in match.group(1).split(',')] if match else []
+    missing = [name for name in names if name in CONNECTION_ENV]
+    if not missing:
+        return msg
+    return ('%s. Set %s as task options, in module_defaults (group cloutility.cloutility.cloutility), or with the environment '
+            'variable%s %s; the onboard role and the audit take them from onboard_connection' % (
+                str(msg).rstrip('.'), ', '.join(missing), 's' if len(missing) > 1 else '',
+                ', '.join(CONNECTION_ENV[name] for name in missing)))
 
 
 CONNECTION_OPTIONS = tuple(connection_argument_spec())
@@ -188,6 +227,9 @@ class CloutilityModule(RecordsGivenParams, AnsibleModule):
         self._client = None
         self._tree = None
         self.pool_size = None  # set before the first use of .client by a module that reads with several threads
+
+    def fail_json(self, msg=None, **kwargs):  # pylint: disable=arguments-differ
+        super().fail_json(msg=missing_connection_message(msg), **kwargs)
 
     def _hide_secret_values(self):
         for name in self._secret_keys_in:
