@@ -334,7 +334,7 @@ def test_node_delete_sends_delete_associations_and_a_second_delete_changes_nothi
     api = FakeApi(EXISTING, {408: copy.deepcopy(NODE)})
     result = run(api, state='absent')
     assert result['changed'] and not result['deletion_requested']
-    assert [call for call in api.writes()] == [('DELETE', 'bunits/94/consumers/408/node', {'deleteAssociations': 'true'})]
+    assert api.writes() == [('DELETE', 'bunits/94/consumers/408/node', {'deleteAssociations': 'true'})]
     again = run(api, state='absent')
     assert not again['changed'] and api.writes() == [('DELETE', 'bunits/94/consumers/408/node', {'deleteAssociations': 'true'})]
 
