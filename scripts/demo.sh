@@ -12,7 +12,7 @@
 # 6. runs demo/site.yml --check --diff -> shows the drift it would correct, changes nothing
 # 7. runs demo/audit.yml --check --diff -> the drift report in demo/output/ (JSON and Markdown), printed
 #
-# Environment: DEMO_PORT (default 8180).
+# Environment: DEMO_PORT, the simulator's port (default 8180; DEMO_PORT=8181 bash scripts/demo.sh when 8180 is taken).
 
 # The whole script is one compound command, parsed before it runs: editing or checking out
 # this file while it runs cannot change what the running instance does.
@@ -77,6 +77,9 @@ for _ in $(seq 1 150); do
     if ! kill -0 "$SIM_PID" 2>/dev/null; then
         echo "The simulator exited early:" >&2
         cat "$RUN_DIR/simulator.log" >&2
+        if grep -qi 'in use' "$RUN_DIR/simulator.log"; then
+            echo "Port $PORT is taken: pick another with DEMO_PORT, e.g. DEMO_PORT=8181 bash scripts/demo.sh" >&2
+        fi
         exit 1
     fi
     sleep 0.1
