@@ -51,28 +51,6 @@ class Script(BaseAdapter):
         pass
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = Clock()
-    monkeypatch.setattr(api_client.time, 'sleep', fake.sleep)
-    monkeypatch.setattr(api_client.time, 'monotonic', fake.monotonic)
-    monkeypatch.setattr(api_client.random, 'random', lambda: 0.0)
-    return fake
-
-
 def client_for(script, **kwargs):
     client = CloutilityClient('https://portal.example.com', 'c', ORIGIN, 'u', 'p', token_cache=False, **kwargs)
     client.session.mount('https://', script)

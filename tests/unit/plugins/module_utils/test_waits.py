@@ -222,28 +222,6 @@ class Script(BaseAdapter):
         pass
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = Clock()
-    monkeypatch.setattr(api_client.time, 'sleep', fake.sleep)
-    monkeypatch.setattr(api_client.time, 'monotonic', fake.monotonic)
-    monkeypatch.setattr(api_client.random, 'random', lambda: 0.0)
-    return fake
-
-
 def scripted(script, url='https://portal.example.com', **kwargs):
     client = logged_in(client_at(url, **kwargs))
     client.session.mount('https://', script)
