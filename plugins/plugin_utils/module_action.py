@@ -86,6 +86,8 @@ class ModuleAction(ActionBase):
     def _not_in_process_because(self, task_vars):
         """None when the module can run in this process, else why not."""
         wanted, source = task_vars.get('cloutility_in_process'), 'cloutility_in_process'
+        if isinstance(wanted, str):
+            wanted = self._templar.template(wanted)  # task variables reach an action plugin untemplated ("{{ ... }}")
         if wanted is None and os.environ.get(ENV_IN_PROCESS, '').strip():
             wanted, source = os.environ[ENV_IN_PROCESS], ENV_IN_PROCESS
         if wanted is not None and not boolean(wanted, strict=False):

@@ -256,3 +256,15 @@ def test_the_runner_plugin_preloads_every_module(monkeypatch):
     importlib.reload(action_package)  # what the controller's first look-up of one of the collection's action plugins runs
     loaded = set(name[len(prefix):] for name in sys.modules if name.startswith(prefix))
     assert set(['cloutility_api', 'cloutility_bunit', 'cloutility_node_info']) <= loaded
+
+
+@pytest.mark.parametrize('value, runs_in_process', [('{{ wanted }}', False), ('{{ other }}', True)])
+def test_a_templated_cloutility_in_process_is_templated_first(value, runs_in_process, monkeypatch):
+    """Task variables reach an action plugin untemplated: "{{ wanted }}" (false) must not read as a string."""
+    monkeypatch.setattr(sys, 'platform', 'linux')
+    monkeypatch.delenv(module_action.ENV_IN_PROCESS, raising=False)
+    action = make_action({'name': 'x'})
+    action._templar.template.side_effect = {'{{ wanted }}': False, '{{ other }}': 'yes'}.get
+    found = action._not_in_process_because({'cloutility_in_process': value})
+    assert (found is None) is runs_in_process
+    action._templar.template.assert_called_with(value)
