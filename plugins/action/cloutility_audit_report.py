@@ -16,7 +16,7 @@ from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import lookup_loader
 
-from ansible_collections.cloutility.cloutility.plugins.plugin_utils.audit import build_report, render_json, render_markdown, write_file
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.audit import build_report, render_json, render_markdown, summary_lines, write_file
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard import host_results, registered
 
 CONSUMERS_LOOKUP = 'cloutility.cloutility.consumers'
@@ -59,7 +59,8 @@ class ActionModule(ActionBase):
                 files.append(dict(path=path, changed=write_file(path, render(report), mode, self._play_context.check_mode)))
             except OSError as exc:
                 raise AnsibleActionFail('cannot write the audit report to %s: %s' % (path, exc)) from None
-        result.update(changed=any(item['changed'] for item in files), files=files, summary=report['summary'])
+        result.update(changed=any(item['changed'] for item in files), files=files, summary=report['summary'],
+                      lines=summary_lines(report))
         return result
 
     def _consumers(self, results, listed, connection, task_vars):

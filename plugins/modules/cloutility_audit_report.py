@@ -89,6 +89,14 @@ files:
   returned: always
   type: list
   elements: dict
+lines:
+  description: The report as lines of text for the play's output (the counts, each finding as C(host: detail) with the role
+    variable's name and V((not set)) for an absent value, each duplicated name).
+  returned: always
+  type: list
+  elements: str
+  sample: ["3 host(s): 1 in sync, 2 drifted, 0 error(s); 0 duplicated consumption unit name(s), 4 orphaned consumption unit(s)",
+           "web01.example.com: onboard_client_option_set: (not set) -> FORCE_ENCRYPT"]
 summary:
   description: The report's summary (hosts, in sync, drifted, errors, duplicates, orphans, findings).
   returned: always

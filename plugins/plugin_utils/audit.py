@@ -13,7 +13,8 @@ import os
 import re
 import tempfile
 
-from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard import path_parts
+from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import NODE_OPTIONS
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard import PREFIX, ROLE_VARIABLES, path_parts
 
 # Node fields that are about activation, reported as "not activated" rather than as settings.
 ACTIVATION_KEYS = ('activatedDate', 'tsmName', 'activated', 'tsm_name', 'activate')
@@ -22,6 +23,22 @@ IGNORED_KEYS = ('tsmPassword', 'password', 'node_password')
 # What the modules fail with when several units of a host's name remain and another than the oldest holds an
 # activated node (module_utils/resources/consumer.py find_consumer, node.py keep_one).
 DUPLICATE_ERROR = re.compile(r"^Consumption unit name '.*' is used by [0-9]+ units in business unit ")
+
+
+# A node field of the API (clientOptionSet) -> the onboard role's variable that sets it (onboard_client_option_set).
+FIELD_VARIABLES = dict((spec['api'], ROLE_VARIABLES.get(option, PREFIX + option))
+                       for option, spec in NODE_OPTIONS.items() if spec.get('api'))
+NOT_SET = '(not set)'
+
+
+def role_variable(key):
+    """The onboard role's variable for an API field, or the field's name when no variable sets it."""
+    return FIELD_VARIABLES.get(key, key)
+
+
+def _text(value):
+    """A value as text for people: "(not set)" for an absent or empty value."""
+    return NOT_SET if value in (None, '') else str(value)
 
 
 def _show(value):
@@ -53,7 +70,9 @@ def host_findings(result):
         if key in ACTIVATION_KEYS or key in IGNORED_KEYS:
             continue
         old, new = _show(before.get(key)), _show(after.get(key))
-        findings.append(dict(kind='setting', key=key, old=old, new=new, detail='%s: %s -> %s' % (key, old, new)))
+        variable = role_variable(key)
+        findings.append(dict(kind='setting', key=key, variable=variable, old=old, new=new,
+                             detail='%s: %s -> %s' % (variable, _text(old), _text(new))))
     if result.get('activated') or 'activatedDate' in keys:
         findings.append(dict(kind='not_activated', detail='node is not activated (would activate as %s)' % (result.get('node_name') or 'the suggested name')))
     return findings
@@ -246,6 +265,20 @@ def render_markdown(report):
     else:
         lines.append('None: every consumption unit in the covered business units belongs to an inventory host.')
     return '\n'.join(lines) + '\n'
+
+
+def summary_lines(report):
+    """The report in a few lines of text for the play's output: the counts, each finding as host: detail, and each
+    duplicated name (the orphans only counted: the report files list them)."""
+    summary = report.get('summary', {})
+    lines = ['%s host(s): %s in sync, %s drifted, %s error(s); %s duplicated consumption unit name(s), %s orphaned '
+             'consumption unit(s)' % (summary.get('hosts'), summary.get('in_sync'), summary.get('drifted'),
+                                      summary.get('errors'), summary.get('duplicates', 0), summary.get('orphans'))]
+    for host, entry in sorted(report.get('hosts', {}).items()):
+        lines += ['%s: %s' % (host, finding['detail']) for finding in entry['findings']]
+    lines += ['duplicate: %s/%s (ids %s)' % (item['bunit_path'], item['name'], ', '.join(str(each) for each in item['ids']))
+              for item in report.get('duplicates') or []]
+    return lines
 
 
 def render_json(report):

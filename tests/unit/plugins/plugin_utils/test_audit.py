@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils import audit
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.audit import build_report, render_json, render_markdown
 
 CONTOSO = dict(bunit_id=31, bunit_path='Acme/Customers/Contoso')
@@ -129,3 +130,28 @@ def test_markdown_and_json_show_the_duplicates():
     # None: the section says so.
     markdown = render_markdown(build_report({'web01': in_sync('web01', 408)}, [unit(408, 'web01')]))
     assert 'None: no name is used by more than one consumption unit of a covered business unit.' in markdown
+
+
+def test_a_setting_is_shown_by_its_role_variable_and_an_absent_value_as_not_set():
+    result = dict(consumer='web01', consumer_id=7, bunit='Acme', changed_keys=['clientOptionSet', 'domain'],
+                  diff=dict(before=dict(clientOptionSet=None, domain={'id': 1, 'name': '90DAYS'}),
+                            after=dict(clientOptionSet={'id': 2, 'name': 'FORCE_ENCRYPT'}, domain={'id': 3, 'name': 'STANDARD'})))
+    findings = audit.host_findings(result)
+    assert [finding['detail'] for finding in findings] == [
+        'onboard_client_option_set: (not set) -> FORCE_ENCRYPT', 'onboard_domain: 90DAYS -> STANDARD']
+    # The machine-readable fields stay as they were: the API's field name, None for absent.
+    assert findings[0]['key'] == 'clientOptionSet' and findings[0]['old'] is None and findings[0]['new'] == 'FORCE_ENCRYPT'
+    assert findings[0]['variable'] == 'onboard_client_option_set'
+    assert audit.role_variable('cpuCount') == 'onboard_cpu_count'
+    assert audit.role_variable('somethingElse') == 'somethingElse'
+
+
+def test_summary_lines_are_text():
+    result = dict(consumer='web01', consumer_id=7, bunit='Acme', changed_keys=['clientOptionSet'],
+                  diff=dict(before=dict(clientOptionSet=None), after=dict(clientOptionSet='FORCE_ENCRYPT')))
+    report = audit.build_report({'web01.example.com': result}, [], ['web01.example.com'])
+    lines = audit.summary_lines(report)
+    assert all(isinstance(line, str) for line in lines)
+    assert lines[0].startswith('1 host(s): 0 in sync, 1 drifted, 0 error(s); 0 duplicated consumption unit name(s)')
+    assert 'web01.example.com: onboard_client_option_set: (not set) -> FORCE_ENCRYPT' in lines
+    assert 'None' not in '\n'.join(lines)

@@ -40,7 +40,8 @@ def test_the_role_gets_the_same_result_and_drift_from_a_compact_result():
     full = host_result(SETTINGS, copy.deepcopy(FULL))
     small = host_result(SETTINGS, compact(copy.deepcopy(FULL)))
     assert onboard_drift(small) == onboard_drift(full) == [
-        dict(kind='setting', key='domain', old='90DAYS', new='STANDARD', detail='domain: 90DAYS -> STANDARD')]
+        dict(kind='setting', key='domain', variable='onboard_domain', old='90DAYS', new='STANDARD',
+             detail='onboard_domain: 90DAYS -> STANDARD')]
     assert dict(small, diff=None) == dict(full, diff=None)
 
 
