@@ -52,7 +52,8 @@ cl_make_venv() {
     fi
     exec {lockfd}>"$venv/.cloutility-setup.lock"
     command -v flock >/dev/null 2>&1 && flock "$lockfd"
-    want="$( (cd "$CL_ROOT" && "$venv/bin/python" -VV && echo "$*" && cat "$@" simulator/pyproject.toml 2>/dev/null) |
+    # (cat also gets the pip options, -r and -e, which it cannot read: "|| true", or a caller's set -e -o pipefail stops here)
+    want="$( (cd "$CL_ROOT" && "$venv/bin/python" -VV && echo "$*" && { cat "$@" simulator/pyproject.toml 2>/dev/null || true; }) |
         sha256sum | cut -d' ' -f1)"
     if [ "$want" != "$(cat "$venv/.cloutility-setup.stamp" 2>/dev/null)" ]; then
         cl_log "installing into $venv: $*"
