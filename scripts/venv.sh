@@ -5,6 +5,7 @@
 #   cl_install_collection  the working tree's collection into .ansible/collections (the demo)
 #   cl_setup_nox_venv      .venv-nox: nox + antsibull-nox (scripts/requirements-nox.txt), for scripts/test.sh
 # A venv's stamp holds a hash of its Python and requirement files: when it matches, nothing is installed again.
+# Callers may run with set -euo pipefail (demo.sh): every command here that may fail is checked.
 # PYTHON=/path/to/python3.12 picks the interpreter; else python3.X on PATH, pyenv's, /usr/local/bin, /usr/bin.
 
 CL_ROOT="${CL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -39,7 +40,7 @@ cl_find_python() {
 cl_make_venv() {
     local venv="$1" pythons="$2" python have want lockfd rc=0
     shift 2
-    have="$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)"
+    have="$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" || have=""
     if [ -e "$venv" ] && [[ -z "$have" || " $pythons " != *" $have "* ]]; then
         cl_log "$venv has Python ${have:-(none that runs)}, not ${pythons// / or }: making it again"
         rm -rf "$venv" || return 1
