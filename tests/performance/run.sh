@@ -8,7 +8,7 @@
 #
 # For every fleet size, against a fresh simulator and a cold token cache: the floor, the role's first run and
 # re-run (the onboard playbook: import_role with rolespec_validate false), a re-run of the role in `roles:` (with
-# Ansible's own per-host argument validation task) and the audit (cloutility.cloutility.audit). Prints a Markdown table (and each row as it is measured).
+# no per-host argument validation task: see roles/onboard/README.md) and the audit (cloutility.cloutility.audit). Prints a Markdown table (and each row as it is measured).
 # With --rounds N, all of that N times per fleet size (from an empty portal each time), then every round's ratio to
 # its own floor and their median: the machine's speed varies from minute to minute, and one round can fall in a slow one.
 set -euo pipefail
@@ -117,7 +117,7 @@ for hosts in "${SIZES[@]}"; do
         measure "$hosts" cloutility.cloutility.onboard >"$RUN/measured"
         row "$hosts" "${label}onboard role, re-run (cloutility.cloutility.onboard)" "re-run|2"
         measure "$hosts" tests/performance/onboard_collection.yml >"$RUN/measured"
-        row "$hosts" "${label}onboard role, re-run, \`roles:\` with Ansible's per-host validation" "re-run in roles:|-"
+        row "$hosts" "${label}onboard role, re-run, \`roles:\` (no per-host validation task: the role's meta/argument_specs)" "re-run in roles:|-"
         measure "$hosts" cloutility.cloutility.audit -e "audit_report=$RUN/audit.json" >"$RUN/measured"
         row "$hosts" "${label}audit (cloutility.cloutility.audit)" "audit|2"
     done
