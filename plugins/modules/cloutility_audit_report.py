@@ -90,8 +90,9 @@ files:
   type: list
   elements: dict
 lines:
-  description: The report as lines of text for the play's output (the counts, each finding as C(host: detail) with the role
-    variable's name and V((not set)) for an absent value, each duplicated name).
+  description: >-
+    The report as lines of text for the play's output (the counts, each finding as C(host: detail) with the role
+    variable's name and V((not set\)) for an absent value, each duplicated name).
   returned: always
   type: list
   elements: str
