@@ -105,7 +105,7 @@ options:
   state:
     description:
       - V(present) creates, updates and activates as asked.
-      - V(absent) deletes the node and with it the consumption unit (a unit without a node is deleted too): the
+      - V(absent) deletes the node and with it the consumption unit (a unit without a node is deleted too); the
         request asks for both (C(deleteAssociations=true)), and what the portal shows afterwards decides the result.
         The unit gone is a deletion; a node deleted and its unit left gets the unit deleted too; a deletion request the
         portal filed (an account that may only request deletion) gives RV(deletion_requested=true); anything still there
