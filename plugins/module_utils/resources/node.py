@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, map_bounded
@@ -185,6 +186,7 @@ class ReferenceCache:
         self._guard = threading.Lock()
         self._values = {}
         self._locks = {}
+        self._fresh = {}
 
     def get(self, key, load):
         with self._guard:
@@ -199,6 +201,28 @@ class ReferenceCache:
             with self._guard:
                 self._values[key] = value
             return value
+
+    def fresh(self, key, since, load):
+        """A value read after ``since`` (a time.monotonic() of the caller's): a read of ``key`` that started at or after it,
+        in flight or done, serves this caller too; else a new one starts. Threads that each need a read newer than their
+        own write (the fleet's race checks) share few reads instead of one each."""
+        with self._guard:
+            entry = self._fresh.get(key)
+            mine = entry is None or entry['started'] < since
+            if mine:
+                entry = dict(started=time.monotonic(), done=threading.Event(), value=None, error=None)
+                self._fresh[key] = entry
+        if mine:
+            try:
+                entry['value'] = load()
+            except Exception as exc:  # pylint: disable=broad-except  # handed to every caller of this read
+                entry['error'] = exc
+            entry['done'].set()
+        else:
+            entry['done'].wait()
+        if entry['error'] is not None:
+            raise entry['error']
+        return entry['value']
 
     def loaded(self, kind):
         """``{rest of key: value}`` of what has been read under keys ``(kind, ...)``, such as ``('consumers', bunit_id)``."""
@@ -486,6 +510,7 @@ class NodeWorkflow:
                 # Only the unit asked for: an answer with an id and another name is not it (a proxy's object).
                 ctx['consumer'] = answer if _has_id(answer) and answer.get('name') == name else self.newest_of_name()
                 ctx['created_consumer'] = ctx['consumer']
+                ctx['created_at'] = time.monotonic()
 
             plan.add(Step(
                 'create_consumer', lambda ctx: "create consumption unit '%s'%s" % (name, _id_text(ctx['consumer'])),
@@ -626,7 +651,15 @@ class NodeWorkflow:
         Why once is enough: ids only grow, so a unit older than this run's was created before it and is in the list this
         run reads after creating its own; the controller of the oldest never sees an older one and goes on. No unit
         but the kept one is ever activated, and a loser's node, never activated, goes with its unit."""
-        units = same_name(self.client.get_all(consumers_path(self.bunit['id'])), self.params.get('consumer'))
+        bunit_id = self.bunit['id']
+        since = time.monotonic() if gone else ctx.get('created_at', 0)
+
+        def load():
+            return self.client.get_all(consumers_path(bunit_id))
+
+        # Fleet mode: one list read started after this run's create serves every entry whose create came before it.
+        units = same_name(self.cache.fresh(('consumers', bunit_id), since, load) if self.cache is not None else load(),
+                          self.params.get('consumer'))
         own = ctx['consumer']
         if own is None or own.get('id') is None or not units:
             return
