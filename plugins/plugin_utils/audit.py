@@ -215,15 +215,17 @@ def duplicate_hint(entry):
 
     others = ' / '.join(str(item) for item in entry['others'])
     if entry['others_activated'] is True:
-        return ('Another unit than the oldest (id %s) holds an activated node, so the modules stop rather than guess: find '
-                'which unit holds the backups and delete the others (%s).' % (entry['kept'], delete('<each id you do not keep>')))
+        return ('The modules stop rather than guess (another unit than the oldest, id %s, holds an activated node, or the '
+                'units are older than what controllers running at once leave): find which unit holds the backups and delete '
+                'the others (%s).' % (entry['kept'], delete('<each id you do not keep>')))
     if entry['others_activated'] is False:
         return 'The modules use id %s; the others hold no activated node: delete them (%s).' % (entry['kept'], delete(others))
     if not entry['hosts']:
-        return ('No inventory host names it; the modules would use id %s: delete the others (%s), or every one when the '
-                'machine is gone.' % (entry['kept'], delete(others)))
-    return ('The modules use id %s (they stop when another holds an activated node): delete the others (%s).'
-            % (entry['kept'], delete(others)))
+        return ('No inventory host names it; the oldest is id %s (the modules use it only when the others are minutes old and '
+                'hold no activated node, as controllers running at once leave them): delete the others (%s), or every one '
+                'when the machine is gone.' % (entry['kept'], delete(others)))
+    return ('The oldest is id %s (the modules use it when the others are minutes old and hold no activated node, else they '
+            'stop): delete the others (%s).' % (entry['kept'], delete(others)))
 
 
 def _cell(value):

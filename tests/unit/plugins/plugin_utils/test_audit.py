@@ -73,7 +73,7 @@ def test_a_host_the_modules_stop_for_is_no_error_and_its_units_are_no_orphans():
     report = build_report(results, consumers)
     [duplicate] = report['duplicates']
     assert duplicate['kept'] == 420 and duplicate['hosts'] == ['web02'] and duplicate['others_activated'] is True
-    assert 'holds an activated node, so the modules stop rather than guess' in duplicate['hint']
+    assert 'The modules stop rather than guess (another unit than the oldest, id 420, holds an activated node' in duplicate['hint']
     assert 'consumer_id: <each id you do not keep>' in duplicate['hint']
     host = report['hosts']['web02']
     assert host['status'] == 'duplicate'
@@ -92,7 +92,7 @@ def test_units_no_host_names_are_a_duplicate_not_orphans():
     [duplicate] = report['duplicates']
     assert duplicate['ids'] == [430, 431] and duplicate['kept'] == 430 and duplicate['hosts'] == []
     assert duplicate['others_activated'] is None
-    assert 'No inventory host names it; the modules would use id 430' in duplicate['hint']
+    assert 'No inventory host names it; the oldest is id 430' in duplicate['hint']
     assert [orphan['name'] for orphan in report['orphans']] == ['stray']
     assert report['summary']['orphans'] == 1 and report['summary']['duplicates'] == 1
 
@@ -120,7 +120,7 @@ def test_markdown_and_json_show_the_duplicates():
     assert '## Duplicate consumption units' in markdown
     assert '| Business unit | Consumption unit | Ids | Kept | Others hold an activated node | Hosts | Resolve |' in markdown
     assert '| Acme/Customers/Contoso | web01 | 408, 412 | 408 | no | web01 | The modules use id 408;' in markdown
-    assert '| Acme/Customers/Contoso | web02 | 420, 421 | 420 | yes | web02 | Another unit than the oldest (id 420)' in markdown
+    assert '| Acme/Customers/Contoso | web02 | 420, 421 | 420 | yes | web02 | The modules stop rather than guess (another unit than the oldest, id 420,' in markdown
     assert '| web02 | Customers/Contoso | duplicate_unit | consumption unit name web02 is used by units 420, 421' in markdown
     assert '| Acme/Customers/Contoso | db\\|01 | 409 |' in markdown
     data = json.loads(render_json(report))
