@@ -210,4 +210,8 @@ def test_a_fresh_read_serves_every_caller_whose_write_came_before_it_started():
     assert cache.fresh('units', time.monotonic(), lambda: loads.append(1) or ['answer 2']) == ['answer 2'] and len(loads) == 2
     # An error reaches the caller.
     with pytest.raises(CloutilityError, match='down'):
-        cache.fresh('units', time.monotonic(), lambda: (_ for _ in ()).throw(CloutilityError('down')))
+        cache.fresh('units', time.monotonic(), _portal_down)
+
+
+def _portal_down():
+    raise CloutilityError('down')

@@ -120,7 +120,8 @@ def test_markdown_and_json_show_the_duplicates():
     assert '## Duplicate consumption units' in markdown
     assert '| Business unit | Consumption unit | Ids | Kept | Others hold an activated node | Hosts | Resolve |' in markdown
     assert '| Acme/Customers/Contoso | web01 | 408, 412 | 408 | no | web01 | The modules use id 408;' in markdown
-    assert '| Acme/Customers/Contoso | web02 | 420, 421 | 420 | yes | web02 | The modules stop rather than guess (another unit than the oldest, id 420,' in markdown
+    assert ('| Acme/Customers/Contoso | web02 | 420, 421 | 420 | yes | web02 | The modules stop rather than guess (another unit '
+            'than the oldest, id 420,') in markdown
     assert '| web02 | Customers/Contoso | duplicate_unit | consumption unit name web02 is used by units 420, 421' in markdown
     assert '| Acme/Customers/Contoso | db\\|01 | 409 |' in markdown
     data = json.loads(render_json(report))
