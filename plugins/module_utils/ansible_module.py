@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import math
-import os
 import re
 import traceback
 
@@ -18,8 +17,14 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client i
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     CloutilityApiError,
-    CloutilityClient,
     CloutilityError,
+)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.connection_options import (  # noqa: F401 (CONNECTION_OPTIONS, client_from_options: used by plugins)
+    CONNECTION_ENV,
+    CONNECTION_OPTIONS,
+    CONNECTION_SPEC,
+    client_from_options,
+    env_value,
 )
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
 from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import secret_values
@@ -30,41 +35,24 @@ def env_setting(*names):
     """The fallback of a connection option: its environment variable, when set to something. An empty variable (what a
     credential type injects for a field left blank) counts as unset, so the option's default applies."""
     for name in names:
-        value = os.environ.get(name)
-        if value is not None and value.strip():
+        value = env_value(name)
+        if value is not None:
             return value
     raise AnsibleFallbackNotFound
 
 
-# Each connection option and the environment variable that sets it (the doc fragment cloutility.cloutility.connection).
-CONNECTION_ENV = dict(api_url='CLOUTILITY_API_URL', client_id='CLOUTILITY_CLIENT_ID', origin='CLOUTILITY_ORIGIN',
-                      username='CLOUTILITY_USERNAME', password='CLOUTILITY_PASSWORD', validate_certs='CLOUTILITY_VALIDATE_CERTS',
-                      timeout='CLOUTILITY_TIMEOUT', token_cache='CLOUTILITY_TOKEN_CACHE', retries='CLOUTILITY_RETRIES',
-                      retry_max_time='CLOUTILITY_RETRY_MAX_TIME', lock_dir='CLOUTILITY_LOCK_DIR')
-
-
 def connection_argument_spec():
-    """Connection options shared by every module; documented in the connection doc fragment.
+    """Connection options shared by every module (connection_options.CONNECTION_SPEC, the one table); documented in
+    the connection doc fragment.
 
     The five that say where and who are required: the environment variable satisfies ``required``
     (fallbacks are applied first), so with nothing set the task names every missing one at once, with its variable.
     Input rules (``min``, ``max``: see option_problems) are declared with each option.
     """
-    spec = dict(
-        api_url=dict(type='str', required=True),
-        client_id=dict(type='str', required=True),
-        origin=dict(type='str', required=True),
-        username=dict(type='str', required=True),
-        password=dict(type='str', required=True, no_log=True),
-        validate_certs=dict(type='bool', default=True),
-        timeout=dict(type='int', default=30, min=1, max=3600),
-        token_cache=dict(type='bool', default=True),
-        retries=dict(type='int', default=5, min=0, max=100),
-        retry_max_time=dict(type='float', default=60.0, min=0, max=86400),
-        lock_dir=dict(type='path'),
-    )
-    for option, declared in spec.items():
-        declared['fallback'] = (env_setting, [CONNECTION_ENV[option]])
+    spec = {}
+    for option, declared in CONNECTION_SPEC.items():
+        spec[option] = dict((key, value) for key, value in declared.items() if key != 'env')
+        spec[option]['fallback'] = (env_setting, [declared['env']])
     return spec
 
 
@@ -83,8 +71,6 @@ def missing_connection_message(msg):
                 str(msg).rstrip('.'), ', '.join(missing), 's' if len(missing) > 1 else '',
                 ', '.join(CONNECTION_ENV[name] for name in missing)))
 
-
-CONNECTION_OPTIONS = tuple(connection_argument_spec())
 
 # The input rules an option may declare beside its argument spec (see option_problems). They are taken out of the
 # spec before AnsibleModule sees it (argument_spec_of).
@@ -179,19 +165,6 @@ def _range(low, high):
     if low is not None and high is not None:
         return 'from %s to %s' % (low, high)
     return '%s or more' % low if low is not None else '%s or less' % high
-
-
-def client_from_options(options, pool_size=None):
-    """A CloutilityClient from a dict holding the connection options; ``pool_size`` for ``workers`` threads."""
-    return CloutilityClient(options.get('api_url'), options.get('client_id'), options.get('origin'),
-                            options.get('username'), options.get('password'),
-                            validate_certs=options.get('validate_certs', True),
-                            timeout=options.get('timeout') or 30,
-                            token_cache=options.get('token_cache', True),
-                            retries=options.get('retries'),
-                            retry_max_time=options.get('retry_max_time'),
-                            lock_dir=options.get('lock_dir'),
-                            pool_size=pool_size)
 
 
 def error_details(exc):
