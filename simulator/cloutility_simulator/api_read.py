@@ -80,17 +80,31 @@ def make_report(consumer, node, day, with_status, with_warnings):
         'numberOfFiles': 10000 + _digest('files', node['id']) % 90000 + int(storage * 10),
     }
     failed = _digest('fail', node['id'], day.date().isoformat()) % 17 == 0
+    injected = injected_jobs_of_day(node, day)
     if with_status:
-        report['status'] = {'id': 2, 'name': 'Failed'} if failed else {'id': 1, 'name': 'Successful'}
+        failed_today = failed or any(job['status'] == 'Failed' for job in injected)
+        report['status'] = {'id': 2, 'name': 'Failed'} if failed_today else {'id': 1, 'name': 'Successful'}
     if with_warnings:
         warnings = []
         if failed:
             warnings.append(_warning(1, 'Scheduled backup ended with return code 12'))
+        warnings.extend(_injected_warnings(injected))
         limit = consumer.get('limitHighStorage')
         if limit is not None and storage > limit:
             warnings.append(_warning(2, 'Stored %.2f GB exceeds the limit of %.2f GB' % (storage, limit)))
         report['warnings'] = warnings
     return report
+
+
+def _injected_warnings(jobs):
+    """FailedBackup for each failed job of the day, MissedSchedule for each missed one (jobs made by POST /_sim/jobs)."""
+    warnings = []
+    for job in jobs:
+        if job['status'] == 'Failed':
+            warnings.append(_warning(1, 'Scheduled backup ended with return code %s' % job['returnCode']))
+        elif job['status'] == 'Missed':
+            warnings.append(_warning(3, 'Scheduled backup %s was missed (window started %s)' % (INJECTED_SCHEDULE, job['started'])))
+    return warnings
 
 
 def report_days(node, start, end):
@@ -170,16 +184,102 @@ def make_job(consumer, node, index):
     }
 
 
-def bogus_first_job(consumer, node):
+def bogus_first_job(job):
     """The guide warns that jobs/first has bogus values apart from the dates."""
-    job = make_job(consumer, node, 0)
+    job = dict(job)
     for key, value in (('type', ''), ('scheduleName', ''), ('status', ''), ('returnCode', 0), ('duration', 0), ('transferredBytes', 0),
                        ('numberOfFiles', 0), ('tsmName', '')):
         job[key] = value
     return job
 
 
+INJECTED_JOB_STATUSES = {'Failed': 12, 'Warning': 4, 'Completed': 0, 'Missed': None}  # status: default returnCode
+INJECTED_JOB_BASE = 900000000
+INJECTED_SCHEDULE = 'DAILY_2200'
+
+
+def injected_job_id(count):
+    """Id of the count-th job made by POST /_sim/jobs: 900090000, 900090001, ... The last five digits of a generated
+    job id (node id * 100000 + index) are its index, never above about 5000; these ids end in 90000-99999."""
+    return INJECTED_JOB_BASE + (count // 10000) * 100000 + 90000 + count % 10000
+
+
+def add_injected_job(consumer, node, status, started, return_code, duration):
+    """Store a job of ``status`` that started at ``started`` (aware datetime); answer it as GET .../jobs serves it."""
+    st = state()
+    count = st['nextIds'].get('injectedJob', 0)
+    st['nextIds']['injectedJob'] = count + 1
+    if status == 'Missed':
+        duration = 0
+    record = {
+        'id': injected_job_id(count),
+        'consumerId': consumer['id'],
+        'nodeId': node['id'],
+        'status': status,
+        'returnCode': return_code,
+        'started': fmt_time(started),
+        'completed': fmt_time(started + datetime.timedelta(seconds=duration)),
+        'duration': duration,
+    }
+    st['injectedJobs'].append(record)
+    return render_injected_job(consumer, node, record)
+
+
+def render_injected_job(consumer, node, record):
+    """An injected job in the shape of the generated ones; a missed job moved no data."""
+    missed = record['status'] == 'Missed'
+    seed = _digest('injected-job', record['id'])
+    transferred = int(transferred_gb(node, parse_time(record['started'])) * GB)
+    if record['status'] == 'Failed':
+        transferred //= 10
+    return {
+        'href': href('bunits', consumer['businessUnitId'], 'consumers', consumer['id'], 'jobs', record['id']),
+        'id': record['id'],
+        'type': 'Backup',
+        'scheduleName': INJECTED_SCHEDULE,
+        'status': record['status'],
+        'returnCode': record['returnCode'],
+        'started': record['started'],
+        'completed': record['completed'],
+        'duration': record['duration'],
+        'transferredBytes': 0 if missed else transferred,
+        'numberOfFiles': 0 if missed else 100 + seed % 20000,
+        'tsmName': node.get('tsmName'),
+        'consumer': {'id': consumer['id'], 'name': consumer['name']},
+    }
+
+
+def injected_records(node):
+    """The stored injected jobs of this node (not those of an earlier node of the same consumption unit)."""
+    if not node:
+        return []
+    return [r for r in state()['injectedJobs'] if r['nodeId'] == node['id'] and r['consumerId'] == node['consumerId']]
+
+
+def injected_jobs_of_day(node, day):
+    """Injected jobs of the node that started on the (UTC) day of ``day``."""
+    date = day.date().isoformat()
+    return [r for r in injected_records(node) if r['started'][:10] == date]
+
+
+def _first_job(consumer, node):
+    """The job that completed first (a generated or an injected one, completed by now), or None."""
+    candidates = []
+    if node is not None and node.get('activatedDate') and _job_times(node, 0)[1] <= utcnow():
+        candidates.append(make_job(consumer, node, 0))
+    candidates.extend(render_injected_job(consumer, node, r) for r in injected_records(node) if parse_time(r['completed']) <= utcnow())
+    return min(candidates, key=lambda job: (parse_time(job['completed']), job['id'])) if candidates else None
+
+
 def jobs_between(consumer, node, start, end):
+    """Generated and injected jobs whose ``completed`` is in [start, end], sorted by completion time."""
+    items = _generated_jobs_between(consumer, node, start, end)
+    items.extend(render_injected_job(consumer, node, r) for r in injected_records(node) if start <= parse_time(r['completed']) <= end)
+    items.sort(key=lambda job: (parse_time(job['completed']), job['id']))
+    return items
+
+
+def _generated_jobs_between(consumer, node, start, end):
     items = []
     if not node or not node.get('activatedDate'):
         return items
@@ -197,17 +297,17 @@ def jobs_between(consumer, node, start, end):
 def _job_list(unit_id, consumer_id, from_first):
     consumer, node = _consumer_node(unit_id, consumer_id)
     has_range = request.args.get('startTime') or request.args.get('endTime')
-    has_jobs = node is not None and node.get('activatedDate') and _job_times(node, 0)[1] <= utcnow()
+    first = _first_job(consumer, node)
     if from_first and not has_range:
-        if not has_jobs:
+        if first is None:
             raise not_found('Consumption unit %d (%s) has no jobs yet' % (consumer_id, consumer['name']))
-        return jsonify(bogus_first_job(consumer, node))
+        return jsonify(bogus_first_job(first))
     end = query_time('endTime', utcnow())
     start = query_time('startTime', end - DAY)
     if start > end:
         raise bad_request('startTime must not be after endTime')
-    if has_jobs and request.args.get('startTime'):
-        first_completed = _job_times(node, 0)[1]
+    if first is not None and request.args.get('startTime'):
+        first_completed = parse_time(first['completed'])
         if start < first_completed:
             raise bad_request('startTime %s is before the completion of the first job (%s); startTime must be greater than or equal to the '
                               '"completed" value of GET .../jobs/first' % (fmt_time(start), fmt_time(first_completed)))
@@ -303,7 +403,8 @@ def nodes_in_month(unit_id, month):
     return sorted(rows, key=lambda r: r[0]['id'])
 
 
-def billing_data(unit_id, month, preliminary=False):
+def _usage(unit_id, month, preliminary):
+    """Rows and total of the usage month ``month`` (first instant of the month)."""
     end = _add_months(month, 1)
     rows = []
     total = 0.0
@@ -333,50 +434,82 @@ def billing_data(unit_id, month, preliminary=False):
             'amount': amount,
             'deleted': deleted is not None or None,
         }))
-    date = month.date().isoformat()
-    return {
+    return rows, round(total, 2)
+
+
+def _period(month):
+    """periodStart and periodEnd of a usage month: its first instant and its last millisecond."""
+    return fmt_time(month), fmt_time(_add_months(month, 1) - datetime.timedelta(milliseconds=1))
+
+
+def billing_data(unit_id, invoice_date):
+    """The billing data with invoice date ``invoice_date`` (day 1 of a month): the usage of the month before it, as
+    the invoice of that date (_invoice). Preliminary while that month is running or ahead. Switch billing_period_keys
+    false: no periodStart / periodEnd (a portal that does not send them)."""
+    month = _add_months(invoice_date, -1)
+    preliminary = month >= _month_start(utcnow())
+    rows, total = _usage(unit_id, month, preliminary)
+    date = invoice_date.date().isoformat()
+    period_start, period_end = _period(month)
+    data = {
         'href': href('bunits', unit_id, 'billing', date),
         'date': date,
-        'periodStart': fmt_time(month),
-        'periodEnd': fmt_time(end - datetime.timedelta(milliseconds=1)),
+        'periodStart': period_start,
+        'periodEnd': period_end,
         'businessUnit': unit_ref(unit_id),
-        'preliminary': preliminary or month >= _month_start(utcnow()),
+        'preliminary': preliminary,
         'currency': CURRENCY,
         'nodeCount': len(rows),
-        'total': round(total, 2),
+        'total': total,
         'rows': rows,
     }
+    if not sim().switch('billing_period_keys'):
+        del data['periodStart'], data['periodEnd']
+    return data
 
 
-def _months(unit, include_next=0):
-    first = _month_start(parse_time(unit.get('createdDate') or now_iso()))
+def _first_invoice_date(unit):
+    """The first invoice date of a unit: day 1 of the month after the month it was created in."""
+    return _add_months(_month_start(parse_time(unit.get('createdDate') or now_iso())), 1)
+
+
+def _invoice_dates(unit, include_next=0):
+    """Invoice dates (day 1 of a month) from the unit's first one up to the first day of the current month (final: it
+    covers last month), plus ``include_next`` upcoming ones (the next covers the running month: preliminary)."""
     current = _month_start(utcnow())
-    start = max(first, _add_months(current, -23))
-    months = []
-    month = start
-    while month <= _add_months(current, include_next):
-        months.append(month)
-        month = _add_months(month, 1)
-    return months
+    dates = []
+    date = _first_invoice_date(unit)
+    while date <= _add_months(current, include_next):
+        dates.append(date)
+        date = _add_months(date, 1)
+    return dates
 
 
-def _date_param(text, unit):
+def _date_param(text):
     try:
-        value = datetime.datetime.strptime(text, '%Y-%m-%d').replace(tzinfo=datetime.timezone.utc)
+        return datetime.datetime.strptime(text, '%Y-%m-%d').replace(tzinfo=datetime.timezone.utc)
     except ValueError as exc:
         raise bad_request('The date must have the format YYYY-MM-DD, not %r' % text) from exc
-    month = _month_start(value)
-    if month < _month_start(parse_time(unit.get('createdDate') or now_iso())) or month > _add_months(_month_start(utcnow()), 12):
+
+
+def _billing_invoice_date(text, unit):
+    """The invoice date a billing request names. Strict: only day 1 of a month (an invoice date); lenient: any day of a
+    month stands for that month's invoice date. 404 before the unit's first invoice date or more than 13 months ahead."""
+    value = _date_param(text)
+    invoice_date = _month_start(value)
+    if sim().strict and value != invoice_date:
+        raise not_found('No billing period with invoice date %s in business unit %d (invoice dates are the first day of a month)' % (
+            text, unit['id']))
+    if invoice_date < _first_invoice_date(unit) or invoice_date > _add_months(_month_start(utcnow()), 13):
         raise not_found('No billing period for %s in business unit %d' % (text, unit['id']))
-    return month
+    return invoice_date
 
 
 @bp.route('/v1/bunits/<int:unit_id>/billing', methods=['GET'])
 def billing(unit_id):
     unit = sim().unit_for(user(), unit_id)
     include_next = query_int('includeNext', 0, minimum=0)
-    current = _month_start(utcnow())
-    items = [billing_data(unit_id, m, preliminary=m > current) for m in _months(unit, include_next)]
+    items = [billing_data(unit_id, d) for d in _invoice_dates(unit, include_next)]
     items.reverse()
     return jsonify(paged(items, href('bunits', unit_id, 'billing'), 'BillingData'))
 
@@ -384,8 +517,7 @@ def billing(unit_id):
 @bp.route('/v1/bunits/<int:unit_id>/billing/<date>', methods=['GET'])
 def billing_month(unit_id, date):
     unit = sim().unit_for(user(), unit_id)
-    month = _date_param(date, unit)
-    return jsonify(billing_data(unit_id, month, preliminary=month > _month_start(utcnow())))
+    return jsonify(billing_data(unit_id, _billing_invoice_date(date, unit)))
 
 
 @bp.route('/v1/bunits/<int:unit_id>/contract', methods=['GET'])
@@ -407,29 +539,31 @@ def contract(unit_id):
     })
 
 
-def _invoice(unit_id, month, detailed):
-    data = billing_data(unit_id, month)
-    date = _add_months(month, 1).date().isoformat()
+def _invoice(unit_id, invoice_date, detailed):
+    """The invoice dated ``invoice_date``: the usage of the month before, as the billing data of that date."""
+    month = _add_months(invoice_date, -1)
+    rows, total = _usage(unit_id, month, False)
+    date = invoice_date.date().isoformat()
+    period_start, period_end = _period(month)
     invoice = {
         'href': href('bunits', unit_id, 'invoices', date),
         'date': date,
-        'periodStart': data['periodStart'],
-        'periodEnd': data['periodEnd'],
-        'businessUnit': data['businessUnit'],
+        'periodStart': period_start,
+        'periodEnd': period_end,
+        'businessUnit': unit_ref(unit_id),
         'currency': CURRENCY,
-        'amount': data['total'],
-        'nodeCount': data['nodeCount'],
+        'amount': total,
+        'nodeCount': len(rows),
     }
     if detailed:
-        invoice['rows'] = data['rows']
+        invoice['rows'] = rows
     return invoice
 
 
 @bp.route('/v1/bunits/<int:unit_id>/invoices', methods=['GET'])
 def invoices(unit_id):
     unit = sim().unit_for(user(), unit_id)
-    current = _month_start(utcnow())
-    items = [_invoice(unit_id, m, False) for m in _months(unit) if m < current]
+    items = [_invoice(unit_id, d, False) for d in _invoice_dates(unit)]
     items.reverse()
     return jsonify(paged(items, href('bunits', unit_id, 'invoices'), 'Invoice'))
 
@@ -437,10 +571,10 @@ def invoices(unit_id):
 @bp.route('/v1/bunits/<int:unit_id>/invoices/<date>', methods=['GET'])
 def invoice(unit_id, date):
     unit = sim().unit_for(user(), unit_id)
-    month = _add_months(_date_param(date, unit), -1)
-    if month >= _month_start(utcnow()) or month < _month_start(parse_time(unit.get('createdDate') or now_iso())):
+    invoice_date = _month_start(_date_param(date))
+    if invoice_date > _month_start(utcnow()) or invoice_date < _first_invoice_date(unit):
         raise not_found('No invoice dated %s for business unit %d' % (date, unit_id))
-    return jsonify(_invoice(unit_id, month, True))
+    return jsonify(_invoice(unit_id, invoice_date, True))
 
 
 @bp.route('/v1/bunits/<int:unit_id>/invoicefiles', methods=['GET'])

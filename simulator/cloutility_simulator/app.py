@@ -181,12 +181,13 @@ def _locked(view):
 
 def create_app(seed=None, page_size=None, token_lifetime=None, simulator=None, strict=False, **options):
     """Build the Flask app. Either pass a Simulator or the seed file / page size / token lifetime / strict mode and
-    any other Simulator option (node_delete_needs_associations, consumer_delete_ignores_associations, spname_form,
-    spname_override, missing_routes, latency_ms)."""
+    any other Simulator option (node_delete_needs_associations, consumer_delete_ignores_associations, billing_period_keys,
+    spname_form, spname_override, missing_routes, latency_ms)."""
     from .api_core import bp as core_bp  # pylint: disable=import-outside-toplevel
     from .api_nodes import bp as nodes_bp  # pylint: disable=import-outside-toplevel
     from .api_read import bp as read_bp  # pylint: disable=import-outside-toplevel
     from .api_users import bp as users_bp  # pylint: disable=import-outside-toplevel
+    from .sim_events import bp as events_bp  # pylint: disable=import-outside-toplevel
 
     if simulator is None:
         kwargs = {}
@@ -205,10 +206,10 @@ def create_app(seed=None, page_size=None, token_lifetime=None, simulator=None, s
     app.after_request(_after)
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(HTTPException, _handle_http)
-    for blueprint in (core_bp, nodes_bp, read_bp, users_bp, admin):
+    for blueprint in (core_bp, nodes_bp, read_bp, users_bp, admin, events_bp):
         app.register_blueprint(blueprint)
     for endpoint, view in list(app.view_functions.items()):
-        if endpoint != 'static':
+        if endpoint != 'static' and not getattr(view, 'sim_unlocked', False):
             app.view_functions[endpoint] = _locked(view)
     return app
 

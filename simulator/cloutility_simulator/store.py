@@ -25,7 +25,7 @@ AUDIT_TYPES = {0: 'Info', 100: 'Create', 200: 'Modify', 300: 'Delete', 400: 'Err
 SPNAME_FORMS = ('json', 'bare', 'bare_newline', 'quoted_newline', 'bare_as_json')
 
 # Behaviours still a guess, each a config switch (simulator/README.md, "Switches for guessed behaviours").
-BEHAVIOUR_SWITCHES = ('node_delete_needs_associations', 'consumer_delete_ignores_associations')
+BEHAVIOUR_SWITCHES = ('node_delete_needs_associations', 'consumer_delete_ignores_associations', 'billing_period_keys')
 
 # Routes a strict portal does not have (an older portal version): answered like an unknown route.
 STRICT_MISSING_ROUTES = (r'^/v1/nodewarningtypes(/|$)',)
@@ -125,7 +125,7 @@ class Simulator:
 
     def __init__(self, seed=None, page_size=DEFAULT_PAGE_SIZE, token_lifetime=DEFAULT_TOKEN_LIFETIME, strict=False, missing_routes=None,
                  latency_ms=0, node_delete_needs_associations=False, consumer_delete_ignores_associations=False, spname_form='json',
-                 spname_override=None):
+                 spname_override=None, billing_period_keys=True):
         self.lock = threading.RLock()
         self.seed_path = seed or DEFAULT_SEED
         # latency_ms: the baseline of the latency fault (faults['latency_ms']), kept when faults are cleared.
@@ -134,7 +134,8 @@ class Simulator:
         self.initial_config.update(strict=bool(strict), missing_routes=list(missing_routes or []))
         # Switches for behaviours the documents leave open (default: the simulator's first guess).
         self.initial_config.update(node_delete_needs_associations=bool(node_delete_needs_associations),
-                                   consumer_delete_ignores_associations=bool(consumer_delete_ignores_associations))
+                                   consumer_delete_ignores_associations=bool(consumer_delete_ignores_associations),
+                                   billing_period_keys=bool(billing_period_keys))
         check_spname_config(spname_form, spname_override)
         self.initial_config.update(spname_form=spname_form, spname_override=spname_override)
         self.state = {}
@@ -168,12 +169,16 @@ class Simulator:
             'deletionRequests': [],
             'invoiceFiles': [],
             'deletedNodes': [],
+            # Admin-made: billing subscribers (the portal's "Post URL"s) and jobs that failed or were missed on demand.
+            'billingSubscribers': [],
+            'injectedJobs': [],
             'tags': {int(tag['id']): tag['name'] for tag in seed.get('tags', [])},
         }
         for name in _COLLECTIONS:
             state[name] = {int(item['id']): copy.deepcopy(item) for item in seed.get(name, [])}
         for kind, start in (('businessUnit', 1000), ('consumer', 5000), ('node', 9000), ('auditLog', 90001), ('tsmNode', 7000),
-                            ('invoiceFile', 301), ('deletionRequest', 71), ('token', 1), ('tag', 40)):
+                            ('invoiceFile', 301), ('deletionRequest', 71), ('token', 1), ('tag', 40), ('billingSubscriber', 51),
+                            ('injectedJob', 0)):
             state['nextIds'].setdefault(kind, start)
         # Tags are {id, name} objects; a seed's bare tag names get the id of a registered tag of that name, or a new one.
         by_name = {tag_name.lower(): tag_id for tag_id, tag_name in state['tags'].items()}

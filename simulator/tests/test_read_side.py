@@ -78,13 +78,14 @@ def test_contract_invoices_billing(api):
     assert_error(api.get('bunits/94/invoices/not-a-date'), 400)
     billing = api.ok('GET', 'bunits/22/billing', params={'includeNext': 1})
     assert billing['items'][0]['preliminary'] is True
-    # July 2023: only web01 (created 2023-07-09) in Contoso; the Internal proxy exists since June 2023
-    july = api.ok('GET', 'bunits/94/billing/2023-07-01')
+    # Invoice date 2023-08-01 covers July 2023: only web01 (created 2023-07-09) in Contoso; the Internal proxy exists since June 2023
+    july = api.ok('GET', 'bunits/94/billing/2023-08-01')
     assert [r['tsmName'] for r in july['rows']] == ['CONTOSO-WEB01']
-    top_july = api.ok('GET', 'bunits/22/billing/2023-07-01')
+    assert july['periodStart'] == '2023-07-01T00:00:00.000Z' and july['date'] == '2023-08-01'
+    top_july = api.ok('GET', 'bunits/22/billing/2023-08-01')
     assert {r['tsmName'] for r in top_july['rows']} == {'CONTOSO-WEB01', 'ACME-PROXY01'}
     api.ok('DELETE', 'bunits/94/consumers/408/node')
-    assert [r['tsmName'] for r in api.ok('GET', 'bunits/94/billing/2023-07-01')['rows']] == ['CONTOSO-WEB01']  # deleted now, existed then
+    assert [r['tsmName'] for r in api.ok('GET', 'bunits/94/billing/2023-08-01')['rows']] == ['CONTOSO-WEB01']  # deleted now, existed then
 
 
 def test_invoice_files(api):
