@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""cloutility.cloutility.backup_events: an event source for Event-Driven Ansible (ansible-rulebook).
+
+Polls a Cloutility portal and puts one event on the queue per failed, missed or warning backup job, and per node
+that goes over its storage limit, in the business units it is given and every unit below them.
+
+Arguments (every connection option also from its CLOUTILITY_* environment variable, as for the modules):
+    api_url, client_id, origin, username, password, validate_certs, timeout, token_cache, retries, retry_max_time,
+    lock_dir: the connection (doc fragment cloutility.cloutility.connection).
+    bunits:   list of business units (paths of names, or ids) to watch, with every unit below them. Required.
+    interval: seconds between polls (default 300).
+    since:    where the first start looks back to (default -24h); later starts go on from the bookmark.
+    bookmark: the bookmark file (default ~/.local/state/cloutility/backup_events-<hash>.json). Keep it on a volume that
+              outlives the process: a restart neither loses nor repeats events.
+    overlap:  seconds each poll reads again before the last one ended, for jobs the portal lists late (default 3600).
+    kinds:    which events: failed_job, missed_job, warning_job, storage_over_limit (default all).
+    job_statuses: job status -> kind (default {Failed: failed_job, Missed: missed_job, Warning: warning_job}).
+    storage_warning_types: report warning type names meaning "over the limit" (default [HighStorage]).
+    workers:  parallel reads (default 4).
+    once:     poll once and stop (for tests and cron-like use).
+
+Each event: {"cloutility": {"kind", "key", "time", "bunit_id", "bunit_path", "consumer": {"id", "name"}, "node",
+"message", "api_url", and "job" or "report"/"storage"}}. A poll that meets an error (an answer that is not the
+resource, an unreachable portal) logs it with the method, URL and status, sends only what it is sure of and reads
+that time again at the next poll. The password is never logged.
+
+Example:
+    sources:
+      - cloutility.cloutility.backup_events:
+          bunits: [Acme Hosting/Customers]
+          interval: 300
+          bookmark: /var/lib/eda/cloutility-backup-events.json
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+LOGGER = logging.getLogger('cloutility.backup_events')
+
+
+def _collection_on_path():
+    """ansible-rulebook runs this file with runpy: make the collection it belongs to importable."""
+    here = os.path.abspath(globals().get('__file__') or '')
+    parts = here.split(os.sep)
+    if 'ansible_collections' in parts:
+        root = os.sep.join(parts[:len(parts) - 1 - parts[::-1].index('ansible_collections')]) or os.sep
+        if root not in sys.path:
+            sys.path.insert(0, root)
+
+
+_collection_on_path()
+
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.backup_events import BackupWatch, Settings  # noqa: E402 pylint: disable=wrong-import-position
+
+
+async def main(queue, args):
+    """Poll, put the events on the queue, then move the bookmark; again every ``interval`` seconds."""
+    args = dict(args)
+    args.pop('eda_feedback_queue', None)
+    settings = Settings(args)  # refused before the first request: ValueError naming the argument
+    watch = BackupWatch(settings)
+    LOGGER.info('watching %s on %s every %ss (bookmark %s)', ', '.join(map(str, settings.bunits)),
+                settings.connection['api_url'], int(settings.interval), settings.bookmark)
+    while True:
+        outcome = await asyncio.to_thread(watch.poll)
+        for event in outcome.events:
+            await queue.put(event)
+        await asyncio.to_thread(watch.commit, outcome)
+        for error in outcome.errors:
+            LOGGER.warning('poll %s to %s incomplete, read again next time: %s', outcome.start.isoformat(), outcome.end.isoformat(), error)
+        LOGGER.info('%d events from %s to %s', len(outcome.events), outcome.start.isoformat(), outcome.end.isoformat())
+        if settings.once:
+            return
+        await asyncio.sleep(settings.interval)
+
+
+if __name__ == '__main__':
+
+    class _PrintQueue:
+        async def put(self, event):
+            print(event, flush=True)
+
+    asyncio.run(main(_PrintQueue(), dict(bunits=sys.argv[1:] or [None], once=True)))

@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Cloutility Ansible collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The billing_webhook event source, loaded the way ansible-rulebook loads it (runpy) and spoken to over a real
+socket the way the portal speaks: Expect: 100-continue, the code in the query, a JSON body."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import runpy
+import socket
+
+import pytest
+
+pytest.importorskip('aiohttp', reason='aiohttp comes with ansible-rulebook (tests/unit/requirements.txt installs it)')
+
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'extensions', 'eda', 'plugins',
+                      'event_source', 'billing_webhook.py')
+CODE = 'Xy-7f3e9a1c-secret'
+BODY = b'{"trigger":"new billing data available"}'
+
+
+@pytest.fixture(scope='module')
+def plugin():
+    return runpy.run_path(SOURCE)
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def _exchange(port, path, body=BODY, content_type='application/json; charset=utf-8', expect=True, method='POST',
+              declared_length=None):
+    """Send a request as the portal does; returns (interim status or None, final status, final body, body sent)."""
+    with socket.create_connection(('127.0.0.1', port), timeout=5) as conn:
+        head = ['%s %s HTTP/1.1' % (method, path), 'Host: invoicing.example.com', 'Content-Type: %s' % content_type,
+                'Content-Length: %d' % (declared_length if declared_length is not None else len(body))]
+        if expect:
+            head.append('Expect: 100-continue')
+        conn.sendall(('\r\n'.join(head) + '\r\n\r\n').encode() + (b'' if expect else body))
+        reader = conn.makefile('rb')
+        status = int(reader.readline().split()[1])
+        interim, sent = None, not expect
+        if status == 100:
+            interim = status
+            reader.readline()  # the blank line after 100 Continue
+            conn.sendall(body)
+            sent = True
+            status = int(reader.readline().split()[1])
+        length = 0
+        while True:
+            line = reader.readline().strip()
+            if not line:
+                break
+            name, _colon, value = line.decode().partition(':')
+            if name.lower() == 'content-length':
+                length = int(value)
+        return interim, status, json.loads(reader.read(length) or b'null'), sent
+
+
+async def _serve(plugin, args, exchanges):
+    """Start the source with ``args``, run the blocking ``exchanges(port)`` in a thread, stop; the events queued."""
+    queue = asyncio.Queue()
+    port = _free_port()
+    task = asyncio.create_task(plugin['main'](queue, dict(args, host='127.0.0.1', port=port)))
+    for _attempt in range(100):
+        await asyncio.sleep(0.05)
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=1).close()
+            break
+        except OSError:
+            continue
+    try:
+        answers = await asyncio.to_thread(exchanges, port)
+    finally:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+    events = []
+    while not queue.empty():
+        events.append(queue.get_nowait())
+    return answers, events
+
+
+def test_a_notification_with_the_right_code_is_one_event(plugin, caplog):
+    caplog.set_level(logging.DEBUG)
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE), lambda port: [
+        _exchange(port, '/baas-report/?code=%s&bunit=Acme%%20Hosting' % CODE)]))
+    assert answers == [(100, 200, {'status': 'accepted'}, True)]
+    assert len(events) == 1
+    event = events[0]
+    assert event['payload'] == {'trigger': 'new billing data available'}
+    assert event['meta']['endpoint'] == '/baas-report/'
+    assert event['meta']['query'] == {'bunit': 'Acme Hosting'}     # the code is not passed on
+    assert event['meta']['test'] is False and event['meta']['received_at'].endswith('Z')
+    assert CODE not in caplog.text and CODE not in json.dumps(events)
+
+
+@pytest.mark.parametrize('query, status', [('', 401), ('?code=', 401), ('?code=wrong', 403), ('?code=%s-and-more' % CODE, 403),
+                                           ('?bunit=1&Code=%s' % CODE, 401)])
+def test_a_missing_or_wrong_code_is_refused_before_the_body_and_makes_no_event(plugin, caplog, query, status):
+    caplog.set_level(logging.DEBUG)
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE), lambda port: [_exchange(port, '/baas-report/' + query)]))
+    interim, final, body, sent = answers[0]
+    assert (interim, final, sent) == (None, status, False)   # no 100 Continue: the portal never sends the body
+    assert body['status'] == status
+    assert events == []
+    assert CODE not in caplog.text
+
+
+def test_without_expect_the_code_is_still_checked(plugin):
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE), lambda port: [
+        _exchange(port, '/x?code=nope', expect=False), _exchange(port, '/x?code=%s' % CODE, expect=False)]))
+    assert [answer[1] for answer in answers] == [403, 200]
+    assert len(events) == 1 and events[0]['meta']['endpoint'] == '/x'
+
+
+def test_what_is_not_a_json_object_is_refused_politely(plugin):
+    big = b'{"trigger": "' + b'x' * 200 + b'"}'
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE, max_body=100), lambda port: [
+        _exchange(port, '/?code=%s' % CODE, body=b'hello', content_type='text/plain'),
+        _exchange(port, '/?code=%s' % CODE, body=b'{"trigger": '),
+        _exchange(port, '/?code=%s' % CODE, body=b'["trigger"]'),
+        _exchange(port, '/?code=%s' % CODE, body=big),
+        _exchange(port, '/?code=%s' % CODE, method='GET', expect=False, body=b''),
+    ]))
+    assert [answer[1] for answer in answers] == [415, 400, 400, 413, 405]
+    assert answers[3][0] is None and answers[3][3] is False   # too big: refused before the body
+    assert 'JSON' in answers[0][2]['message'] and 'object' in answers[2][2]['message']
+    assert events == []
+
+
+def test_the_test_button_is_marked(plugin):
+    _answers, events = asyncio.run(_serve(plugin, dict(code=CODE), lambda port: [
+        _exchange(port, '/?code=%s' % CODE, body=b'{"trigger":"test for new billing data available"}')]))
+    assert [event['meta']['test'] for event in events] == [True]
+
+
+def test_settings_are_checked_before_listening(plugin, monkeypatch):
+    monkeypatch.delenv('CLOUTILITY_WEBHOOK_CODE', raising=False)
+    with pytest.raises(ValueError, match='code is required.*CLOUTILITY_WEBHOOK_CODE'):
+        plugin['settings']({})
+    assert plugin['settings']({}, environ={'CLOUTILITY_WEBHOOK_CODE': ' abc '})['code'] == 'abc'
+    with pytest.raises(ValueError, match='certfile and keyfile go together'):
+        plugin['settings'](dict(code='a', certfile='/x.pem'))
+    with pytest.raises(ValueError, match='port must be'):
+        plugin['settings'](dict(code='a', port=70000))
+    with pytest.raises(ValueError, match='cannot be loaded'):
+        plugin['settings'](dict(code='a', certfile='/nonexistent.pem', keyfile='/nonexistent.key'))
