@@ -23,6 +23,7 @@ declare -A PAGES=(
     [docs/guides/nightly-backup-check.md]=guide_nightly_backup_check
     [docs/guides/monthly-billing-export.md]=guide_monthly_billing_export
     [docs/guides/awx-automation-controller.md]=guide_awx_automation_controller
+    [docs/guides/event-driven-ansible.md]=guide_event_driven_ansible
     [docs/architecture.md]=architecture
 )
 

@@ -14,6 +14,9 @@ The conventions (docs/development.md):
   followed by a sample output: else a command broken another way (and exiting N too) would pass.
 - The simulator command (``python -m cloutility_simulator ...``) runs in the background until the document ends.
   The port of the docs (8180) becomes a free port in every command, so the test runs next to anything else.
+- So does ``ansible-rulebook ...`` (it runs until Ctrl-C too), without waiting for a port: the docs say how to wait
+  for its listener. The listener's port of the docs (5080) becomes another free port in every command.
+  Both ports are changed the same way in the sample outputs.
 - A ``text`` block right after a shell block (only prose between) is the sample output of that block's last
   command: its lines must appear in that output, in order and contiguous; a line ``...`` stands for any lines.
   Before comparing, trailing spaces go, runs of ``*`` (Ansible's banners, as wide as the terminal) become ``***``
@@ -34,6 +37,7 @@ import tempfile
 import time
 
 DOCS_PORT = '8180'
+WEBHOOK_PORT = re.compile(r'\b5080\b')
 SHELL = ('bash', 'sh', 'shell')
 
 # (pattern on the command, reason): commands the test does not run.
@@ -43,6 +47,8 @@ SKIPS = [
     (r'^bash scripts/test\.sh', 'runs every test session, this one included (CI runs it)'),
     (r'^ansible-galaxy collection install cloutility\.cloutility', 'installs from Galaxy: needs the network'),
     (r'^python3 -m pip install requests', 'installs from PyPI: needs the network; the test environment has requests'),
+    (r'^python3 -m pip install ansible-rulebook', 'installs from PyPI: needs the network; the test environment has it '
+                                                  '(tests/integration/requirements.txt)'),
     (r'^source \.venv/bin/activate', 'the set-up: the test puts ansible-test\'s ansible-playbook and python on PATH'),
     (r'^export ANSIBLE_COLLECTIONS_PATH="\$PWD/\.ansible/collections"', 'the set-up: ansible-test sets '
                                                                         'ANSIBLE_COLLECTIONS_PATH to the collection under test'),
@@ -50,6 +56,7 @@ SKIPS = [
      'the job slicing scenario (minutes, needs ansible-runner): the runner_slicing targets run it in CI'),
 ]
 BACKGROUND = re.compile(r'^python -m cloutility_simulator\b')
+RULEBOOK = re.compile(r'^ansible-rulebook\b')
 EXITS = re.compile(r'#.*\bexits (\d+)\b')
 TIME = re.compile(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?')
 STARS = re.compile(r'\*{3,}')
@@ -146,7 +153,7 @@ def wait_for_port(port, proc, seconds=120):
 def run_document(root, path, base_env, failures, used_skips, log):
     rel = os.path.relpath(path, root)
     env = dict(base_env)
-    port = free_port()
+    port, webhook_port = free_port(), free_port()
     background, last_output, last_ran, needs_sample = [], None, False, None
     workdir = tempfile.mkdtemp(prefix='docs-as-written.')
     try:
@@ -157,7 +164,8 @@ def run_document(root, path, base_env, failures, used_skips, log):
                     failures.append('%s: a sample output after a command the test does not run' % where)
                     continue
                 needs_sample = None
-                problem = compare(block.lines, last_output)
+                problem = compare([WEBHOOK_PORT.sub(webhook_port, line.replace('127.0.0.1:' + DOCS_PORT, '127.0.0.1:' + port))
+                                   for line in block.lines], last_output)
                 log('COMPARE %s: %s' % (where, 'ok' if problem is None else 'DIFFERS'))
                 if problem:
                     failures.append('%s: the sample output differs from what the command printed; %s\n--- the output:\n%s'
@@ -177,6 +185,14 @@ def run_document(root, path, base_env, failures, used_skips, log):
                     last_ran = False
                     continue
                 actual = command.replace('127.0.0.1:' + DOCS_PORT, '127.0.0.1:' + port).replace('--port ' + DOCS_PORT, '--port ' + port)
+                actual = WEBHOOK_PORT.sub(webhook_port, actual)
+                if RULEBOOK.match(actual):
+                    actual = re.sub(r'\s*&?\s*(#.*)?$', '', actual)
+                    log('START %s: %s' % (where, actual))
+                    background.append(subprocess.Popen(['bash', '-c', 'exec ' + actual], cwd=root, env=env, stdout=subprocess.DEVNULL,
+                                                       stderr=subprocess.DEVNULL, start_new_session=True))
+                    last_ran, last_output = False, ''
+                    continue
                 if BACKGROUND.match(actual):
                     actual = re.sub(r'\s*&?\s*(#.*)?$', '', actual)
                     log('START %s: %s' % (where, actual))
