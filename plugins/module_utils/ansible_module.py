@@ -19,9 +19,8 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client i
     CloutilityApiError,
     CloutilityError,
 )
-from ansible_collections.cloutility.cloutility.plugins.module_utils.connection_options import (  # noqa: F401 (CONNECTION_OPTIONS, client_from_options: used by plugins)
+from ansible_collections.cloutility.cloutility.plugins.module_utils.connection_options import (
     CONNECTION_ENV,
-    CONNECTION_OPTIONS,
     CONNECTION_SPEC,
     client_from_options,
     env_value,

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CONNECTION_OPTIONS, client_from_options
+from ansible_collections.cloutility.cloutility.plugins.module_utils.connection_options import CONNECTION_OPTIONS, client_from_options
 
 
 def client_from_plugin(plugin, pool_size=None):
