@@ -32,10 +32,12 @@ SANITY_SKIP_MIDDLE = ["pylint"]
 SANITY_FULL = {OLDEST, "2.20", NEWEST}
 # integration-subset-2.16: the in-process runner and -vvv, the write engine, the node workflow, the generic API module,
 # the role with its lookups and filters, the read side's playbooks.
-OLDEST_TARGETS = ["connection", "cloutility_bunit", "cloutility_node", "cloutility_api", "onboard_role", "example_playbooks"]
+OLDEST_TARGETS = ["connection", "cloutility_bunit", "cloutility_node", "cloutility_api", "onboard_role", "example_playbooks",
+                  "eda_rulebooks"]
 # ordinary-X.Y (the in-process runner off): the role and the fleet task, writes under faults, the node workflow, the
-# example playbooks and the ansible-runner job slices on the newest release; the role on 2.19.
-ORDINARY_TARGETS = {NEWEST: ["onboard_role", "write_faults", "cloutility_node", "example_playbooks", "runner_slicing"],
+# example playbooks, the ansible-runner job slices and the rulebooks on the newest release; the role on 2.19.
+ORDINARY_TARGETS = {NEWEST: ["onboard_role", "write_faults", "cloutility_node", "example_playbooks", "runner_slicing",
+                             "eda_rulebooks"],
                     "2.19": ["onboard_role"]}
 # The integration target the tarball session runs from the installed collection (oldest release).
 INSTALLED_TARGET = "connection"

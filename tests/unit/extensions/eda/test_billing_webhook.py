@@ -11,7 +11,10 @@ import json
 import logging
 import os
 import runpy
+import shutil
 import socket
+import ssl
+import subprocess
 
 import pytest
 
@@ -154,3 +157,30 @@ def test_settings_are_checked_before_listening(plugin, monkeypatch):
         plugin['settings'](dict(code='a', port=70000))
     with pytest.raises(ValueError, match='cannot be loaded'):
         plugin['settings'](dict(code='a', certfile='/nonexistent.pem', keyfile='/nonexistent.key'))
+
+
+def test_https_with_certfile_and_keyfile(plugin, tmp_path):
+    openssl = shutil.which('openssl')
+    if openssl is None:
+        pytest.skip('openssl is not installed')
+    cert, key = tmp_path / 'cert.pem', tmp_path / 'key.pem'
+    subprocess.run([openssl, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', str(key), '-out', str(cert),
+                    '-days', '1', '-subj', '/CN=127.0.0.1'], check=True, capture_output=True)
+
+    def post(port):
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        with socket.create_connection(('127.0.0.1', port), timeout=5) as raw:
+            with context.wrap_socket(raw, server_hostname='127.0.0.1') as conn:
+                conn.sendall(b'POST /tls?code=' + CODE.encode() + b' HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+                             b'Content-Length: %d\r\nConnection: close\r\n\r\n' % len(BODY) + BODY)
+                answer = b''
+                while True:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        return answer
+                    answer += chunk
+
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE, certfile=str(cert), keyfile=str(key)), lambda port: [post(port)]))
+    assert answers[0].startswith(b'HTTP/1.1 200')
+    assert [event['meta']['endpoint'] for event in events] == ['/tls']
