@@ -13,6 +13,14 @@ description:
   - Returns the contract a business unit takes part in, its invoices (all, or one by date), the invoice files
     uploaded for it and, for a reseller unit, the billing data of its children.
   - The answers are returned as the API gives them, as JSON ready to feed an ERP import.
+  - Billing data is named by its B(invoice date) (its C(date), the date in C(GET /v1/bunits/{id}/billing/{date})), not by
+    the usage it bills. An invoice dated the first day of a month usually bills the month before it; the billing data
+    of invoice date V(2025-02-01) covers January 2025. RV(billing_periods) says which usage period each returned entry
+    covers, so a report labels the usage month from the data, not from the invoice date.
+  - The period is read from the entry's O(period_start_key) and O(period_end_key) (C(periodStart) and C(periodEnd) by
+    default; the API guide does not document these names, so set the options when your portal names them otherwise).
+    An entry with neither gets the calendar month before its invoice date, and the task warns once that the period is
+    derived. An entry with only one of them, or a value that is not a date, fails the task naming the key and the value.
   - A 404 meaning "nothing there" (no contract, no invoice or billing data of that date, an empty list) gives an empty
     result. A 404 saying the route does not exist on this portal (C(No HTTP resource was found that matches the request URI))
     fails the task, so a missing endpoint never passes for a month without billing data.
@@ -34,13 +42,34 @@ options:
     type: str
   billing_date:
     description:
-      - Read only the billing data of this invoice date, V(YYYY-MM-DD).
+      - Read only the billing data of this B(invoice date), V(YYYY-MM-DD) (C(GET .../billing/{date})). The usage it covers
+        is in RV(billing_periods); on a portal that invoices on the first day of a month, V(2025-02-01) is January's usage.
+      - V(latest) reads the list of billing data (C(GET .../billing), read to the last page) and returns the newest final entry,
+        the one with the latest invoice date among those that are not C(preliminary) (its C(preliminary) is not V(true))
+        and whose usage period (as in RV(billing_periods)) ended before today (UTC). This asks for the last closed usage
+        period without knowing the portal's invoice date convention. RV(billing) is empty when there is none.
+      - Anything else is refused before any request.
     type: str
   include_next:
     description:
       - Also return this many upcoming, not yet invoiced billing periods (the API's C(includeNext)).
       - Does not apply with O(billing_date).
     type: int
+  period_start_key:
+    description:
+      - The key of billing data that holds the start of its usage period (a date or an ISO 8601 date-time; its date part
+        is taken as written, without converting it to UTC).
+      - The API guide does not document the fields of billing data; V(periodStart) is the name the collection expects.
+        Set the key your portal uses.
+    type: str
+    default: periodStart
+  period_end_key:
+    description:
+      - The key of billing data that holds the end of its usage period (a date or an ISO 8601 date-time such as
+        V(2025-01-31T23:59:59.999Z); its date part is the last day of the period).
+      - Like O(period_start_key), a guess of the field name; set the key your portal uses.
+    type: str
+    default: periodEnd
 seealso:
   - module: cloutility.cloutility.cloutility_invoice_file
 '''
@@ -51,18 +80,33 @@ EXAMPLES = r'''
     bunit: Acme Hosting
   register: billing
 
-- name: Billing data of one month, for the ERP
+- name: The billing data of invoice date 2024-06-01 (on most portals the usage of May 2024), for the ERP
   cloutility.cloutility.cloutility_billing_info:
     bunit: Acme Hosting
     include: [billing]
-    billing_date: "2024-05-01"
-  register: may
+    billing_date: "2024-06-01"
+  register: invoiced
 
-- name: Write it where the ERP import picks it up
+- name: Write it where the ERP import picks it up, named by the usage month the data says it covers
   ansible.builtin.copy:
-    content: "{{ may.billing | to_nice_json }}"
-    dest: /srv/erp/import/cloutility-2024-05.json
+    content: "{{ invoiced.billing | to_nice_json }}"
+    dest: "/srv/erp/import/cloutility-{{ invoiced.billing_periods[invoiced.billing[0].date].month }}.json"
     mode: "0640"
+  when: invoiced.billing | length == 1
+
+- name: The newest final billing data (the last closed usage period), on a portal that names the period otherwise
+  cloutility.cloutility.cloutility_billing_info:
+    bunit: Acme Hosting
+    include: [billing]
+    billing_date: latest
+    period_start_key: usageFrom
+    period_end_key: usageTo
+  register: latest
+
+- name: Which month it covers
+  ansible.builtin.debug:
+    msg: "{{ latest.billing_periods[latest.billing[0].date].month }}"
+  when: latest.billing | length == 1
 '''
 
 RETURN = r'''
@@ -101,15 +145,36 @@ billing:
   description:
     - The billing data of the unit (one entry per invoice date, with the consumption of each child unit and node),
       as the API returns it; with O(billing_date), a list of that one entry (empty when there is none).
+    - C(date) is the invoice date, not the usage period; see RV(billing_periods).
   returned: when O(include) has V(billing)
   type: list
   elements: dict
   sample:
-    - date: "2024-05-01"
+    - date: "2024-06-01"
+      periodStart: "2024-05-01T00:00:00.000Z"
+      periodEnd: "2024-05-31T23:59:59.999Z"
+      preliminary: false
       currency: EUR
       total: 24.18
       rows:
         - {consumer: {id: 408, name: web01}, businessUnit: {id: 94, name: Contoso}, activeDays: 31, storageGB: 91.7, amount: 6.83}
+billing_periods:
+  description:
+    - The usage period of each entry of RV(billing), keyed by its invoice date (its C(date), as V(YYYY-MM-DD)).
+    - C(invoice_date), C(start) and C(end) are V(YYYY-MM-DD) (the first and the last day of the period); C(month) is the
+      V(YYYY-MM) of C(start), the label of the usage month.
+    - C(source) says where the period comes from - V(period_keys) - the entry's O(period_start_key) and
+      O(period_end_key); V(derived_from_invoice_date) - the entry has neither, so the period is the calendar month
+      before the invoice date (an assumption; the task warns once).
+  returned: when O(include) has V(billing)
+  type: dict
+  sample:
+    "2024-06-01":
+      invoice_date: "2024-06-01"
+      start: "2024-05-01"
+      end: "2024-05-31"
+      month: "2024-05"
+      source: period_keys
 '''
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import CloutilityModule
@@ -125,9 +190,11 @@ def main():
             invoice_date=dict(type='str'),
             billing_date=dict(type='str'),
             include_next=dict(type='int', min=0),
+            period_start_key=dict(type='str', default='periodStart', not_blank=True, no_log=False),
+            period_end_key=dict(type='str', default='periodEnd', not_blank=True, no_log=False),
         ),
     )
-    module.run_resource(billing_info)
+    module.run_resource(billing_info, warn=module.warn)
 
 
 if __name__ == '__main__':
