@@ -63,6 +63,7 @@ options:
         Set the key your portal uses.
     type: str
     default: periodStart
+    version_added: 2.0.0
   period_end_key:
     description:
       - The key of billing data that holds the end of its usage period (a date or an ISO 8601 date-time such as
@@ -70,6 +71,7 @@ options:
       - Like O(period_start_key), a guess of the field name; set the key your portal uses.
     type: str
     default: periodEnd
+    version_added: 2.0.0
 seealso:
   - module: cloutility.cloutility.cloutility_invoice_file
 '''
@@ -166,6 +168,7 @@ billing_periods:
     - C(source) says where the period comes from - V(period_keys) - the entry's O(period_start_key) and
       O(period_end_key); V(derived_from_invoice_date) - the entry has neither, so the period is the calendar month
       before the invoice date (an assumption; the task warns once).
+  version_added: 2.0.0
   returned: when O(include) has V(billing)
   type: dict
   sample:
