@@ -17,10 +17,14 @@ Arguments:
     certfile, keyfile: serve HTTPS with this certificate and key (PEM). Without them, plain HTTP: put it behind a TLS
               proxy or keep it on a network only the portal reaches.
     max_body: largest body accepted, in bytes (default 65536); a larger one is refused with 413.
+    Any other argument is refused: the listener does not start.
+
+Use a code of letters, digits, '-', '_' or '.' (for example `openssl rand -hex 24`): the code is compared as sent,
+percent-decoding only, so a '+' in it stays a '+'.
 
 What the portal gets back: 100 Continue to its "Expect: 100-continue" once the code is right (a missing code is
-answered 401 and a wrong one 403 at once, before the body is sent, and no event is made); 415 for a body that is not
-JSON, 400 for JSON that is not an object, 413 for a body over max_body, 405 for another method than POST; 200 with
+answered 401 and a wrong one 403 at once, before the body is sent, and no event is made; without Expect, the same
+answers); 415 for a body that is not JSON (before the body too), 400 for JSON that is not an object, 413 for a body over max_body, 405 for another method than POST; 200 with
 {"status": "accepted"} for a notification, which is then on the queue.
 
 Each event: {"payload": <the JSON body, e.g. {"trigger": "new billing data available"}>, "meta": {"endpoint":
@@ -43,12 +47,14 @@ import json
 import logging
 import os
 import ssl
+from urllib.parse import unquote
 
 from aiohttp import web
 
 LOGGER = logging.getLogger('cloutility.billing_webhook')
 DEFAULT_MAX_BODY = 64 * 1024
 CODE_VARIABLE = 'CLOUTILITY_WEBHOOK_CODE'
+ARGUMENTS = ('host', 'port', 'code', 'certfile', 'keyfile', 'max_body')
 
 
 def _answer(status, message, close=False):
@@ -61,6 +67,10 @@ def _answer(status, message, close=False):
 def settings(args, environ=None):
     """The listener's arguments, checked before it listens (ValueError naming the argument and the fix)."""
     environ = os.environ if environ is None else environ
+    unknown = sorted(str(name) for name in args if name not in ARGUMENTS)
+    if unknown:
+        raise ValueError('unknown argument%s %s; the arguments are %s' % ('s' if len(unknown) > 1 else '', ', '.join(unknown),
+                                                                          ', '.join(ARGUMENTS)))
     code = args.get('code')
     if code is None or (isinstance(code, str) and not code.strip()):
         code = environ.get(CODE_VARIABLE)
@@ -89,13 +99,31 @@ def settings(args, environ=None):
     return dict(host=str(args.get('host') or '0.0.0.0'), port=port, code=code.strip(), max_body=max_body, ssl=context)
 
 
+def query_code(request):
+    """The ``code`` of the query as sent, percent-decoded only: a ``+`` stays a ``+`` (form decoding would make it a
+    space, and a base64 secret would never match)."""
+    for part in request.rel_url.raw_query_string.split('&'):
+        name, equals, value = part.partition('=')
+        if equals and name == 'code':
+            return unquote(value)
+    return None
+
+
 def code_problem(request, code):
     """None when the request carries the right code, else the refusal (401 missing, 403 wrong)."""
-    given = request.query.get('code')
+    given = query_code(request)
     if not given:
         return _answer(401, 'The code query parameter of the Post URL is missing', close=True)
     if not hmac.compare_digest(given.encode('utf-8'), code.encode('utf-8')):
         return _answer(403, 'The code of the Post URL is wrong', close=True)
+    return None
+
+
+def type_problem(request):
+    """None for a JSON body, else the refusal (415)."""
+    kind = request.content_type or ''
+    if kind != 'application/json' and not kind.endswith('+json'):
+        return _answer(415, 'The body must be JSON (Content-Type: application/json), not %s' % (kind or 'none'), close=True)
     return None
 
 
@@ -109,6 +137,9 @@ def make_app(queue, config):
             return refused
         if request.content_length is not None and request.content_length > config['max_body']:
             return _answer(413, 'The body is larger than %d bytes' % config['max_body'], close=True)
+        problem = type_problem(request)
+        if problem is not None:
+            return problem
         if request.headers.get('Expect', '').lower() != '100-continue':
             return _answer(417, 'Only Expect: 100-continue is understood', close=True)
         await request.writer.write(b'HTTP/1.1 100 Continue\r\n\r\n')
@@ -116,22 +147,22 @@ def make_app(queue, config):
         return None
 
     async def receive(request):
-        if 'Expect' not in request.headers:  # with Expect, the code was checked before the 100 Continue
-            refused = code_problem(request, config['code'])
-            if refused is not None:
-                LOGGER.warning('refused a notification to %s: %s', request.path, json.loads(refused.text)['message'])
-                return refused
+        # Checked again here: aiohttp calls the expect handler only for a non-empty Expect header.
+        refused = code_problem(request, config['code'])
+        if refused is not None:
+            LOGGER.warning('refused a notification to %s: %s', request.path, json.loads(refused.text)['message'])
+            return refused
         if request.content_length is not None and request.content_length > config['max_body']:
             return _answer(413, 'The body is larger than %d bytes' % config['max_body'], close=True)
-        kind = request.content_type or ''
-        if kind != 'application/json' and not kind.endswith('+json'):
-            return _answer(415, 'The body must be JSON (Content-Type: application/json), not %s' % (kind or 'none'))
+        problem = type_problem(request)
+        if problem is not None:
+            return problem
         try:
-            raw = await request.content.read(config['max_body'] + 1)
-        except (ValueError, asyncio.IncompleteReadError):
-            return _answer(400, 'The body could not be read')
-        if len(raw) > config['max_body']:
+            raw = await request.read()  # to the end of the body, however it arrives; client_max_size caps it
+        except web.HTTPRequestEntityTooLarge:
             return _answer(413, 'The body is larger than %d bytes' % config['max_body'], close=True)
+        except (ValueError, asyncio.IncompleteReadError, ConnectionError):
+            return _answer(400, 'The body could not be read')
         try:
             payload = json.loads(raw.decode(request.charset or 'utf-8'))
         except (ValueError, UnicodeDecodeError, LookupError):
@@ -143,6 +174,7 @@ def make_app(queue, config):
         trigger = str(payload.get('trigger') or '')
         event = dict(payload=payload, meta=dict(endpoint=request.path, query=query, received_at=received,
                                                 test=trigger.lower().startswith('test')))
+        # The portal's 200 is sent once the event is on ansible-rulebook's queue (it holds one event at a time).
         await queue.put(event)
         LOGGER.info('billing notification to %s: %s', request.path, trigger or '(no trigger)')
         return web.json_response(dict(status='accepted'))

@@ -15,6 +15,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 
 import pytest
 
@@ -38,24 +39,43 @@ def _free_port():
 
 
 def _exchange(port, path, body=BODY, content_type='application/json; charset=utf-8', expect=True, method='POST',
-              declared_length=None):
-    """Send a request as the portal does; returns (interim status or None, final status, final body, body sent)."""
+              declared_length=None, expect_value='100-continue', pieces=1, chunked=False):
+    """Send a request as the portal does; returns (interim status or None, final status, final body, body sent,
+    whether the server closed the connection after its answer)."""
     with socket.create_connection(('127.0.0.1', port), timeout=5) as conn:
-        head = ['%s %s HTTP/1.1' % (method, path), 'Host: invoicing.example.com', 'Content-Type: %s' % content_type,
-                'Content-Length: %d' % (declared_length if declared_length is not None else len(body))]
+        head = ['%s %s HTTP/1.1' % (method, path), 'Host: invoicing.example.com', 'Content-Type: %s' % content_type]
+        if chunked:
+            head.append('Transfer-Encoding: chunked')
+        else:
+            head.append('Content-Length: %d' % (declared_length if declared_length is not None else len(body)))
         if expect:
-            head.append('Expect: 100-continue')
-        conn.sendall(('\r\n'.join(head) + '\r\n\r\n').encode() + (b'' if expect else body))
+            head.append('Expect: %s' % expect_value)
+        wire = body
+        if chunked:
+            step = max(1, len(body) // 3)
+            wire = b''.join(b'%x\r\n%s\r\n' % (len(body[i:i + step]), body[i:i + step]) for i in range(0, len(body), step)) + b'0\r\n\r\n'
+
+        def send_body():
+            step = max(1, len(wire) // pieces)
+            for start in range(0, len(wire), step):
+                conn.sendall(wire[start:start + step])
+                if pieces > 1:
+                    time.sleep(0.2)
+
+        waits = expect and expect_value.lower() == '100-continue'
+        conn.sendall(('\r\n'.join(head) + '\r\n\r\n').encode())
+        if not waits:
+            send_body()
         reader = conn.makefile('rb')
         status = int(reader.readline().split()[1])
-        interim, sent = None, not expect
+        interim, sent = None, not waits
         if status == 100:
             interim = status
             reader.readline()  # the blank line after 100 Continue
-            conn.sendall(body)
+            send_body()
             sent = True
             status = int(reader.readline().split()[1])
-        length = 0
+        length, closing = 0, False
         while True:
             line = reader.readline().strip()
             if not line:
@@ -63,7 +83,10 @@ def _exchange(port, path, body=BODY, content_type='application/json; charset=utf
             name, _colon, value = line.decode().partition(':')
             if name.lower() == 'content-length':
                 length = int(value)
-        return interim, status, json.loads(reader.read(length) or b'null'), sent
+            if name.lower() == 'connection' and value.strip().lower() == 'close':
+                closing = True
+        answer = json.loads(reader.read(length) or b'null')
+        return interim, status, answer, sent, closing
 
 
 async def _serve(plugin, args, exchanges):
@@ -96,7 +119,7 @@ def test_a_notification_with_the_right_code_is_one_event(plugin, caplog):
     caplog.set_level(logging.DEBUG)
     answers, events = asyncio.run(_serve(plugin, dict(code=CODE), lambda port: [
         _exchange(port, '/baas-report/?code=%s&bunit=Acme%%20Hosting' % CODE)]))
-    assert answers == [(100, 200, {'status': 'accepted'}, True)]
+    assert answers == [(100, 200, {'status': 'accepted'}, True, False)]
     assert len(events) == 1
     event = events[0]
     assert event['payload'] == {'trigger': 'new billing data available'}
@@ -111,9 +134,10 @@ def test_a_notification_with_the_right_code_is_one_event(plugin, caplog):
 def test_a_missing_or_wrong_code_is_refused_before_the_body_and_makes_no_event(plugin, caplog, query, status):
     caplog.set_level(logging.DEBUG)
     answers, events = asyncio.run(_serve(plugin, dict(code=CODE), lambda port: [_exchange(port, '/baas-report/' + query)]))
-    interim, final, body, sent = answers[0]
+    interim, final, body, sent, closing = answers[0]
     assert (interim, final, sent) == (None, status, False)   # no 100 Continue: the portal never sends the body
     assert body['status'] == status
+    assert closing  # the body was never read: the connection cannot carry another request
     assert events == []
     assert CODE not in caplog.text
 
@@ -136,6 +160,7 @@ def test_what_is_not_a_json_object_is_refused_politely(plugin):
     ]))
     assert [answer[1] for answer in answers] == [415, 400, 400, 413, 405]
     assert answers[3][0] is None and answers[3][3] is False   # too big: refused before the body
+    assert answers[0][0] is None and answers[0][3] is False   # not JSON: refused before the body too
     assert 'JSON' in answers[0][2]['message'] and 'object' in answers[2][2]['message']
     assert events == []
 
@@ -184,3 +209,54 @@ def test_https_with_certfile_and_keyfile(plugin, tmp_path):
     answers, events = asyncio.run(_serve(plugin, dict(code=CODE, certfile=str(cert), keyfile=str(key)), lambda port: [post(port)]))
     assert answers[0].startswith(b'HTTP/1.1 200')
     assert [event['meta']['endpoint'] for event in events] == ['/tls']
+
+
+@pytest.mark.parametrize('expect_value', ['', 'something-else'])
+def test_an_empty_or_other_expect_header_does_not_skip_the_code(plugin, expect_value):
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE), lambda port: [
+        _exchange(port, '/x', expect_value=expect_value), _exchange(port, '/x?code=wrong', expect_value=expect_value)]))
+    assert [answer[1] for answer in answers] == [401, 403]
+    assert events == []
+
+
+def test_another_expectation_with_the_right_code_is_417(plugin):
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE), lambda port: [
+        _exchange(port, '/x?code=%s' % CODE, expect_value='something-else')]))
+    assert answers[0][1] == 417 and events == []
+
+
+def test_a_body_in_pieces_or_chunks_is_read_to_its_end(plugin):
+    body = b'{"trigger": "new billing data available", "padding": "' + b'x' * 300 + b'"}'
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE), lambda port: [
+        _exchange(port, '/a?code=%s' % CODE, body=body, pieces=3),
+        _exchange(port, '/b?code=%s' % CODE, body=body, expect=False, pieces=3),
+        _exchange(port, '/c?code=%s' % CODE, body=body, chunked=True, pieces=2)]))
+    assert [answer[1] for answer in answers] == [200, 200, 200]
+    assert [event['meta']['endpoint'] for event in events] == ['/a', '/b', '/c']
+    assert all(len(event['payload']['padding']) == 300 for event in events)
+
+
+def test_a_body_over_the_cap_is_413_with_or_without_a_declared_length(plugin):
+    big = b'{"trigger": "' + b'x' * 500 + b'"}'
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE, max_body=100), lambda port: [
+        _exchange(port, '/?code=%s' % CODE, body=big, expect=False),
+        _exchange(port, '/?code=%s' % CODE, body=big, chunked=True)]))
+    assert [answer[1] for answer in answers] == [413, 413]
+    assert events == []
+
+
+def test_a_code_with_a_plus_is_compared_as_sent(plugin):
+    code = 'a+b/c=='
+    answers, events = asyncio.run(_serve(plugin, dict(code=code), lambda port: [
+        _exchange(port, '/?code=a+b%2Fc%3D%3D'), _exchange(port, '/?code=a%20b%2Fc%3D%3D')]))
+    assert [answer[1] for answer in answers] == [200, 403]
+    assert len(events) == 1
+
+
+def test_unknown_arguments_and_bad_numbers_are_refused(plugin):
+    with pytest.raises(ValueError, match='unknown argument certfle'):
+        plugin['settings'](dict(code='a', certfle='/x.pem'))
+    with pytest.raises(ValueError, match='max_body must be'):
+        plugin['settings'](dict(code='a', max_body=1))
+    with pytest.raises(ValueError, match='whole numbers'):
+        plugin['settings'](dict(code='a', port='http'))
