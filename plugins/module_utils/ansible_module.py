@@ -10,6 +10,7 @@ import re
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_compat import RecordsGivenParams
@@ -164,6 +165,40 @@ def _range(low, high):
     if low is not None and high is not None:
         return 'from %s to %s' % (low, high)
     return '%s or more' % low if low is not None else '%s or less' % high
+
+
+def connection_settings(given, environ=None):
+    """The connection options for code that runs outside a module (the event sources): ``(options, problems)``.
+
+    The same checks as a module's: each option from ``given``, else its ``CLOUTILITY_*`` variable (from ``environ``,
+    default the process environment; empty counts as unset), converted and checked by Ansible's argument spec
+    validator, then the options' input rules (option_problems). ``problems`` names each option that is wrong or
+    missing, a missing one with the variable that sets it; nothing may be sent while there are any.
+    """
+    declared = connection_argument_spec()
+    params = {}
+    for name, option in CONNECTION_SPEC.items():
+        value = given.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            value = env_value(option['env'], environ)
+        if value is not None:
+            params[name] = value
+    without_fallback = dict((name, dict((key, value) for key, value in option.items() if key != 'fallback'))
+                            for name, option in declared.items())
+    result = ArgumentSpecValidator(argument_spec_of(without_fallback)).validate(params)
+    problems = []
+    for error in result.error_messages:
+        match = MISSING_REQUIRED.search(str(error))
+        if match:
+            names = [name.strip() for name in match.group(1).split(',')]
+            problems.append('missing connection options: %s. Set them as arguments, or with the environment variable%s %s' % (
+                ', '.join(names), 's' if len(names) > 1 else '', ', '.join(CONNECTION_ENV.get(name, name) for name in names)))
+        else:
+            problems.append(str(error))
+    options = result.validated_parameters
+    if not problems:
+        problems = option_problems(declared, options, given=params)
+    return options, problems
 
 
 def error_details(exc):

@@ -892,8 +892,11 @@ class CloutilityClient:
             page_items = page['items']
             requested = int(params.get('offset', 0))
             if requested and page.get('offset') is not None and int(page['offset']) != requested:
-                # The server ignored the offset we asked for: stop rather than collect a page twice.
-                return items, first
+                # The server ignored the offset we asked for: the rest cannot be read, and a part is not the list.
+                raise self._api_error('GET', path, params, cls=CloutilityBadAnswer, status=200, content_type='application/json',
+                                      problem='page offset %s instead of the offset %d asked for, so the items past the first %d of '
+                                              '%s cannot be read (the portal ignores offset)' % (page['offset'], requested, len(items),
+                                                                                                page.get('total')))
             items.extend(page_items)
             if limit is not None and len(items) >= limit:
                 return items[:limit], first

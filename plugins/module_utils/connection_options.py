@@ -11,7 +11,6 @@ cloutility.cloutility.connection.
 
 from __future__ import annotations
 
-import math
 import os
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient
@@ -35,10 +34,6 @@ CONNECTION_SPEC = dict(
 CONNECTION_ENV = dict((name, spec['env']) for name, spec in CONNECTION_SPEC.items())
 CONNECTION_OPTIONS = tuple(CONNECTION_SPEC)
 
-_TRUE = ('1', 'true', 'yes', 'on', 'y', 't')
-_FALSE = ('0', 'false', 'no', 'off', 'n', 'f')
-
-
 def env_value(name, environ=None):
     """An environment variable when set to something: an empty one (what a credential type injects for a field left
     blank) counts as unset, so the option's default applies."""
@@ -46,63 +41,6 @@ def env_value(name, environ=None):
     if value is not None and value.strip():
         return value
     return None
-
-
-def _convert(name, kind, value):
-    """``value`` as the option's type, or a message saying what is wrong with it."""
-    if kind == 'bool':
-        if isinstance(value, bool):
-            return value, None
-        text = str(value).strip().lower()
-        if text in _TRUE or text in _FALSE:
-            return text in _TRUE, None
-        return None, '%s must be a boolean (true or false), not %r' % (name, value)
-    if kind in ('int', 'float'):
-        if isinstance(value, bool) or isinstance(value, (dict, list)):
-            return None, '%s must be a number, not %r' % (name, value)
-        try:
-            number = float(value) if kind == 'float' else int(str(value).strip())
-        except ValueError:
-            return None, '%s must be %s, not %r' % (name, 'a number' if kind == 'float' else 'a whole number', value)
-        if not math.isfinite(number):
-            return None, '%s must be a finite number, not %r' % (name, value)
-        return number, None
-    if isinstance(value, (bool, dict, list)):
-        return None, '%s must be a string, not %r' % (name, type(value).__name__)
-    text = str(value)
-    return (os.path.expanduser(text) if kind == 'path' else text), None
-
-
-def connection_settings(given, environ=None):
-    """The connection options for code that runs outside Ansible: ``(options, problems)``.
-
-    Each option comes from ``given`` (for example an event source's arguments), else its ``CLOUTILITY_*`` variable,
-    else its default; values are converted to the option's type and checked against its range. ``problems`` lists,
-    one message each, what is wrong or missing, naming the option and the variable that sets it; nothing is sent
-    while there are any.
-    """
-    options, problems, missing = {}, [], []
-    for name, spec in CONNECTION_SPEC.items():
-        value = given.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            value = env_value(spec['env'], environ)
-        if value is None:
-            if spec.get('required'):
-                missing.append(name)
-            options[name] = spec.get('default')
-            continue
-        value, problem = _convert(name, spec['type'], value)
-        if problem is None and spec['type'] in ('int', 'float'):
-            low, high = spec.get('min'), spec.get('max')
-            if (low is not None and value < low) or (high is not None and value > high):
-                problem = '%s must be from %s to %s, not %s' % (name, low, high, value)
-        if problem:
-            problems.append(problem)
-        options[name] = value
-    if missing:
-        problems.append('missing connection options: %s. Set them as arguments, or with the environment variable%s %s' % (
-            ', '.join(missing), 's' if len(missing) > 1 else '', ', '.join(CONNECTION_ENV[name] for name in missing)))
-    return options, problems
 
 
 def client_from_options(options, pool_size=None):

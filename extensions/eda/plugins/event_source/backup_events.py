@@ -20,11 +20,13 @@ Arguments (every connection option also from its CLOUTILITY_* environment variab
     storage_warning_types: report warning type names meaning "over the limit" (default [HighStorage]).
     workers:  parallel reads (default 4).
     once:     poll once and stop (for tests and cron-like use).
+    Any other argument is refused before the first request.
 
 Each event: {"cloutility": {"kind", "key", "time", "bunit_id", "bunit_path", "consumer": {"id", "name"}, "node",
-"message", "api_url", and "job" or "report"/"storage"}}. A poll that meets an error (an answer that is not the
-resource, an unreachable portal) logs it with the method, URL and status, sends only what it is sure of and reads
-that time again at the next poll. The password is never logged.
+"message", "api_url", and "job" or "report"/"storage"}}. Each event is recorded in the bookmark as soon as
+ansible-rulebook has taken it. A unit whose read meets an error (an answer that is not the resource, an unreachable
+portal) is logged with the method, URL and status, sends only what it is sure of, and its time is read again at the
+next poll. The password is never logged.
 
 Example:
     sources:
@@ -50,8 +52,9 @@ def _collection_on_path():
     parts = here.split(os.sep)
     if 'ansible_collections' in parts:
         root = os.sep.join(parts[:len(parts) - 1 - parts[::-1].index('ansible_collections')]) or os.sep
-        if root not in sys.path:
-            sys.path.insert(0, root)
+        if root in sys.path:  # first, so another copy of the collection on the path is not imported instead
+            sys.path.remove(root)
+        sys.path.insert(0, root)
 
 
 _collection_on_path()
@@ -71,10 +74,11 @@ async def main(queue, args):
         outcome = await asyncio.to_thread(watch.poll)
         for event in outcome.events:
             await queue.put(event)
+            await asyncio.to_thread(watch.sent, event, outcome)  # taken: never sent again, whatever happens next
         await asyncio.to_thread(watch.commit, outcome)
         for error in outcome.errors:
-            LOGGER.warning('poll %s to %s incomplete, read again next time: %s', outcome.start.isoformat(), outcome.end.isoformat(), error)
-        LOGGER.info('%d events from %s to %s', len(outcome.events), outcome.start.isoformat(), outcome.end.isoformat())
+            LOGGER.warning('poll at %s incomplete, that time is read again next time: %s', outcome.end.isoformat(), error)
+        LOGGER.info('%d events at %s', len(outcome.events), outcome.end.isoformat())
         if settings.once:
             return
         await asyncio.sleep(settings.interval)

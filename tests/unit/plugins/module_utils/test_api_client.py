@@ -299,9 +299,13 @@ def test_paging_walks_every_page(portal, make_client):
     assert [call[2].get('offset') for call in portal.calls if call[1] == 'bunits/22/consumers'] == [None, ['3'], ['6']]
 
 
-def test_paging_stops_when_server_ignores_offset(portal, make_client):
+def test_a_server_that_ignores_offset_is_a_bad_answer_never_a_short_list(portal, make_client):
     portal.on('GET', 'things', (200, {'total': 10, 'offset': 0, 'items': [{'id': 1}, {'id': 2}]}))
-    assert make_client(cache=False).get_all('things') == [{'id': 1}, {'id': 2}]
+    with pytest.raises(CloutilityBadAnswer) as caught:
+        make_client(cache=False).get_all('things')
+    assert 'GET https://' in str(caught.value) and 'things?offset=2' in str(caught.value)
+    assert 'the items past the first 2 of 10 cannot be read' in str(caught.value)
+    assert len([call for call in portal.calls if call[1] == 'things']) == 2   # not sent again and again
 
 
 def test_paging_with_a_limit_stops_early(portal, make_client):

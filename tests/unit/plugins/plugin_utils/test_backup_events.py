@@ -6,7 +6,10 @@ loses nor repeats, an answer that is not the resource that never becomes events,
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import runpy
 
 import pytest
 import requests
@@ -15,6 +18,8 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.names import
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.backup_events import BackupWatch, Settings
 
 CUSTOMERS = 'Acme Hosting/Customers'
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'extensions', 'eda', 'plugins', 'event_source',
+                      'backup_events.py')
 FIRST_JOB = 'GET /v1/bunits/{id}/consumers/{id}/jobs/first'
 WEB01, FILESERVER = 408, 431   # seed consumption units with activated nodes (Contoso/web01, Fabrikam/fileserver)
 
@@ -85,7 +90,9 @@ def test_an_answer_that_is_not_the_resource_makes_no_event_and_keeps_the_bookmar
     assert ours(outcome.events, failed) == []
     assert not [event for event in outcome.events if event['cloutility']['consumer']['id'] == WEB01]
     watch.commit(outcome)
-    assert json.loads((tmp_path / 'bookmark.json').read_text())['until'] is None  # the window is read again
+    saved = json.loads((tmp_path / 'bookmark.json').read_text())
+    assert str(WEB01) not in saved['consumers']          # web01's time is read again
+    assert str(FILESERVER) in saved['consumers']         # the others go on
 
     sim.simulator.clear_faults()
     outcome = watch.poll()
@@ -148,6 +155,119 @@ def test_missing_connection_names_the_variables(tmp_path):
 
 
 def test_a_bookmark_of_another_portal_is_refused(sim, tmp_path):
-    (tmp_path / 'bookmark.json').write_text(json.dumps(dict(version=1, api_url='https://other.example/v1', until=None)))
+    (tmp_path / 'bookmark.json').write_text(json.dumps(dict(version=2, api_url='https://other.example/v1', until=None)))
     with pytest.raises(ValueError, match='belongs to https://other.example/v1'):
         BackupWatch(settings(sim, tmp_path))
+
+
+def test_a_unit_listed_twice_or_a_job_seen_twice_is_one_event(sim, tmp_path):
+    failed = add_job(sim, WEB01, 'Failed')
+    watch = BackupWatch(settings(sim, tmp_path, bunits=[CUSTOMERS, CUSTOMERS + '/Contoso']))
+    outcome = watch.poll()
+    assert [event['kind'] for event in ours(outcome.events, failed)] == ['failed_job']
+    routes = sim.routes()
+    assert routes['GET /v1/bunits/{id}/consumers'] == len(set(sim.simulator.units_under(
+        next(u['id'] for u in sim.state['businessUnits'].values() if u['name'] == 'Customers'))))
+    unit, consumer = dict(id=94, path=CUSTOMERS + '/Contoso'), dict(id=WEB01, name='web01')
+    again = watch.poll()
+    watch._job_event(again, unit, consumer, 'failed_job', dict(id=424242, status='Failed'))
+    watch._job_event(again, unit, consumer, 'failed_job', dict(id=424242, status='Failed'))
+    assert [event['cloutility']['key'] for event in again.events].count('job:%d:424242' % WEB01) == 1
+
+
+def test_kinds_leave_out_what_is_not_asked_for(sim, tmp_path):
+    failed, missed = add_job(sim, WEB01, 'Failed'), add_job(sim, WEB01, 'Missed')
+    outcome = BackupWatch(settings(sim, tmp_path, kinds=['missed_job'])).poll()
+    assert [event['kind'] for event in ours(outcome.events, failed, missed)] == ['missed_job']
+    assert 'GET /v1/bunits/{id}/consumers/{id}/reports/latest' not in sim.routes()   # storage not watched: no report read
+
+
+def test_each_event_is_recorded_once_taken_so_a_killed_source_does_not_send_it_again(sim, tmp_path):
+    failed, missed = add_job(sim, WEB01, 'Failed'), add_job(sim, FILESERVER, 'Missed')
+    plugin = runpy.run_path(SOURCE)
+    taken = []
+
+    class KilledAfterOne:
+        async def put(self, event):
+            if taken:
+                raise asyncio.CancelledError()
+            taken.append(event)
+
+    args = dict(sim.login, api_url=sim.api_url, token_cache=False, retries=0, bunits=[CUSTOMERS], since='-1h',
+                bookmark=str(tmp_path / 'bookmark.json'), once=True, kinds=['failed_job', 'missed_job'])
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(plugin['main'](KilledAfterOne(), args))
+    first = taken[0]['cloutility']['key']
+    saved = json.loads((tmp_path / 'bookmark.json').read_text())
+    assert first in saved['sent'] and saved['until'] is None     # taken: recorded; the poll itself not committed
+    restarted = BackupWatch(settings(sim, tmp_path, kinds=['failed_job', 'missed_job']))
+    keys = [event['key'] for event in ours(restarted.poll().events, failed, missed)]
+    assert first not in keys and len(keys) == 1                  # the other one comes, the taken one does not
+
+
+def test_once_false_as_text_keeps_polling_and_unknown_arguments_are_refused(sim, tmp_path):
+    assert settings(sim, tmp_path, once='false').once is False
+    assert settings(sim, tmp_path, once='yes').once is True
+    with pytest.raises(ValueError, match='unknown argument intervall'):
+        settings(sim, tmp_path, intervall=5)
+    assert sim.counters()['total'] == 0
+
+
+def test_a_bookmark_that_cannot_be_written_is_refused_before_any_request(sim, tmp_path):
+    (tmp_path / 'a-file').write_text('x')
+    with pytest.raises(ValueError, match='cannot be written.*bookmark'):
+        BackupWatch(settings(sim, tmp_path, bookmark=str(tmp_path / 'a-file' / 'bookmark.json')))
+    (tmp_path / 'bookmark.json').write_text(json.dumps(dict(version=99, api_url=sim.api_url)))
+    with pytest.raises(ValueError, match='not a bookmark of this source'):
+        BackupWatch(settings(sim, tmp_path))
+    assert sim.counters()['total'] == 0
+
+
+def test_sent_keys_are_dropped_once_no_window_can_reach_them(sim, tmp_path):
+    watch = BackupWatch(settings(sim, tmp_path, overlap=60))
+    watch.bookmark.sent = {'job:%d:1' % WEB01: '2020-01-01T00:00:00Z', 'job:%d:2' % WEB01: '2099-01-01T00:00:00Z'}
+    watch.commit(watch.poll())
+    assert sorted(watch.bookmark.sent) == ['job:%d:2' % WEB01]
+
+
+def test_a_job_without_an_id_or_a_report_without_warnings_is_a_bad_answer_not_a_crash(sim, tmp_path, monkeypatch):
+    from ansible_collections.cloutility.cloutility.plugins.plugin_utils import backup_events  # pylint: disable=import-outside-toplevel
+    add_job(sim, WEB01, 'Failed')
+    collect = backup_events.collect_optional
+
+    def without_ids(client, path, params=None, limit=None):
+        jobs, answer = collect(client, path, params, limit)
+        return [dict((k, v) for k, v in job.items() if k != 'id') for job in jobs], answer
+
+    monkeypatch.setattr(backup_events, 'collect_optional', without_ids)
+    outcome = BackupWatch(settings(sim, tmp_path, kinds=['failed_job'])).poll()
+    assert any('a job without an id' in error for error in outcome.errors), outcome.errors
+    assert not [event for event in outcome.events if event['cloutility']['consumer']['id'] == WEB01]
+    assert WEB01 not in outcome.read
+    monkeypatch.undo()
+
+    sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/consumers/%d/reports/latest$' % WEB01, 'body': 'object', 'status': 200}]})
+    outcome = BackupWatch(settings(sim, tmp_path, kinds=['storage_over_limit'], bookmark=str(tmp_path / 'b2.json'))).poll()
+    assert any('a report without its warnings' in error for error in outcome.errors)
+    assert WEB01 not in outcome.read and outcome.events == []
+
+
+def test_warnings_that_cannot_be_named_are_an_error_not_under_the_limit(sim, tmp_path):
+    with sim.simulator.lock:
+        sim.state['consumers'][WEB01]['limitHighStorage'] = 0.5
+    sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/nodewarningtypes$', 'status': 404}]})
+    watch = BackupWatch(settings(sim, tmp_path, kinds=['storage_over_limit']))
+    watch.bookmark.over_limit = {WEB01}
+    outcome = watch.poll()
+    assert any('give storage_warning_types as type ids' in error for error in outcome.errors)
+    assert WEB01 not in outcome.under and outcome.events == []
+    # By type id (HighStorage is 3 in the simulator), the same portal works.
+    watch = BackupWatch(settings(sim, tmp_path, kinds=['storage_over_limit'], storage_warning_types=[3],
+                                 bookmark=str(tmp_path / 'b3.json')))
+    assert [event['cloutility']['consumer']['id'] for event in watch.poll().events] == [WEB01]
+
+
+@pytest.mark.parametrize('args, message', [(dict(workers=0), 'workers must be from 1'), (dict(overlap=-1), 'overlap must be from 0')])
+def test_ranges(sim, tmp_path, args, message):
+    with pytest.raises(ValueError, match=message):
+        settings(sim, tmp_path, **args)
