@@ -16,7 +16,10 @@ The conventions (docs/development.md):
   The port of the docs (8180) becomes a free port in every command, so the test runs next to anything else.
 - So does ``ansible-rulebook ...`` (it runs until Ctrl-C too), without waiting for a port: the docs say how to wait
   for its listener. The listener's port of the docs (5080) becomes another free port in every command.
-  Both ports are changed the same way in the sample outputs.
+  Both ports are changed the same way in the sample outputs. Its output goes to a log; when it ends early, or a
+  command of its document fails, the log's end is in the failure.
+- Paths of the docs under ``/tmp/eda-`` are moved into the run's own folder, so two runs on one machine do not
+  share files.
 - A ``text`` block right after a shell block (only prose between) is the sample output of that block's last
   command: its lines must appear in that output, in order and contiguous; a line ``...`` stands for any lines.
   Before comparing, trailing spaces go, runs of ``*`` (Ansible's banners, as wide as the terminal) become ``***``
@@ -150,10 +153,19 @@ def wait_for_port(port, proc, seconds=120):
     return False
 
 
+def _tail(path, size=3000):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read().decode('utf-8', 'replace')[-size:]
+    except OSError as exc:
+        return '(no output: %s)' % exc
+
+
 def run_document(root, path, base_env, failures, used_skips, log):
     rel = os.path.relpath(path, root)
     env = dict(base_env)
     port, webhook_port = free_port(), free_port()
+    rulebooks, failures_before = [], len(failures)
     background, last_output, last_ran, needs_sample = [], None, False, None
     workdir = tempfile.mkdtemp(prefix='docs-as-written.')
     try:
@@ -185,12 +197,21 @@ def run_document(root, path, base_env, failures, used_skips, log):
                     last_ran = False
                     continue
                 actual = command.replace('127.0.0.1:' + DOCS_PORT, '127.0.0.1:' + port).replace('--port ' + DOCS_PORT, '--port ' + port)
-                actual = WEBHOOK_PORT.sub(webhook_port, actual)
+                actual = WEBHOOK_PORT.sub(webhook_port, actual).replace('/tmp/eda-', os.path.join(workdir, 'eda-'))
+                ended = [(proc, path) for proc, path in rulebooks if proc.poll() is not None]
+                if ended:
+                    failures.append('%s: ansible-rulebook ended (rc %s) before this command; its output ends:\n%s'
+                                    % (where, ended[0][0].returncode, _tail(ended[0][1])))
+                    return
                 if RULEBOOK.match(actual):
                     actual = re.sub(r'\s*&?\s*(#.*)?$', '', actual)
                     log('START %s: %s' % (where, actual))
-                    background.append(subprocess.Popen(['bash', '-c', 'exec ' + actual], cwd=root, env=env, stdout=subprocess.DEVNULL,
-                                                       stderr=subprocess.DEVNULL, start_new_session=True))
+                    path = os.path.join(workdir, 'rulebook-%d.log' % len(rulebooks))
+                    with open(path, 'ab') as output:
+                        proc = subprocess.Popen(['bash', '-c', 'exec ' + actual], cwd=root, env=env, stdout=output,
+                                                stderr=subprocess.STDOUT, start_new_session=True)
+                    background.append(proc)
+                    rulebooks.append((proc, path))
                     last_ran, last_output = False, ''
                     continue
                 if BACKGROUND.match(actual):
@@ -230,6 +251,9 @@ def run_document(root, path, base_env, failures, used_skips, log):
         if needs_sample:
             failures.append(needs_sample)
     finally:
+        if len(failures) > failures_before:
+            for _proc, path in rulebooks:
+                failures.append('%s: the output of ansible-rulebook (%s) ends:\n%s' % (rel, os.path.basename(path), _tail(path)))
         for proc in background:
             try:
                 os.killpg(proc.pid, signal.SIGTERM)
