@@ -893,10 +893,10 @@ class CloutilityClient:
             requested = int(params.get('offset', 0))
             if requested and page.get('offset') is not None and int(page['offset']) != requested:
                 # The server ignored the offset we asked for: the rest cannot be read, and a part is not the list.
+                problem = ('page offset %s instead of the offset %d asked for, so the items past the first %d of %s cannot be '
+                           'read (the portal ignores offset)' % (page['offset'], requested, len(items), page.get('total')))
                 raise self._api_error('GET', path, params, cls=CloutilityBadAnswer, status=200, content_type='application/json',
-                                      problem='page offset %s instead of the offset %d asked for, so the items past the first %d of '
-                                              '%s cannot be read (the portal ignores offset)' % (page['offset'], requested, len(items),
-                                                                                                page.get('total')))
+                                      problem=problem)
             items.extend(page_items)
             if limit is not None and len(items) >= limit:
                 return items[:limit], first

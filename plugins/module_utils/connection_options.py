@@ -34,6 +34,7 @@ CONNECTION_SPEC = dict(
 CONNECTION_ENV = dict((name, spec['env']) for name, spec in CONNECTION_SPEC.items())
 CONNECTION_OPTIONS = tuple(CONNECTION_SPEC)
 
+
 def env_value(name, environ=None):
     """An environment variable when set to something: an empty one (what a credential type injects for a field left
     blank) counts as unset, so the option's default applies."""

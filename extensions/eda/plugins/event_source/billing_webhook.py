@@ -24,8 +24,9 @@ percent-decoding only, so a '+' in it stays a '+'.
 
 What the portal gets back: 100 Continue to its "Expect: 100-continue" once the code is right (a missing code is
 answered 401 and a wrong one 403 at once, before the body is sent, and no event is made; without Expect, the same
-answers); 415 for a body that is not JSON (before the body too), 400 for JSON that is not an object, 413 for a body over max_body, 405 for another method than POST; 200 with
-{"status": "accepted"} for a notification, which is then on the queue.
+answers); 415 for a body that is not JSON (before the body too), 400 for JSON that is not an object, 413 for a body
+over max_body, 405 for another method than POST; 200 with {"status": "accepted"} for a notification, which is then
+on the queue.
 
 Each event: {"payload": <the JSON body, e.g. {"trigger": "new billing data available"}>, "meta": {"endpoint":
 <the path>, "query": <the query parameters but the code>, "received_at": <UTC time>, "test": <true for the portal's
