@@ -131,16 +131,20 @@ def type_problem(request):
 def make_app(queue, config):
     """The aiohttp application: POST on any path, the code checked before 100 Continue and before the body."""
 
-    async def expect(request):
+    def refusal(request):
+        """What refuses a request before its body: a missing or wrong code, a declared body too large, not JSON."""
         refused = code_problem(request, config['code'])
         if refused is not None:
             LOGGER.warning('refused a notification to %s: %s', request.path, json.loads(refused.text)['message'])
             return refused
         if request.content_length is not None and request.content_length > config['max_body']:
             return _answer(413, 'The body is larger than %d bytes' % config['max_body'], close=True)
-        problem = type_problem(request)
-        if problem is not None:
-            return problem
+        return type_problem(request)
+
+    async def expect(request):
+        refused = refusal(request)
+        if refused is not None:
+            return refused
         if request.headers.get('Expect', '').lower() != '100-continue':
             return _answer(417, 'Only Expect: 100-continue is understood', close=True)
         await request.writer.write(b'HTTP/1.1 100 Continue\r\n\r\n')
@@ -149,15 +153,9 @@ def make_app(queue, config):
 
     async def receive(request):
         # Checked again here: aiohttp calls the expect handler only for a non-empty Expect header.
-        refused = code_problem(request, config['code'])
+        refused = refusal(request)
         if refused is not None:
-            LOGGER.warning('refused a notification to %s: %s', request.path, json.loads(refused.text)['message'])
             return refused
-        if request.content_length is not None and request.content_length > config['max_body']:
-            return _answer(413, 'The body is larger than %d bytes' % config['max_body'], close=True)
-        problem = type_problem(request)
-        if problem is not None:
-            return problem
         try:
             raw = await request.read()  # to the end of the body, however it arrives; client_max_size caps it
         except web.HTTPRequestEntityTooLarge:
