@@ -271,3 +271,30 @@ def test_warnings_that_cannot_be_named_are_an_error_not_under_the_limit(sim, tmp
 def test_ranges(sim, tmp_path, args, message):
     with pytest.raises(ValueError, match=message):
         settings(sim, tmp_path, **args)
+
+
+def test_warning_types_that_are_not_the_resource_make_no_storage_event(sim, tmp_path):
+    with sim.simulator.lock:
+        sim.state['consumers'][WEB01]['limitHighStorage'] = 0.5
+    sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/nodewarningtypes$', 'body': 'html', 'status': 200}]})
+    outcome = BackupWatch(settings(sim, tmp_path, kinds=['storage_over_limit'])).poll()
+    assert outcome.events == [] and any('nodewarningtypes' in error for error in outcome.errors), outcome.errors
+    assert WEB01 not in outcome.read and WEB01 not in outcome.over
+
+
+def test_a_consumption_unit_without_an_id_makes_the_poll_incomplete(sim, tmp_path, monkeypatch):
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient  # pylint: disable=import-outside-toplevel
+    get_all = CloutilityClient.get_all
+
+    def without_ids(self, path, params=None, limit=None):
+        items = get_all(self, path, params, limit)
+        return [dict((k, v) for k, v in item.items() if k != 'id') for item in items] if path.endswith('/consumers') else items
+
+    monkeypatch.setattr(CloutilityClient, 'get_all', without_ids)
+    add_job(sim, WEB01, 'Failed')
+    watch = BackupWatch(settings(sim, tmp_path))
+    outcome = watch.poll()
+    assert outcome.events == [] and not outcome.listed
+    assert 'a consumption unit without an id' in outcome.errors[0]
+    watch.commit(outcome)
+    assert watch.bookmark.until is None
