@@ -18,6 +18,7 @@ after the retries) sends the events it is sure of; that unit's time is read agai
 from __future__ import annotations
 
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -125,12 +126,33 @@ class Bookmark:
     def __init__(self, path, api_url):
         self.path, self.api_url = path, api_url
         self.until, self.consumers, self.sent, self.over_limit, self.first_job = None, {}, {}, set(), {}
+        self._hold(path)
         if os.path.exists(path):
             try:
                 self._read()
             except (CloutilityError, TypeError, AttributeError) as exc:
                 raise ValueError('bookmark %s is damaged (%s); move it away to start afresh' % (self.path, exc))
         self.save()  # the place is writable, before the first request and the first event
+
+    def _hold(self, path):
+        """One source per bookmark: a second one (another rulebook, another controller on the same volume) would
+        send every event again. The lock lasts as long as this process."""
+        try:
+            os.makedirs(os.path.dirname(path) or '.', mode=0o700, exist_ok=True)
+            self._lock = open(path + '.lock', 'a+', encoding='utf-8')  # pylint: disable=consider-using-with
+        except OSError as exc:
+            raise ValueError('bookmark %s cannot be written (%s); give bookmark a file in a writable folder' % (path, exc))
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock.close()
+            raise ValueError('bookmark %s is in use by another backup_events source; give each source its own bookmark, '
+                             'or stop the other one' % path)
+
+    def release(self):
+        """Let another source take the bookmark (the process ending does it too)."""
+        if not self._lock.closed:
+            self._lock.close()
 
     def _read(self):
         try:
@@ -202,6 +224,9 @@ class BackupWatch:
         self.settings = settings
         self.bookmark = Bookmark(settings.bookmark, settings.connection['api_url'])
         self.client = client or client_from_options(settings.connection, pool_size=settings.workers)
+
+    def close(self):
+        self.bookmark.release()
 
     def window_start(self, consumer_id, now):
         """Where a unit's read starts: the end of its last complete read (less the overlap, for jobs the portal lists

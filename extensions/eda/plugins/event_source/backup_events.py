@@ -70,18 +70,21 @@ async def main(queue, args):
     watch = BackupWatch(settings)
     LOGGER.info('watching %s on %s every %ss (bookmark %s)', ', '.join(map(str, settings.bunits)),
                 settings.connection['api_url'], int(settings.interval), settings.bookmark)
-    while True:
-        outcome = await asyncio.to_thread(watch.poll)
-        for event in outcome.events:
-            await queue.put(event)
-            await asyncio.to_thread(watch.sent, event, outcome)  # taken: never sent again, whatever happens next
-        await asyncio.to_thread(watch.commit, outcome)
-        for error in outcome.errors:
-            LOGGER.warning('poll at %s incomplete, that time is read again next time: %s', outcome.end.isoformat(), error)
-        LOGGER.info('%d events at %s', len(outcome.events), outcome.end.isoformat())
-        if settings.once:
-            return
-        await asyncio.sleep(settings.interval)
+    try:
+        while True:
+            outcome = await asyncio.to_thread(watch.poll)
+            for event in outcome.events:
+                await queue.put(event)
+                await asyncio.to_thread(watch.sent, event, outcome)  # taken: never sent again, whatever happens next
+            await asyncio.to_thread(watch.commit, outcome)
+            for error in outcome.errors:
+                LOGGER.warning('poll at %s incomplete, that time is read again next time: %s', outcome.end.isoformat(), error)
+            LOGGER.info('%d events at %s', len(outcome.events), outcome.end.isoformat())
+            if settings.once:
+                return
+            await asyncio.sleep(settings.interval)
+    finally:
+        watch.close()
 
 
 if __name__ == '__main__':

@@ -65,6 +65,7 @@ def test_one_event_per_problem_and_a_restart_repeats_none(sim, tmp_path):
     watch.commit(again)
     consumers = len(watch.consumers(BusinessUnitTree(watch.client)))
     before = sim.counters()['by_route'].get(FIRST_JOB, 0)
+    watch.close()
     restarted = BackupWatch(settings(sim, tmp_path))
     cached = set(restarted.bookmark.first_job)
     assert {WEB01, FILESERVER} <= cached
@@ -298,3 +299,12 @@ def test_a_consumption_unit_without_an_id_makes_the_poll_incomplete(sim, tmp_pat
     assert 'a consumption unit without an id' in outcome.errors[0]
     watch.commit(outcome)
     assert watch.bookmark.until is None
+
+
+def test_one_source_per_bookmark(sim, tmp_path):
+    first = BackupWatch(settings(sim, tmp_path))
+    with pytest.raises(ValueError, match='in use by another backup_events source'):
+        BackupWatch(settings(sim, tmp_path))
+    assert first.poll().listed
+    first.close()
+    BackupWatch(settings(sim, tmp_path)).close()   # once it stops, another may take over
