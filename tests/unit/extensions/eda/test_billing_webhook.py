@@ -1,16 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The billing_webhook event source, loaded the way ansible-rulebook loads it (runpy) and spoken to over a real
-socket the way the portal speaks: Expect: 100-continue, the code in the query, a JSON body."""
+"""The billing_webhook event source, loaded the way ansible-rulebook loads it (eda_sources.load_source) and spoken
+to over a real socket the way the portal speaks: Expect: 100-continue, the code in the query, a JSON body."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-import os
-import runpy
 import shutil
 import socket
 import ssl
@@ -19,17 +17,18 @@ import time
 
 import pytest
 
+from ansible_collections.cloutility.cloutility.tests.unit.eda_sources import load_source, source_path
+
 pytest.importorskip('aiohttp', reason='aiohttp comes with ansible-rulebook (tests/unit/requirements.txt installs it)')
 
-SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'extensions', 'eda', 'plugins',
-                      'event_source', 'billing_webhook.py')
+SOURCE = source_path('billing_webhook')
 CODE = 'Xy-7f3e9a1c-secret'
 BODY = b'{"trigger":"new billing data available"}'
 
 
 @pytest.fixture(scope='module')
 def plugin():
-    return runpy.run_path(SOURCE)
+    return load_source(SOURCE)
 
 
 def _free_port():

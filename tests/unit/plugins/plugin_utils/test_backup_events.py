@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import runpy
 
 import pytest
 import requests
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
+from ansible_collections.cloutility.cloutility.tests.unit.eda_sources import load_source, source_path
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.backup_events import BackupWatch, Settings
 
 CUSTOMERS = 'Acme Hosting/Customers'
-SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'extensions', 'eda', 'plugins', 'event_source',
-                      'backup_events.py')
+SOURCE = source_path('backup_events')
 FIRST_JOB = 'GET /v1/bunits/{id}/consumers/{id}/jobs/first'
 WEB01, FILESERVER = 408, 431   # seed consumption units with activated nodes (Contoso/web01, Fabrikam/fileserver)
 
@@ -185,7 +183,7 @@ def test_kinds_leave_out_what_is_not_asked_for(sim, tmp_path):
 
 def test_each_event_is_recorded_once_taken_so_a_killed_source_does_not_send_it_again(sim, tmp_path):
     failed, missed = add_job(sim, WEB01, 'Failed'), add_job(sim, FILESERVER, 'Missed')
-    plugin = runpy.run_path(SOURCE)
+    plugin = load_source(SOURCE)
     taken = []
 
     class KilledAfterOne:
