@@ -168,6 +168,11 @@ def run_document(root, path, base_env, failures, used_skips, log):
     rulebooks, failures_before = [], len(failures)
     background, last_output, last_ran, needs_sample = [], None, False, None
     workdir = tempfile.mkdtemp(prefix='docs-as-written.')
+
+    def for_this_run(text):
+        """A command or sample line of the docs with this run's ports and folder."""
+        text = text.replace('127.0.0.1:' + DOCS_PORT, '127.0.0.1:' + port).replace('--port ' + DOCS_PORT, '--port ' + port)
+        return WEBHOOK_PORT.sub(webhook_port, text).replace('/tmp/eda-', os.path.join(workdir, 'eda-'))
     try:
         for block in blocks(path):
             if block.lang == 'text' and block.after_shell:
@@ -176,8 +181,7 @@ def run_document(root, path, base_env, failures, used_skips, log):
                     failures.append('%s: a sample output after a command the test does not run' % where)
                     continue
                 needs_sample = None
-                problem = compare([WEBHOOK_PORT.sub(webhook_port, line.replace('127.0.0.1:' + DOCS_PORT, '127.0.0.1:' + port))
-                                   for line in block.lines], last_output)
+                problem = compare([for_this_run(line) for line in block.lines], last_output)
                 log('COMPARE %s: %s' % (where, 'ok' if problem is None else 'DIFFERS'))
                 if problem:
                     failures.append('%s: the sample output differs from what the command printed; %s\n--- the output:\n%s'
@@ -196,34 +200,26 @@ def run_document(root, path, base_env, failures, used_skips, log):
                     log('SKIP %s: %s\n    (%s)' % (where, command, skip[1]))
                     last_ran = False
                     continue
-                actual = command.replace('127.0.0.1:' + DOCS_PORT, '127.0.0.1:' + port).replace('--port ' + DOCS_PORT, '--port ' + port)
-                actual = WEBHOOK_PORT.sub(webhook_port, actual).replace('/tmp/eda-', os.path.join(workdir, 'eda-'))
+                actual = for_this_run(command)
                 ended = [(proc, path) for proc, path in rulebooks if proc.poll() is not None]
                 if ended:
                     failures.append('%s: ansible-rulebook ended (rc %s) before this command; its output ends:\n%s'
                                     % (where, ended[0][0].returncode, _tail(ended[0][1])))
                     return
-                if RULEBOOK.match(actual):
+                if RULEBOOK.match(actual) or BACKGROUND.match(actual):
                     actual = re.sub(r'\s*&?\s*(#.*)?$', '', actual)
                     log('START %s: %s' % (where, actual))
-                    path = os.path.join(workdir, 'rulebook-%d.log' % len(rulebooks))
+                    path = os.path.join(workdir, 'background-%d.log' % len(background))
                     with open(path, 'ab') as output:
                         proc = subprocess.Popen(['bash', '-c', 'exec ' + actual], cwd=root, env=env, stdout=output,
                                                 stderr=subprocess.STDOUT, start_new_session=True)
                     background.append(proc)
-                    rulebooks.append((proc, path))
                     last_ran, last_output = False, ''
-                    continue
-                if BACKGROUND.match(actual):
-                    actual = re.sub(r'\s*&?\s*(#.*)?$', '', actual)
-                    log('START %s: %s' % (where, actual))
-                    proc = subprocess.Popen(['bash', '-c', 'exec ' + actual], cwd=root, env=env, stdout=subprocess.DEVNULL,
-                                            stderr=open(os.path.join(workdir, 'background.log'), 'ab'), start_new_session=True)
-                    background.append(proc)
-                    if not wait_for_port(port, proc):
-                        failures.append('%s: %s did not listen on port %s' % (where, actual, port))
+                    if RULEBOOK.match(actual):
+                        rulebooks.append((proc, path))
+                    elif not wait_for_port(port, proc):
+                        failures.append('%s: %s did not listen on port %s; its output ends:\n%s' % (where, actual, port, _tail(path)))
                         return
-                    last_ran, last_output = False, ''
                     continue
                 expected = int(EXITS.search(command).group(1)) if EXITS.search(command) else 0
                 env_file = os.path.join(workdir, 'env')
