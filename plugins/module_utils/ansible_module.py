@@ -168,36 +168,61 @@ def _range(low, high):
 
 
 def connection_settings(given, environ=None):
-    """The connection options for code that runs outside a module (the event sources): ``(options, problems)``.
+    """The connection options for code that runs outside a module: ``(options, problems)``; other keys of ``given``
+    are left alone (see checked_settings, which also checks a plugin's own options and refuses unknown ones)."""
+    return checked_settings({}, dict((name, value) for name, value in given.items() if name in CONNECTION_SPEC), environ)
 
-    The same checks as a module's: each option from ``given``, else its ``CLOUTILITY_*`` variable (from ``environ``,
-    default the process environment; empty counts as unset), converted and checked by Ansible's argument spec
-    validator, then the options' input rules (option_problems). ``problems`` names each option that is wrong or
-    missing, a missing one with the variable that sets it; nothing may be sent while there are any.
+
+def checked_settings(declared, given, environ=None, connection=True, where='argument'):
+    """The one input mechanism for code that runs outside a module (the event sources, the inventory plugin):
+    ``(options, problems)``, the same checks as a module's.
+
+    ``declared``: the plugin's own options, declared like a module's (argument spec plus the input rules of
+    option_problems, and ``env``: an environment variable read when the option is not given). With ``connection``,
+    the connection options (CONNECTION_SPEC) are declared too, each read from ``given``, else its ``CLOUTILITY_*``
+    variable (from ``environ``, default the process environment; empty counts as unset). A name of ``given`` that is
+    declared nowhere is refused. Values are converted and checked by Ansible's argument spec validator (types,
+    choices, defaults, required), then by the input rules on the values as given (a list or a boolean for a text
+    option, a boolean for a number, ranges, blanks). ``problems`` names each option (``where`` says what it is: an
+    argument, an option) that is wrong or missing, a missing connection option with the variable that sets it;
+    nothing may be sent while there are any.
     """
-    declared = connection_argument_spec()
+    every = {}
+    if connection:
+        every.update((name, dict(spec)) for name, spec in CONNECTION_SPEC.items())
+    every.update(declared)
+    unknown = sorted(str(name) for name in given if name not in every)
+    if unknown:
+        return {}, ['unknown %s%s %s; the %ss are %s' % (where, 's' if len(unknown) > 1 else '', ', '.join(unknown), where,
+                                                        ', '.join(sorted(every)))]
     params = {}
-    for name, option in CONNECTION_SPEC.items():
+    for name, option in every.items():
         value = given.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if (value is None or (isinstance(value, str) and not value.strip() and option.get('env'))) and option.get('env'):
             value = env_value(option['env'], environ)
         if value is not None:
             params[name] = value
-    without_fallback = dict((name, dict((key, value) for key, value in option.items() if key != 'fallback'))
-                            for name, option in declared.items())
-    result = ArgumentSpecValidator(argument_spec_of(without_fallback)).validate(params)
-    problems = []
+    spec = argument_spec_of(dict((name, dict((key, value) for key, value in option.items() if key not in ('env', 'fallback')))
+                                 for name, option in every.items()))
+    # The type rules first, on the values as given: Ansible would turn a list into the text "['a', 'b']" and true into 1.
+    problems = [problem for name, option in every.items() if params.get(name) is not None
+                for problem in [_type_problem(name, option, params[name])] if problem]
+    if problems:
+        return {}, problems
+    result = ArgumentSpecValidator(spec).validate(params)
     for error in result.error_messages:
         match = MISSING_REQUIRED.search(str(error))
-        if match:
-            names = [name.strip() for name in match.group(1).split(',')]
-            problems.append('missing connection options: %s. Set them as arguments, or with the environment variable%s %s' % (
-                ', '.join(names), 's' if len(names) > 1 else '', ', '.join(CONNECTION_ENV.get(name, name) for name in names)))
+        names = [name.strip() for name in match.group(1).split(',')] if match else []
+        env_names = [every[name]['env'] for name in names if every.get(name, {}).get('env')]
+        if names and env_names:
+            label = 'connection options' if all(name in CONNECTION_SPEC for name in names) else '%ss' % where
+            problems.append('missing %s: %s. Set them as %ss, or with the environment variable%s %s' % (
+                label, ', '.join(names), where, 's' if len(env_names) > 1 else '', ', '.join(env_names)))
         else:
             problems.append(str(error))
     options = result.validated_parameters
     if not problems:
-        problems = option_problems(declared, options, given=params)
+        problems = option_problems(every, options, given=params)
     return options, problems
 
 

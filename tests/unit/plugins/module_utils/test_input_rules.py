@@ -150,3 +150,33 @@ def test_secret_values_of_a_request_body():
 ])
 def test_side_effects(method, path, acts):
     assert has_side_effect(method, path) is acts
+
+
+# ------------------------------------------------------------------ checked_settings: code outside a module
+OWN = dict(port=dict(type='int', default=5000, min=0, max=65535), bookmark=dict(type='path', not_blank=True),
+           kinds=dict(type='list', elements='str', default=['a']), code=dict(type='str', required=True, no_log=True, env='SOURCE_CODE'))
+
+
+@pytest.mark.parametrize('given, problem', [
+    (dict(port=True, code='c'), 'port must be a number, not a boolean'),
+    (dict(bookmark=['a', 'b'], code='c'), 'bookmark must be a string, not a list'),
+    (dict(port=70000, code='c'), 'port must be from 0 to 65535, not 70000'),
+    (dict(bookmark=' ', code='c'), 'bookmark must not be empty or blank'),
+    (dict(porte=1, code='c'), 'unknown argument porte; the arguments are bookmark, code, kinds, port'),
+    (dict(port=1), 'missing arguments: code. Set them as arguments, or with the environment variable SOURCE_CODE'),
+])
+def test_checked_settings_refuses_what_a_module_refuses(given, problem):
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import checked_settings  # pylint: disable=import-outside-toplevel
+    options, problems = checked_settings(OWN, given, environ={}, connection=False)
+    assert [p for p in problems if problem in p], problems
+
+
+def test_checked_settings_converts_reads_variables_and_checks_connection_options():
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import checked_settings  # pylint: disable=import-outside-toplevel
+    options, problems = checked_settings(OWN, dict(port='80'), environ={'SOURCE_CODE': 'abc'}, connection=False)
+    assert problems == [] and options['port'] == 80 and options['code'] == 'abc' and options['kinds'] == ['a']
+    login = dict(api_url='http://127.0.0.1:1/v1', client_id='c', origin='o', username='u', password='p')
+    options, problems = checked_settings(OWN, dict(login, timeout=0, code='c'), environ={})
+    assert problems == ['timeout must be from 1 to 3600, not 0']
+    options, problems = checked_settings(OWN, dict(code='c'), environ={'CLOUTILITY_API_URL': 'http://127.0.0.1:1/v1'})
+    assert problems and problems[0].startswith('missing connection options: client_id, origin, password, username.')
