@@ -198,7 +198,7 @@ def checked_settings(declared, given, environ=None, connection=True, where='argu
     params = {}
     for name, option in every.items():
         value = given.get(name)
-        if (value is None or (isinstance(value, str) and not value.strip() and option.get('env'))) and option.get('env'):
+        if option.get('env') and (value is None or (isinstance(value, str) and not value.strip())):
             value = env_value(option['env'], environ)
         if value is not None:
             params[name] = value
