@@ -152,6 +152,15 @@ def test_the_lines_period_is_the_earliest_start_and_the_latest_end():
         assert billing_period({'invoiceDate': '2025-02-01', 'invoices': invoices})['source'] == 'derived_from_invoice_date'
 
 
+def test_an_exclusive_line_end_keeps_the_month_and_moves_the_end_a_day():
+    """The assumption (billing.py): endDate is the last day. A portal that ends lines at the first instant after the
+    period still gets the right month (labelled by the start); its end is a day late, so latest waits a day longer."""
+    entry = {'invoiceDate': '2025-02-01T00:00:00', 'invoices': [{'lines': [{'startDate': '2025-01-01T00:00:00', 'endDate': '2025-02-01T00:00:00'}]}]}
+    period = billing_period(entry)
+    assert (period['month'], period['start'], period['end']) == ('2025-01', '2025-01-01', '2025-02-01')
+    assert not is_final(entry, period, datetime.date(2025, 2, 1)) and is_final(entry, period, datetime.date(2025, 2, 2))
+
+
 def test_the_period_keys_can_be_renamed():
     entry = {'date': '2025-02-01', 'usageFrom': '2025-01-01', 'usageTo': '2025-01-31T23:59:59+01:00', 'periodStart': 'ignored'}
     assert billing_period(entry, 'usageFrom', 'usageTo') == dict(JANUARY_2025, source='period_keys')
