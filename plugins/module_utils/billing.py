@@ -163,8 +163,8 @@ def _warn_derived(periods, start_key, end_key, warn):
     if derived and warn is not None:
         warn('The billing data with invoice date %s has no %s and %s and no invoice lines with %s and %s: billing_periods gives '
              'the calendar month before each invoice date (source %s), an assumption; if your portal names the period with other '
-             'keys, set period_start_key and period_end_key' % (', '.join(derived), start_key, end_key, LINE_START_KEY,
-                                                                 LINE_END_KEY, SOURCE_DERIVED))
+             'keys, set period_start_key and period_end_key'
+             % (', '.join(derived), start_key, end_key, LINE_START_KEY, LINE_END_KEY, SOURCE_DERIVED))
 
 
 def billing_periods(entries, start_key=DEFAULT_PERIOD_START_KEY, end_key=DEFAULT_PERIOD_END_KEY, warn=None, invoice_date_key=None):
@@ -253,4 +253,3 @@ def billing_info(client, tree, params, warn=None, today=None):
         if billing_date != LATEST:
             result['billing_periods'] = billing_periods(result['billing'], start_key, end_key, warn=warn, invoice_date_key=date_key)
     return result
-
