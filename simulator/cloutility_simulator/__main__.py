@@ -29,7 +29,11 @@ def parse_args(argv=None):
     parser.add_argument('--consumer-delete-ignores-associations', action='store_true',
                         help='a consumption unit DELETE deletes the unit and its node whatever deleteAssociations says')
     parser.add_argument('--no-billing-period-keys', action='store_true',
-                        help='billing data without periodStart and periodEnd (a portal that does not send them)')
+                        help='billing data without its period: no startDate / endDate on its invoice lines (with '
+                             '--billing-guessed-keys: no periodStart / periodEnd)')
+    parser.add_argument('--billing-guessed-keys', action='store_true',
+                        help='billing data with the keys earlier versions guessed (date, periodStart, periodEnd), not the '
+                             'published ones (invoiceDate, invoiceDateStr, invoices with lines)')
     parser.add_argument('--spname-form', choices=SPNAME_FORMS, default='json', help='how GET .../node/spname answers (default json)')
     parser.add_argument('--spname-override', help='GET .../node/spname answers this name (e.g. 12345) instead of its suggestion')
     return parser.parse_args(argv)
@@ -41,7 +45,7 @@ def main(argv=None):
                           latency_ms=max(args.latency_ms, 0), node_delete_needs_associations=args.node_delete_needs_associations,
                           consumer_delete_ignores_associations=args.consumer_delete_ignores_associations,
                           spname_form=args.spname_form, spname_override=args.spname_override,
-                          billing_period_keys=not args.no_billing_period_keys)
+                          billing_period_keys=not args.no_billing_period_keys, billing_guessed_keys=args.billing_guessed_keys)
     app = create_app(simulator=simulator)
     kwargs = {'request_handler': QuietRequestHandler} if args.quiet else {}
     server = make_server(args.host, args.port, app, threaded=True, **kwargs)

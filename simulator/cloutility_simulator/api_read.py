@@ -20,6 +20,7 @@ CURRENCY = 'EUR'
 PRICE_NODE = 5.0          # per node and month
 PRICE_STORAGE_GB = 0.02   # per GB stored and month
 PRICE_TRANSFER_GB = 0.0   # transfer is free, but reported
+CONTRACT_NAME = 'Backup as a Service - standard'
 
 WARNING_TYPES = [
     {'id': 1, 'name': 'NoActivity', 'description': 'No backup activity for more than three days'},
@@ -442,29 +443,67 @@ def _period(month):
     return fmt_time(month), fmt_time(_add_months(month, 1) - datetime.timedelta(milliseconds=1))
 
 
+def _billing_id(unit_id, invoice_date):
+    """A stable id of the billing data of a unit and invoice date (the same on every read)."""
+    return unit_id * 100000 + invoice_date.year * 12 + invoice_date.month
+
+
+def _invoice_lines(unit_id, invoice_date, rows, month, with_dates):
+    """The published Invoice of billing data: one line per product of the contract (node, storage, transfer), each
+    with the usage month as its startDate / endDate (left out with billing_period_keys false)."""
+    period_start, period_end = _period(month)
+    created = fmt_time(invoice_date)
+    base = _billing_id(unit_id, invoice_date) * 10
+    products = (
+        (1, 'Backup node', PRICE_NODE, round(sum(r.get('nodeFee', 0.0) for r in rows) / PRICE_NODE, 4), 'node/month'),
+        (2, 'Backup storage', PRICE_STORAGE_GB, round(sum(r.get('storageGB', 0.0) for r in rows), 2), 'GB/month'),
+        (3, 'Data transfer', PRICE_TRANSFER_GB, round(sum(r.get('transferGB', 0.0) for r in rows), 2), 'GB'),
+    )
+    lines = []
+    for product_id, name, price, quantity, unit in products:
+        line = {'id': base + product_id, 'createdDate': created, 'subscription': {'id': 600 + unit_id, 'name': CONTRACT_NAME},
+                'product': {'id': product_id, 'name': name}, 'startDate': period_start, 'endDate': period_end,
+                'unitPrice': price, 'quantity': quantity, 'note': unit}
+        if not with_dates:
+            del line['startDate'], line['endDate']
+        lines.append(line)
+    date = invoice_date.date().isoformat()
+    return {'href': href('bunits', unit_id, 'invoices', date), 'id': base, 'createdDate': created,
+            'payingBusinessUnit': unit_ref(unit_id), 'lines': lines}
+
+
 def billing_data(unit_id, invoice_date):
     """The billing data with invoice date ``invoice_date`` (day 1 of a month): the usage of the month before it, as
-    the invoice of that date (_invoice). Preliminary while that month is running or ahead. Switch billing_period_keys
-    false: no periodStart / periodEnd (a portal that does not send them)."""
+    the invoice of that date (_invoice). Preliminary while that month is running or ahead.
+
+    The published fields by default (BillingData of the vendor's resource model: id, createdDate, invoiceDate,
+    invoiceDateStr, summary, billingBusinessUnit, invoices with lines that carry startDate / endDate), plus the
+    simulator's own figures (preliminary, currency, total, nodeCount, rows). Switch billing_guessed_keys: the keys
+    earlier versions guessed instead (date, periodStart, periodEnd, businessUnit). Switch billing_period_keys false: no
+    period (no startDate / endDate on the lines; no periodStart / periodEnd)."""
     month = _add_months(invoice_date, -1)
     preliminary = month >= _month_start(utcnow())
     rows, total = _usage(unit_id, month, preliminary)
     date = invoice_date.date().isoformat()
-    period_start, period_end = _period(month)
-    data = {
-        'href': href('bunits', unit_id, 'billing', date),
-        'date': date,
-        'periodStart': period_start,
-        'periodEnd': period_end,
-        'businessUnit': unit_ref(unit_id),
-        'preliminary': preliminary,
-        'currency': CURRENCY,
-        'nodeCount': len(rows),
-        'total': total,
-        'rows': rows,
-    }
-    if not sim().switch('billing_period_keys'):
-        del data['periodStart'], data['periodEnd']
+    with_period = sim().switch('billing_period_keys')
+    if sim().switch('billing_guessed_keys'):
+        period_start, period_end = _period(month)
+        data = {'href': href('bunits', unit_id, 'billing', date), 'date': date}
+        if with_period:
+            data.update(periodStart=period_start, periodEnd=period_end)
+        data['businessUnit'] = unit_ref(unit_id)
+    else:
+        data = {
+            'href': href('bunits', unit_id, 'billing', date),
+            'id': _billing_id(unit_id, invoice_date),
+            'createdDate': fmt_time(invoice_date),
+            'invoiceDate': fmt_time(invoice_date),
+            'invoiceDateStr': date,
+            'summary': [{'currency': CURRENCY, 'total': total}],
+            'billingBusinessUnit': unit_ref(unit_id),
+            'invoices': [_invoice_lines(unit_id, invoice_date, rows, month, with_period)],
+        }
+    data.update({'preliminary': preliminary, 'currency': CURRENCY, 'nodeCount': len(rows), 'total': total, 'rows': rows})
     return data
 
 
@@ -526,7 +565,7 @@ def contract(unit_id):
     return jsonify({
         'href': href('bunits', unit_id, 'contract'),
         'id': 600 + unit_id,
-        'name': 'Backup as a Service - standard',
+        'name': CONTRACT_NAME,
         'businessUnit': unit_ref(unit_id),
         'startDate': unit.get('createdDate'),
         'currency': CURRENCY,

@@ -182,7 +182,7 @@ def _locked(view):
 def create_app(seed=None, page_size=None, token_lifetime=None, simulator=None, strict=False, **options):
     """Build the Flask app. Either pass a Simulator or the seed file / page size / token lifetime / strict mode and
     any other Simulator option (node_delete_needs_associations, consumer_delete_ignores_associations, billing_period_keys,
-    spname_form, spname_override, missing_routes, latency_ms)."""
+    billing_guessed_keys, spname_form, spname_override, missing_routes, latency_ms)."""
     from .api_core import bp as core_bp  # pylint: disable=import-outside-toplevel
     from .api_nodes import bp as nodes_bp  # pylint: disable=import-outside-toplevel
     from .api_read import bp as read_bp  # pylint: disable=import-outside-toplevel

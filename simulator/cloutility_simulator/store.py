@@ -26,6 +26,7 @@ SPNAME_FORMS = ('json', 'bare', 'bare_newline', 'quoted_newline', 'bare_as_json'
 
 # Behaviours still a guess, each a config switch (simulator/README.md, "Switches for guessed behaviours").
 BEHAVIOUR_SWITCHES = ('node_delete_needs_associations', 'consumer_delete_ignores_associations', 'billing_period_keys')
+BEHAVIOUR_SWITCHES += ('billing_guessed_keys',)  # billing data with date / periodStart / periodEnd, not the published fields
 
 # Routes a strict portal does not have (an older portal version): answered like an unknown route.
 STRICT_MISSING_ROUTES = (r'^/v1/nodewarningtypes(/|$)',)
@@ -125,7 +126,7 @@ class Simulator:
 
     def __init__(self, seed=None, page_size=DEFAULT_PAGE_SIZE, token_lifetime=DEFAULT_TOKEN_LIFETIME, strict=False, missing_routes=None,
                  latency_ms=0, node_delete_needs_associations=False, consumer_delete_ignores_associations=False, spname_form='json',
-                 spname_override=None, billing_period_keys=True):
+                 spname_override=None, billing_period_keys=True, billing_guessed_keys=False):
         self.lock = threading.RLock()
         self.seed_path = seed or DEFAULT_SEED
         # latency_ms: the baseline of the latency fault (faults['latency_ms']), kept when faults are cleared.
@@ -136,6 +137,7 @@ class Simulator:
         self.initial_config.update(node_delete_needs_associations=bool(node_delete_needs_associations),
                                    consumer_delete_ignores_associations=bool(consumer_delete_ignores_associations),
                                    billing_period_keys=bool(billing_period_keys))
+        self.initial_config.update(billing_guessed_keys=bool(billing_guessed_keys))
         check_spname_config(spname_form, spname_override)
         self.initial_config.update(spname_form=spname_form, spname_override=spname_override)
         self.state = {}

@@ -81,7 +81,7 @@ def test_contract_invoices_billing(api):
     # Invoice date 2023-08-01 covers July 2023: only web01 (created 2023-07-09) in Contoso; the Internal proxy exists since June 2023
     july = api.ok('GET', 'bunits/94/billing/2023-08-01')
     assert [r['tsmName'] for r in july['rows']] == ['CONTOSO-WEB01']
-    assert july['periodStart'] == '2023-07-01T00:00:00.000Z' and july['date'] == '2023-08-01'
+    assert july['invoiceDateStr'] == '2023-08-01' and july['invoices'][0]['lines'][0]['startDate'] == '2023-07-01T00:00:00.000Z'
     top_july = api.ok('GET', 'bunits/22/billing/2023-08-01')
     assert {r['tsmName'] for r in top_july['rows']} == {'CONTOSO-WEB01', 'ACME-PROXY01'}
     api.ok('DELETE', 'bunits/94/consumers/408/node')
