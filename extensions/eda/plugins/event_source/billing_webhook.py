@@ -17,7 +17,12 @@ Arguments:
     certfile, keyfile: serve HTTPS with this certificate and key (PEM). Without them, plain HTTP: put it behind a TLS
               proxy or keep it on a network only the portal reaches.
     max_body: largest body accepted, in bytes (default 65536); a larger one is refused with 413.
-    Any other argument is refused: the listener does not start.
+    head_timeout: seconds a connection has, from its accept, to show the code: TLS handshake and request head
+              (default 10, from 0.1 to 300); a connection that has not is closed.
+    max_pending: most connections at once that have not shown the code yet (default 64, from 1 to 10000); one more
+              closes the oldest of them. Keep it well below the process's open-file limit (ulimit -n).
+    Checked like a module's options (checked_settings of plugins/module_utils/ansible_module.py), before the
+    listener listens: types strict (port: true is no port), ranges; any other argument is refused.
 
 Use a code of letters, digits, '-', '_' or '.' (for example `openssl rand -hex 24`): the code is compared as sent,
 percent-decoding only, so a '+' in it stays a '+'.
@@ -25,12 +30,15 @@ percent-decoding only, so a '+' in it stays a '+'.
 What the portal gets back: 100 Continue to its "Expect: 100-continue" once the code is right (a missing code is
 answered 401 and a wrong one 403 at once, before the body is sent, and no event is made; without Expect, the same
 answers); 415 for a body that is not JSON (before the body too), 400 for JSON that is not an object, 413 for a body
-over max_body, 405 for another method than POST; 200 with {"status": "accepted"} for a notification, which is then
-on the queue.
+over max_body or nested more than 100 deep, 405 for another method than POST; 400 with a message of its own (never
+the request echoed) for a request aiohttp cannot parse; 200 with {"status": "accepted"} for a notification, which
+is then on the queue. Connections that do not show the code (idle, half a head, a TLS hello that never ends) are
+closed after head_timeout, the oldest at once beyond max_pending: they cannot use up the listener's files.
 
 Each event: {"payload": <the JSON body, e.g. {"trigger": "new billing data available"}>, "meta": {"endpoint":
 <the path>, "query": <the query parameters but the code>, "received_at": <UTC time>, "test": <true for the portal's
-Test button>}}. The code is never logged, and the access log leaves the query out.
+Test button>}}. The code is never logged: no access log, and aiohttp's own error records (a request line it cannot
+parse, as it came) have every code=... and the code itself replaced by ***.
 
 Example:
     sources:

@@ -207,9 +207,27 @@ def test_https_with_certfile_and_keyfile(plugin, tmp_path):
                         return answer
                     answer += chunk
 
-    answers, events = asyncio.run(_serve(plugin, dict(code=CODE, certfile=str(cert), keyfile=str(key)), lambda port: [post(port)]))
+    def exchanges(port):
+        hello_never = socket.create_connection(('127.0.0.1', port), timeout=5)   # no TLS handshake at all
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        head_never = context.wrap_socket(socket.create_connection(('127.0.0.1', port), timeout=5), server_hostname='127.0.0.1')
+        answer = post(port)
+        started = time.monotonic()
+        closed = [_closed_within(hello_never, 5)]
+        try:
+            closed.append(_closed_within(head_never, 5))
+        except ssl.SSLError:
+            closed.append(True)
+        waited = time.monotonic() - started
+        hello_never.close()
+        head_never.close()
+        return [answer, closed, waited]
+
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE, certfile=str(cert), keyfile=str(key), head_timeout=1), exchanges))
     assert answers[0].startswith(b'HTTP/1.1 200')
     assert [event['meta']['endpoint'] for event in events] == ['/tls']
+    assert answers[1] == [True, True] and answers[2] < 3   # over TLS too, the head timeout closes who shows no code
 
 
 @pytest.mark.parametrize('expect_value', ['', 'something-else'])
