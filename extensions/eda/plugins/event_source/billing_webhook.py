@@ -140,7 +140,7 @@ class Redactor(logging.Filter):
 
     def __init__(self, code):
         super().__init__()
-        self.secrets = sorted(set([code, quote(code, safe=''), quote(code), quote(code, safe='').lower()]), key=len, reverse=True)
+        self.secrets = sorted(set([code, quote(code, safe=''), quote(code)]), key=len, reverse=True)
 
     def redact(self, text):
         text = self.QUERY_CODE.sub(r'\1***', text)
@@ -213,7 +213,7 @@ class Gate:
         try:
             secure = await asyncio.get_running_loop().start_tls(transport, handler, self.context, server_side=True,
                                                                ssl_handshake_timeout=self.timeout)
-        except (OSError, ssl.SSLError, asyncio.TimeoutError, ConnectionError) as exc:
+        except (OSError, asyncio.TimeoutError) as exc:  # ssl.SSLError and ConnectionError are OSErrors
             LOGGER.debug('TLS handshake failed: %s', exc)
             self.forget(handler)
             transport.abort()
@@ -396,6 +396,16 @@ def make_app(queue, config, proven=None):
     return app
 
 
+def _open_file_limit():
+    """The process's soft limit of open files, or None where it cannot be told."""
+    try:
+        import resource  # pylint: disable=import-outside-toplevel
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return None
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
 async def main(queue, args):
     """Listen until cancelled; each notification with the right code is one event."""
     args = dict(args)
@@ -415,6 +425,11 @@ async def main(queue, args):
         await site.start()
         LOGGER.info('listening on %s for billing notifications (at most %d connections without the code, each for %ss)',
                     site.name, config['max_pending'], config['head_timeout'])
+        files = _open_file_limit()
+        if files is not None and config['max_pending'] > files // 2:
+            LOGGER.warning('max_pending %d is more than half the open-file limit of this process (%d): connections that '
+                           'do not show the code could still use up its files; lower max_pending or raise the limit',
+                           config['max_pending'], files)
         await asyncio.Future()
     finally:
         await runner.cleanup()

@@ -469,3 +469,14 @@ def test_new_arguments_have_sane_defaults_and_the_code_may_come_from_the_environ
     config = plugin['settings'](dict(port='5001'), environ={'CLOUTILITY_WEBHOOK_CODE': CODE})
     assert (config['port'], config['code'], config['head_timeout'], config['max_pending']) == (5001, CODE, 10.0, 64)
     assert plugin['settings'](dict(code=' ', head_timeout=2.5), environ={'CLOUTILITY_WEBHOOK_CODE': CODE})['head_timeout'] == 2.5
+
+
+def test_a_cap_near_the_open_file_limit_is_warned_of(plugin, caplog, monkeypatch):
+    caplog.set_level(logging.INFO)
+    monkeypatch.setitem(plugin, '_open_file_limit', lambda: 100)
+    asyncio.run(_serve(plugin, dict(code=CODE), lambda port: None))
+    assert 'max_pending 64 is more than half the open-file limit of this process (100)' in caplog.text
+    caplog.clear()
+    monkeypatch.setitem(plugin, '_open_file_limit', lambda: 1024)
+    asyncio.run(_serve(plugin, dict(code=CODE), lambda port: None))
+    assert 'open-file limit' not in caplog.text and 'at most 64 connections without the code' in caplog.text
