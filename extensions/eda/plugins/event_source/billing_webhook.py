@@ -211,8 +211,8 @@ class Gate:
 
     async def _tls(self, transport, handler):
         try:
-            secure = await asyncio.get_running_loop().start_tls(transport, handler, self.context, server_side=True,
-                                                               ssl_handshake_timeout=self.timeout)
+            loop = asyncio.get_running_loop()
+            secure = await loop.start_tls(transport, handler, self.context, server_side=True, ssl_handshake_timeout=self.timeout)
         except (OSError, asyncio.TimeoutError) as exc:  # ssl.SSLError and ConnectionError are OSErrors
             LOGGER.debug('TLS handshake failed: %s', exc)
             self.forget(handler)

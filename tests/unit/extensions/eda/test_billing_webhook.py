@@ -281,7 +281,6 @@ def test_unknown_arguments_and_bad_numbers_are_refused(plugin):
         plugin['settings'](dict(code='a', port='http'))
 
 
-
 # ------------------------------------------------------------------ issue 29: the listener holds under abuse
 def _closed_within(conn, seconds):
     """True when the server closes ``conn`` within ``seconds`` (end of file or reset), False when it is still open."""
