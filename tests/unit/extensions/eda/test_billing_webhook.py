@@ -405,7 +405,7 @@ def test_an_unparseable_request_line_with_the_code_shows_it_nowhere(plugin, capl
     def exchanges(port):
         answers = []
         for line in (b'POST /hook?code=%s x HTTP/1.1' % CODE.encode(), b'POST /hook?bunit=a b&code=%s HTTP/1.1' % CODE.encode(),
-                     b'POST /hook?code=%s\x01 HTTP/1.1' % CODE.encode()):
+                     b'POST /hook?code=%s\x01 HTTP/1.1' % CODE.encode(), b'POST /hook?code=%s HTTP/1.1\r\nX Bad: 1' % CODE.encode()):
             with socket.create_connection(('127.0.0.1', port), timeout=5) as conn:
                 conn.sendall(line + b'\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}')
                 answer = b''
