@@ -194,7 +194,7 @@ def checked_settings(declared, given, environ=None, connection=True, where='argu
     unknown = sorted(str(name) for name in given if name not in every)
     if unknown:
         return {}, ['unknown %s%s %s; the %ss are %s' % (where, 's' if len(unknown) > 1 else '', ', '.join(unknown), where,
-                                                        ', '.join(sorted(every)))]
+                                                         ', '.join(sorted(every)))]
     params = {}
     for name, option in every.items():
         value = given.get(name)
