@@ -213,7 +213,7 @@ class Gate:
         try:
             loop = asyncio.get_running_loop()
             secure = await loop.start_tls(transport, handler, self.context, server_side=True, ssl_handshake_timeout=self.timeout)
-        except (OSError, asyncio.TimeoutError) as exc:  # ssl.SSLError and ConnectionError are OSErrors
+        except (OSError, RuntimeError, ValueError, asyncio.TimeoutError) as exc:  # ssl.SSLError, ConnectionError: OSErrors
             LOGGER.debug('TLS handshake failed: %s', exc)
             self.forget(handler)
             transport.abort()
