@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import sys
 import shutil
 import socket
 import ssl
@@ -172,8 +174,8 @@ def test_the_test_button_is_marked(plugin):
 
 def test_settings_are_checked_before_listening(plugin, monkeypatch):
     monkeypatch.delenv('CLOUTILITY_WEBHOOK_CODE', raising=False)
-    with pytest.raises(ValueError, match='code is required.*CLOUTILITY_WEBHOOK_CODE'):
-        plugin['settings']({})
+    with pytest.raises(ValueError, match='missing arguments: code.*CLOUTILITY_WEBHOOK_CODE'):
+        plugin['settings']({}, environ={})
     assert plugin['settings']({}, environ={'CLOUTILITY_WEBHOOK_CODE': ' abc '})['code'] == 'abc'
     with pytest.raises(ValueError, match='certfile and keyfile go together'):
         plugin['settings'](dict(code='a', certfile='/x.pem'))
@@ -205,9 +207,27 @@ def test_https_with_certfile_and_keyfile(plugin, tmp_path):
                         return answer
                     answer += chunk
 
-    answers, events = asyncio.run(_serve(plugin, dict(code=CODE, certfile=str(cert), keyfile=str(key)), lambda port: [post(port)]))
+    def exchanges(port):
+        hello_never = socket.create_connection(('127.0.0.1', port), timeout=5)   # no TLS handshake at all
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        head_never = context.wrap_socket(socket.create_connection(('127.0.0.1', port), timeout=5), server_hostname='127.0.0.1')
+        answer = post(port)
+        started = time.monotonic()
+        closed = [_closed_within(hello_never, 5)]
+        try:
+            closed.append(_closed_within(head_never, 5))
+        except ssl.SSLError:
+            closed.append(True)
+        waited = time.monotonic() - started
+        hello_never.close()
+        head_never.close()
+        return [answer, closed, waited]
+
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE, certfile=str(cert), keyfile=str(key), head_timeout=1), exchanges))
     assert answers[0].startswith(b'HTTP/1.1 200')
     assert [event['meta']['endpoint'] for event in events] == ['/tls']
+    assert answers[1] == [True, True] and answers[2] < 3   # over TLS too, the head timeout closes who shows no code
 
 
 @pytest.mark.parametrize('expect_value', ['', 'something-else'])
@@ -257,5 +277,205 @@ def test_unknown_arguments_and_bad_numbers_are_refused(plugin):
         plugin['settings'](dict(code='a', certfle='/x.pem'))
     with pytest.raises(ValueError, match='max_body must be'):
         plugin['settings'](dict(code='a', max_body=1))
-    with pytest.raises(ValueError, match='whole numbers'):
+    with pytest.raises(ValueError, match="port.*int"):
         plugin['settings'](dict(code='a', port='http'))
+
+
+# ------------------------------------------------------------------ issue 29: the listener holds under abuse
+def _closed_within(conn, seconds):
+    """True when the server closes ``conn`` within ``seconds`` (end of file or reset), False when it is still open."""
+    conn.settimeout(seconds)
+    try:
+        while True:
+            if not conn.recv(4096):
+                return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def _wait_listening(port, proc=None, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError('the source stopped: %s' % proc.communicate()[1][-2000:])
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError('the source did not listen within %ss' % seconds)
+
+
+CHILD = r"""
+import asyncio, importlib.util, json, resource, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+spec = importlib.util.spec_from_file_location('eda_source_under_test', sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+
+class Queue:
+    async def put(self, event):
+        print(json.dumps(event), flush=True)
+
+asyncio.run(module.main(Queue(), dict(code=sys.argv[3], host='127.0.0.1', port=int(sys.argv[2]))))
+"""
+
+
+def test_300_idle_or_half_open_connections_with_256_files_do_not_starve_the_portal():
+    """Issue 29: 300 connections that send nothing or half a head, in a listener allowed 256 open files (defaults
+    only): the portal's notification is still answered at once, and makes its event."""
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+    proc = subprocess.Popen([sys.executable, '-c', CHILD, SOURCE, str(port), CODE], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    idle = []
+    try:
+        _wait_listening(port, proc)
+        for number in range(300):
+            try:
+                conn = socket.create_connection(('127.0.0.1', port), timeout=2)
+            except OSError:
+                continue
+            idle.append(conn)
+            if number % 2:
+                conn.sendall(b'POST /cloutility/billing HTTP/1.1\r\nHost: invoicing.example.com\r\nContent-')
+        time.sleep(0.5)
+        answer = _exchange(port, '/cloutility/billing?code=%s' % CODE)   # 5 s at most for each step
+        assert answer[:2] == (100, 200)
+    finally:
+        for conn in idle:
+            conn.close()
+        proc.kill()
+        out, err = proc.communicate(timeout=10)
+    assert [json.loads(line)['meta']['endpoint'] for line in out.splitlines()] == ['/cloutility/billing']
+    assert CODE not in out + err
+
+
+def test_a_connection_that_does_not_show_the_code_in_time_is_closed_and_the_portal_s_is_kept(plugin):
+    def exchanges(port):
+        silent = socket.create_connection(('127.0.0.1', port), timeout=5)
+        slow = socket.create_connection(('127.0.0.1', port), timeout=5)
+        slow.sendall(b'POST /x?code=%s HTTP/1.1\r\nHost: a\r\n' % CODE.encode())   # the code, but the head never ends
+        portal = socket.create_connection(('127.0.0.1', port), timeout=5)
+        request = (b'POST /p?code=%s HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n'
+                   % (CODE.encode(), len(BODY)) + BODY)
+        portal.sendall(request)
+        first = portal.recv(4096)
+        started = time.monotonic()
+        closed = [_closed_within(silent, 5), _closed_within(slow, 5)]
+        waited = time.monotonic() - started
+        still_open = not _closed_within(portal, 0.5)   # shown the code: kept alive past the head timeout
+        portal.sendall(request)
+        second = portal.recv(4096)
+        for conn in (silent, slow, portal):
+            conn.close()
+        return first, closed, waited, still_open, second
+
+    (first, closed, waited, still_open, second), events = asyncio.run(_serve(plugin, dict(code=CODE, head_timeout=1), exchanges))
+    assert first.startswith(b'HTTP/1.1 200') and second.startswith(b'HTTP/1.1 200')
+    assert closed == [True, True] and waited < 3
+    assert still_open
+    assert len(events) == 2
+
+
+def test_over_the_cap_the_oldest_connection_without_the_code_is_closed_at_once(plugin):
+    def exchanges(port):
+        idle = [socket.create_connection(('127.0.0.1', port), timeout=5) for _number in range(5)]
+        time.sleep(0.3)
+        closed = [_closed_within(conn, 0.5) for conn in idle]
+        answer = _exchange(port, '/?code=%s' % CODE)
+        closed.append([_closed_within(conn, 0.5) for conn in idle[2:]])
+        for conn in idle:
+            conn.close()
+        return closed, answer
+
+    (closed, answer), events = asyncio.run(_serve(plugin, dict(code=CODE, max_pending=3, head_timeout=60), exchanges))
+    assert closed[:5] == [True, True, False, False, False]
+    assert closed[5] == [True, False, False]   # the portal's connection pushed out the oldest left
+    assert answer[:2] == (100, 200) and len(events) == 1
+
+
+def test_an_unparseable_request_line_with_the_code_shows_it_nowhere(plugin, caplog):
+    """Issue 29: a raw space after the right code: aiohttp cannot parse the line; it logged it at ERROR and echoed it
+    in its 400 answer."""
+    caplog.set_level(logging.DEBUG)
+
+    def exchanges(port):
+        answers = []
+        for line in (b'POST /hook?code=%s x HTTP/1.1' % CODE.encode(), b'POST /hook?bunit=a b&code=%s HTTP/1.1' % CODE.encode(),
+                     b'POST /hook?code=%s\x01 HTTP/1.1' % CODE.encode(), b'POST /hook?code=%s HTTP/1.1\r\nX Bad: 1' % CODE.encode()):
+            with socket.create_connection(('127.0.0.1', port), timeout=5) as conn:
+                conn.sendall(line + b'\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}')
+                answer = b''
+                while True:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    answer += chunk
+                answers.append(answer)
+        return answers
+
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE), exchanges))
+    assert events == []
+    for answer in answers:
+        assert answer.startswith(b'HTTP/1.1 400') or answer.startswith(b'HTTP/1.0 400'), answer
+        assert CODE.encode() not in answer
+        assert json.loads(answer.split(b'\r\n\r\n', 1)[1])['message'].startswith('The request could not be read as HTTP')
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors and 'code=***' in caplog.text   # aiohttp's error is still told, without the code
+    assert CODE not in caplog.text
+
+
+@pytest.mark.parametrize('depth, status', [(30000, 400), (101, 400), (100, 200)])
+def test_a_body_nested_too_deep_is_400_without_a_traceback(plugin, caplog, depth, status):
+    caplog.set_level(logging.DEBUG)
+    body = b'{"trigger": "new billing data available", "x": ' + b'[' * (depth - 1) + b']' * (depth - 1) + b'}'
+    answers, events = asyncio.run(_serve(plugin, dict(code=CODE, max_body=len(body) + 10), lambda port: [
+        _exchange(port, '/?code=%s' % CODE, body=body)]))
+    assert answers[0][1] == status
+    if status == 400:
+        assert answers[0][2]['message'] == 'The body is nested more than 100 deep' and events == []
+    else:
+        assert len(events) == 1
+    assert 'Traceback' not in caplog.text and 'RecursionError' not in caplog.text
+
+
+@pytest.mark.parametrize('args, problem', [
+    (dict(port=True), 'port must be a number, not a boolean'),
+    (dict(port=[5000]), 'port must be a number, not a list'),
+    (dict(max_body=False), 'max_body must be a number, not a boolean'),
+    (dict(host=['0.0.0.0']), 'host must be a string, not a list'),
+    (dict(certfile=True, keyfile='/k.pem'), 'certfile must be a string, not a boolean'),
+    (dict(head_timeout=0), 'head_timeout must be from 0.1 to 300, not 0'),
+    (dict(head_timeout='soon'), 'head_timeout'),
+    (dict(max_pending=0), 'max_pending must be from 1 to 10000, not 0'),
+    (dict(max_pending=True), 'max_pending must be a number, not a boolean'),
+    (dict(code=['a']), 'code must be a string, not a list'),
+    (dict(code=True), 'code must be a string, not a boolean'),
+])
+def test_arguments_are_checked_like_a_module_s_options(plugin, args, problem):
+    """Issue 29, item 7: port: true listened on port 1; every argument goes through checked_settings."""
+    given = dict(dict(code=CODE), **args)
+    with pytest.raises(ValueError) as caught:
+        plugin['settings'](given, environ={})
+    assert problem in str(caught.value)
+    assert CODE not in str(caught.value)
+
+
+def test_new_arguments_have_sane_defaults_and_the_code_may_come_from_the_environment(plugin):
+    config = plugin['settings'](dict(port='5001'), environ={'CLOUTILITY_WEBHOOK_CODE': CODE})
+    assert (config['port'], config['code'], config['head_timeout'], config['max_pending']) == (5001, CODE, 10.0, 64)
+    assert plugin['settings'](dict(code=' ', head_timeout=2.5), environ={'CLOUTILITY_WEBHOOK_CODE': CODE})['head_timeout'] == 2.5
+
+
+def test_a_cap_near_the_open_file_limit_is_warned_of(plugin, caplog, monkeypatch):
+    caplog.set_level(logging.INFO)
+    monkeypatch.setitem(plugin, '_open_file_limit', lambda: 100)
+    asyncio.run(_serve(plugin, dict(code=CODE), lambda port: None))
+    assert 'max_pending 64 is more than half the open-file limit of this process (100)' in caplog.text
+    caplog.clear()
+    monkeypatch.setitem(plugin, '_open_file_limit', lambda: 1024)
+    asyncio.run(_serve(plugin, dict(code=CODE), lambda port: None))
+    assert 'open-file limit' not in caplog.text and 'at most 64 connections without the code' in caplog.text
