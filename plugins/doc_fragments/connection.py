@@ -16,6 +16,9 @@ options:
     description:
       - Base URL of the Cloutility API, with or without the trailing C(/v1),
         for example V(https://portal-api.backup.sto2.safedc.net/v1).
+      - "A scheme (C(http://) or C(https://)) and a host, nothing more: a URL with a user or password in it
+        (C(https://user:password@host)), a query or a fragment is refused before any request. Put the user in
+        O(username) and the password in O(password)."
       - If not set, the value of the E(CLOUTILITY_API_URL) environment variable is used. One of them is required;
         a task that has neither fails before any request and names every missing connection option at once.
     type: str
@@ -175,6 +178,9 @@ options:
     description:
       - Base URL of the Cloutility API, with or without the trailing C(/v1),
         for example V(https://portal-api.backup.sto2.safedc.net/v1).
+      - "A scheme (C(http://) or C(https://)) and a host, nothing more: a URL with a user or password in it
+        (C(https://user:password@host)), a query or a fragment is refused before any request. Put the user in
+        O(username) and the password in O(password)."
     type: str
     required: true
     env:

@@ -160,7 +160,7 @@ class CloutilityApiError(CloutilityError):
                  uncertain=False, tries=1, elapsed=None):
         self.method = method
         self.path = path
-        self.url = url or path
+        self.url = redact_url(url or path)
         self.status = status
         self.message = message
         self.developer_message = developer_message
@@ -192,7 +192,7 @@ class CloutilityApiError(CloutilityError):
         return self._describe()
 
     def _describe(self):
-        text = self._describe_failure()
+        text = redact_url(self._describe_failure())
         if self.tries and self.tries > 1 and self.elapsed is not None:
             text += ' (after %d tries over %.1f s)' % (self.tries, self.elapsed)
         return '%s; %s' % (text, self.hint) if self.hint else text
@@ -263,13 +263,56 @@ class CloutilityBadAnswer(CloutilityApiError):
         return text
 
 
+# User information in a URL (``scheme://user:password@``), wherever it appears in a text: redact_url hides it.
+USERINFO_IN_URL = re.compile(r'(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#]*@')
+API_URL_EXAMPLE = 'https://portal-api.example.net/v1'
+
+
+def redact_url(text):
+    """``text`` with the user information of every URL in it replaced by ``***`` (``https://***@host/v1``): the one
+    redaction of URLs, applied wherever the client builds a message that names a URL."""
+    return USERINFO_IN_URL.sub(lambda match: match.group(1) + '***@', str(text))
+
+
+def api_url_problem(value):
+    """What is wrong with ``value`` as ``api_url`` (said after the option's name), or None: the one rule, checked on the
+    option itself (connection_options.CONNECTION_SPEC: every module, plugin and event source) and by the client.
+
+    The API base URL is ``http(s)://host[:port][/path]``: a scheme and a host, no user information (a password in the
+    URL would be printed in every message, event and bookmark that names it), no query, no fragment. The message never
+    repeats a value that holds an ``@``."""
+    text = str(value if value is not None else '').strip()
+    if not text:
+        return 'is required: the Cloutility API base URL, for example %s' % API_URL_EXAMPLE
+    shown = text if '@' not in text else '(not shown: it holds an @)'
+    try:
+        parts = urlsplit(text)
+        bad_port = parts.port == 0  # urlsplit raises ValueError for a port that is no number or out of range
+    except ValueError:
+        parts, bad_port = None, True
+    if parts is not None and ('@' in parts.netloc or (not parts.netloc and '@' in text)):
+        return ('must not hold a user name or password (user:password@ before the host): put the user in username and the '
+                'password in password (or CLOUTILITY_USERNAME and CLOUTILITY_PASSWORD), and give api_url as the bare base URL, '
+                'for example %s' % API_URL_EXAMPLE)
+    if parts is None or bad_port:
+        return "has no valid port, got '%s'; give the API base URL, for example %s" % (shown, API_URL_EXAMPLE)
+    if parts.scheme.lower() not in ('http', 'https'):
+        return "must start with http:// or https://, got '%s'" % shown
+    if not parts.hostname:
+        return "has no host, got '%s'; give the API base URL, for example %s" % (shown, API_URL_EXAMPLE)
+    if parts.query or text.endswith('?'):
+        return "must not have a query (?...), got '%s'; give the API base URL, for example %s" % (shown, API_URL_EXAMPLE)
+    if parts.fragment or '#' in text:
+        return "must not have a fragment (#...), got '%s'; give the API base URL, for example %s" % (shown, API_URL_EXAMPLE)
+    return None
+
+
 def normalize_base_url(api_url):
-    """Accept the base with or without a trailing /v1 and return '<base>/v1/'."""
-    if not api_url or not str(api_url).strip():
-        raise CloutilityError('api_url is required: the Cloutility API base URL, for example https://portal-api.example.net/v1')
+    """Accept the base with or without a trailing /v1 and return '<base>/v1/'; CloutilityError for a URL api_url_problem refuses."""
+    problem = api_url_problem(api_url)
+    if problem:
+        raise CloutilityError('api_url %s' % problem)
     url = str(api_url).strip().rstrip('/')
-    if not re.match(r'^https?://', url, re.IGNORECASE):
-        raise CloutilityError("api_url must start with http:// or https://, got '%s'" % api_url)
     if not url.lower().endswith('/v1'):
         url += '/v1'
     return url + '/'
@@ -621,8 +664,8 @@ class CloutilityClient:
             pass
 
     def _shown_url(self, path):
-        """The URL of a request for a wait line: no query, no user or password written into api_url."""
-        return re.sub(r'^(\w+://)[^/@]*@', r'\1', self.base_url) + path.lstrip('/').split('?', 1)[0]
+        """The URL of a request for a wait line: no query, no user information (redact_url)."""
+        return redact_url(self.base_url + path.lstrip('/').split('?', 1)[0])
 
     def _send(self, method, path, params=None, json=None, data=None, files=None, auth=True, retry=True, expect=ANY_ANSWER, what=None,
               keys=()):

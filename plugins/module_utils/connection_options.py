@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient, api_url_problem
 
 # Each option: its type, default, range, and the environment variable that sets it. The five that say where and who
-# are required.
+# are required. api_url: a scheme and a host, no user information, query or fragment (api_url_problem).
 CONNECTION_SPEC = dict(
-    api_url=dict(type='str', required=True, env='CLOUTILITY_API_URL'),
+    api_url=dict(type='str', required=True, env='CLOUTILITY_API_URL', check=api_url_problem),
     client_id=dict(type='str', required=True, env='CLOUTILITY_CLIENT_ID'),
     origin=dict(type='str', required=True, env='CLOUTILITY_ORIGIN'),
     username=dict(type='str', required=True, env='CLOUTILITY_USERNAME'),
