@@ -276,6 +276,7 @@ class CloutilityModule(RecordsGivenParams, AnsibleModule):
     def client(self):
         if self._client is None:
             self._client = client_from_options(self.params, pool_size=self.pool_size)
+            self._client.on_warning = self.warn  # a lock of another user in lock_dir, not waited on
         return self._client
 
     @property

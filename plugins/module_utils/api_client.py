@@ -35,7 +35,8 @@ except ImportError as exc:  # pragma: no cover - reported by the Ansible glue
     REQUESTS_IMPORT_ERROR = exc
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint, pattern
-from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import DEFAULT_TIMEOUT, ControllerLock, LockDirError, LockTimeout, check_lock_dir
+from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
+from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import ControllerLock, LockDirError, LockTimeout, check_lock_dir
 from ansible_collections.cloutility.cloutility.plugins.module_utils.token_cache import TokenCache, valid_token
 
 # The write protocol (docs/architecture.md): 429 means the server did nothing, so any request is sent
@@ -233,6 +234,29 @@ class CloutilityApiError(CloutilityError):
 # How a portal says a route does not exist: ASP.NET Web API's routing answer, and IIS's own 404 pages.
 NO_ROUTE_MARKERS = ('no http resource was found that matches the request uri', 'no type was found that matches the controller',
                     'the resource cannot be found', 'http error 404.0')
+
+
+class CloutilityLockTimeout(CloutilityError, LockTimeout):
+    """A controller lock stayed with one holder for longer than ``lock_timeout``: the message names the object and the
+    holder (pid, host, user) when it said who it is. A clean task failure, never a traceback."""
+
+
+# What the parts of an object lock's key name (reconcile.object_lock, consumer_lock_key): the kind, then its name or id.
+LOCK_KINDS = {'consumer': 'consumption unit', 'bunit': 'business unit', 'invoicefile': 'invoice file'}
+
+
+def lock_what(key):
+    """The object a controller lock's ``key`` stands for, for people: ``the lock on consumption unit 'web01' (in business
+    unit 7)``, ``the lock on consumption unit id 12``; the parts as they are for another key."""
+    parts = list(key)
+    for index, part in enumerate(parts):
+        if isinstance(part, str) and part in LOCK_KINDS and index + 1 < len(parts):
+            name = parts[index + 1]
+            text = 'the lock on %s %s' % (LOCK_KINDS[part], "'%s'" % name if isinstance(name, str) else 'id %s' % name)
+            if index > 0:
+                text += ' (in business unit %s)' % parts[index - 1]
+            return text
+    return 'the lock on %s' % ' / '.join(str(part) for part in parts)
 
 
 class CloutilityAuthError(CloutilityApiError):
@@ -454,7 +478,7 @@ class CloutilityClient:
 
     def __init__(self, api_url, client_id, origin, username, password, validate_certs=True,
                  timeout=30, token_cache=True, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, cache_dir=None,
-                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME, lock_dir=None, on_wait=None):
+                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME, lock_dir=None, on_wait=None, lock_timeout=None, on_warning=None):
         if not HAS_REQUESTS:
             raise CloutilityError('The Python library requests is required: %s' % REQUESTS_IMPORT_ERROR)
         given = dict(api_url=api_url, client_id=client_id, origin=origin, username=username, password=password)
@@ -484,6 +508,12 @@ class CloutilityClient:
         self.timeout = timeout
         self.retries = max(int(DEFAULT_RETRIES if retries is None else retries), 0)
         self.retry_max_time = max(float(DEFAULT_RETRY_MAX_TIME if retry_max_time is None else retry_max_time), 0.0)
+        # The most seconds one holder may keep a controller lock this client waits for (CloutilityLockTimeout after).
+        self.lock_timeout = max(float(DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout), 0.1)
+        # Told each warning of the client (a lock of another user in lock_dir not waited on), one line; every warning is
+        # also kept in ``warnings``. Never a secret in the line.
+        self.on_warning = on_warning
+        self.warnings = []
         self.backoff = backoff
         self.session = requests.Session()
         self.session.verify = validate_certs
@@ -518,10 +548,26 @@ class CloutilityClient:
         self.on_wait = on_wait
         self.login_count = 0
 
-    def controller_lock(self, *key, timeout=DEFAULT_TIMEOUT):
+    def controller_lock(self, *key, timeout=None):
         """The controller lock of ``key`` for this account (its URL first): in ``lock_dir`` when one is set, so
-        controllers sharing it take turns, else in the user's private folder (the forks of this controller)."""
-        return ControllerLock(self.base_url, *key, directory=self.lock_dir, shared=self.lock_dir is not None, timeout=timeout)
+        controllers sharing it take turns, else in the user's private folder (the forks of this controller). A holder
+        that keeps it ``timeout`` seconds (default ``lock_timeout``) fails the waiter with a CloutilityLockTimeout
+        naming the object (lock_what) and the holder."""
+        if timeout is None:
+            timeout = getattr(self, 'lock_timeout', DEFAULT_LOCK_TIMEOUT)
+        return ControllerLock(self.base_url, *key, directory=self.lock_dir, shared=self.lock_dir is not None, timeout=timeout,
+                              what=lock_what(key), on_warning=getattr(self, 'warn', None), timeout_error=CloutilityLockTimeout)
+
+    def warn(self, text):
+        """Keep a warning (once) and tell ``on_warning``; a failing hook is ignored."""
+        if text in self.warnings:
+            return
+        self.warnings.append(text)
+        if self.on_warning is not None:
+            try:
+                self.on_warning(text)
+            except Exception:  # pylint: disable=broad-exception-caught
+                pass
 
     # ------------------------------------------------------------------ auth
     def _token_valid(self):
@@ -599,7 +645,8 @@ class CloutilityClient:
         find its token in the cache and send no grant at all.
         """
         account = (self.base_url, self.client_id, self.origin, self.username)  # never the password: a shared lock's name
-        lock = self._cache.login_lock(self._cache_key, timeout=self.timeout * (self.retries + 1) + 30, account=account) if self._cache else None
+        lock = self._cache.login_lock(self._cache_key, timeout=self.timeout * (self.retries + 1) + 30, account=account,
+                                      on_warning=self.warn) if self._cache else None
         if lock is None:
             self.login()
             return
