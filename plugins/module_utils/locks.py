@@ -436,19 +436,23 @@ class ControllerLock:
             pass
 
     def _fall_back(self, fd, dir_fd, start):
-        """A foreign lock file stayed held: take this user's own lock of the same key instead, and say so."""
-        owner = self._owner(fd)
-        _close(fd)
+        """A foreign lock file stayed held (``fd``), or none could be opened under the lock's name in the shared folder
+        (``fd`` None: a symlink, a FIFO, a file we may not open): take this user's own lock of the same key instead, and say so."""
+        if fd is not None:
+            why = ('belongs to %s, not to this user (%s), and another process holds it; a lock of another user is not waited '
+                   'on for more than %.0f s (it could stall every task)' % (_owner_text(self._owner(fd)), _owner_text(os.getuid()),
+                                                                             self.foreign_wait))
+            _close(fd)
+        else:
+            why = 'cannot be used (%s; it is never followed or written through)' % _name_kind(dir_fd, self.name)
         _close(dir_fd)
         own = ControllerLock(*self.key, timeout=max(self.timeout - (time.monotonic() - start), 1.0), what=self.what,
                              timeout_error=self.timeout_error)
         self.fell_back = True
         if self.on_warning is not None:
-            line = ('Cloutility: the lock file %s (%s) in lock_dir belongs to %s, not to this user (%s), and another process '
-                    'holds it; a lock of another user is not waited on for more than %.0f s (it could stall every task), so '
-                    'this task took its own lock in %s instead, which excludes the forks of this controller only. Let only '
-                    "the controllers' user (or a group of them alone) write to lock_dir"
-                    % (self.path, self.what, _owner_text(owner), _owner_text(os.getuid()), self.foreign_wait, own.directory))
+            line = ('Cloutility: the lock file %s (%s) in lock_dir %s, so this task took its own lock in %s instead, which '
+                    "excludes the forks of this controller only. Let only the controllers' user (or a group of them alone) "
+                    'write to lock_dir' % (self.path, self.what, why, own.directory))
             try:
                 self.on_warning(line)
             except Exception:  # pylint: disable=broad-exception-caught
@@ -467,6 +471,8 @@ class ControllerLock:
         start = time.monotonic()
         while True:
             fd = self._open_file(dir_fd)
+            if fd is None and self.shared:
+                return self._fall_back(None, dir_fd, start)  # something planted under the name: this user's own lock
             if fd is None:
                 _close(dir_fd)
                 return self
@@ -527,6 +533,19 @@ class ControllerLock:
     def __exit__(self, *exc_info):
         self.release()
         return False
+
+
+def _name_kind(dir_fd, name):
+    """What is under ``name`` in the folder, for a message: ``a symlink``, ``a FIFO``, ``a file this user may not open``."""
+    try:
+        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        return 'it cannot be created'
+    if stat.S_ISLNK(info.st_mode):
+        return 'a symlink'
+    if not stat.S_ISREG(info.st_mode):
+        return 'not a regular file'
+    return 'a file of %s this user may not open' % _owner_text(info.st_uid)
 
 
 def _owner_text(uid):

@@ -333,3 +333,21 @@ def test_the_login_lock_of_another_user_costs_a_task_seconds_not_minutes(world_d
     finally:
         release.set()
         process.join(10)
+
+
+def test_a_symlink_planted_under_a_lock_name_is_never_followed(tmp_path, monkeypatch):
+    """Another user plants a symlink where the lock file will be: never followed nor written through; own lock, a warning."""
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'home-cache'))
+    shared = tmp_path / 'shared'
+    shared.mkdir()
+    os.chmod(str(shared), 0o1777)
+    target = tmp_path / 'victim'
+    target.write_text('keep me')
+    warnings = []
+    lock = ControllerLock('unit', 'web01', directory=str(shared), shared=True, on_warning=warnings.append)
+    os.symlink(str(target), lock.path)
+    with lock:
+        assert lock.held and lock.fell_back
+        assert os.path.dirname(lock._fallback.path) == locks.default_lock_dir()
+    assert target.read_text() == 'keep me' and os.path.islink(lock.path)
+    assert len(warnings) == 1 and 'a symlink' in warnings[0] and lock.path in warnings[0]
