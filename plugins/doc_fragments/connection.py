@@ -122,12 +122,12 @@ options:
     type: path
   lock_timeout:
     description:
-      - The most seconds one holder (another fork, task or controller) may keep an object's write lock this task waits
+      - "The most seconds one holder (another fork, task or controller) may keep an object's write lock this task waits
         for. Past it the task fails, before it writes anything, naming the object and the holder (process id, host,
         user) when it said who it is; stop a stuck holder, or raise this for a slow portal. The clock starts again
         whenever the lock changes hands, so a queue of tasks that each hold it briefly does not fail; no task waits
-        more than five times this in all. The first-login lock is never a failure: past the same bound the task logs
-        in alone.
+        more than five times this in all. The first-login lock is never a failure: past its own bound (the retry
+        budget) the task logs in alone."
       - If not set, the value of the E(CLOUTILITY_LOCK_TIMEOUT) environment variable is used.
     type: float
     default: 120

@@ -106,10 +106,10 @@ notes:
     no call at all. See docs/performance.md for measured times."
   - Consumption units without a node (O(include_without_node)) have no operating system, domain or activation; any of
     O(operating_systems), O(domains) or O(activation) other than V(any) leaves them out.
-  - Every option is checked as the modules check theirs, before any request and before the cache is read: the
+  - "Every option is checked as the modules check theirs, before any request and before the cache is read: the
     connection options' ranges (O(timeout) 1 to 3600, O(retries) 0 to 100, O(retry_max_time) 0 to 86400), the O(api_url)
     rule (no user or password in it), O(workers) 1 to 64, and a boolean, list or dictionary where a number or text is
-    due; each problem is named in one error.
+    due; each problem is named in one error."
   - An option the plugin does not know (a misspelling such as C(bunit) for O(bunits)) is refused, naming the nearest
     option. Ansible carries on with an empty inventory, with a warning only, when a source cannot be parsed (a wrong
     password, a portal that is down, an unknown option); for unattended runs set C(any_unparsed_is_failed = true) in

@@ -193,8 +193,8 @@ def checked_settings(declared, given, environ=None, connection=True, where='argu
     every.update(declared)
     unknown = sorted(str(name) for name in given if name not in every)
     if unknown:
-        return {}, ['unknown %s%s %s; the %ss are %s' % (where, 's' if len(unknown) > 1 else '', ', '.join(unknown), where,
-                                                        ', '.join(sorted(every)))]
+        plural = 's' if len(unknown) > 1 else ''
+        return {}, ['unknown %s%s %s; the %ss are %s' % (where, plural, ', '.join(unknown), where, ', '.join(sorted(every)))]
     params = {}
     for name, option in every.items():
         value = given.get(name)

@@ -126,7 +126,8 @@ def test_a_password_in_the_url_variable_is_refused_too(listener):
 def test_the_url_rule_is_on_the_option_for_every_entry_point(url, problem):
     """connection_settings / checked_settings (the event sources, the inventory plugin) and the client itself refuse it."""
     from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_module import connection_settings  # pylint: disable=import-outside-toplevel
-    from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient, CloutilityError  # pylint: disable=import-outside-toplevel
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import (  # pylint: disable=import-outside-toplevel
+        CloutilityClient, CloutilityError)
     options, problems = connection_settings(dict(LOGIN, api_url=url), environ={})
     assert [p for p in problems if p.startswith(problem)], problems
     assert SECRET not in ' '.join(problems) or 'query' in problem
