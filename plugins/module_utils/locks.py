@@ -439,9 +439,9 @@ class ControllerLock:
         """A foreign lock file stayed held (``fd``), or none could be opened under the lock's name in the shared folder
         (``fd`` None: a symlink, a FIFO, a file we may not open): take this user's own lock of the same key instead, and say so."""
         if fd is not None:
+            owners = (_owner_text(self._owner(fd)), _owner_text(os.getuid()), self.foreign_wait)
             why = ('belongs to %s, not to this user (%s), and another process holds it; a lock of another user is not waited '
-                   'on for more than %.0f s (it could stall every task)' % (_owner_text(self._owner(fd)), _owner_text(os.getuid()),
-                                                                             self.foreign_wait))
+                   'on for more than %.0f s (it could stall every task)' % owners)
             _close(fd)
         else:
             why = 'cannot be used (%s; it is never followed or written through)' % _name_kind(dir_fd, self.name)
