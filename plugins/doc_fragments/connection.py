@@ -16,6 +16,9 @@ options:
     description:
       - Base URL of the Cloutility API, with or without the trailing C(/v1),
         for example V(https://portal-api.backup.sto2.safedc.net/v1).
+      - "A scheme (C(http://) or C(https://)) and a host, nothing more: a URL with a user or password in it
+        (C(https://user:password@host)), a query or a fragment is refused before any request. Put the user in
+        O(username) and the password in O(password)."
       - If not set, the value of the E(CLOUTILITY_API_URL) environment variable is used. One of them is required;
         a task that has neither fails before any request and names every missing connection option at once.
     type: str
@@ -110,8 +113,24 @@ options:
       - On NFS, C(flock) locks exclude processes on different hosts when the client emulates them with NFS locks
         (Linux does, unless the export is mounted with C(local_lock=flock) or C(local_lock=all)); otherwise the locks
         only exclude the forks of each controller, and racing controllers still converge.
+      - "The holder of a lock writes who it is (process id, host, user, since when) into the lock file. A lock file of
+        the folder that belongs to another user (in a folder every user can write to, any local user can create and
+        hold one) is waited on for at most 5 seconds: then the task takes its own lock in its private folder instead
+        (which excludes the forks of this controller only) and warns which file and whose. So let only the controllers'
+        user, or a group of them alone, write to the folder."
       - If not set, the value of the E(CLOUTILITY_LOCK_DIR) environment variable is used.
     type: path
+  lock_timeout:
+    description:
+      - "The most seconds one holder (another fork, task or controller) may keep an object's write lock this task waits
+        for. Past it the task fails, before it writes anything, naming the object and the holder (process id, host,
+        user) when it said who it is; stop a stuck holder, or raise this for a slow portal. The clock starts again
+        whenever the lock changes hands, so a queue of tasks that each hold it briefly does not fail; no task waits
+        more than five times this in all. The first-login lock is never a failure: past its own bound (the retry
+        budget) the task logs in alone."
+      - If not set, the value of the E(CLOUTILITY_LOCK_TIMEOUT) environment variable is used.
+    type: float
+    default: 120
 notes:
   - "Transient faults: HTTP 429 means the server did nothing, so any request is sent again after C(Retry-After)
     (seconds or an HTTP date, at most 30 s) or a backoff. After HTTP 502, 503, 504 or no answer, GET, PUT and
@@ -175,6 +194,9 @@ options:
     description:
       - Base URL of the Cloutility API, with or without the trailing C(/v1),
         for example V(https://portal-api.backup.sto2.safedc.net/v1).
+      - "A scheme (C(http://) or C(https://)) and a host, nothing more: a URL with a user or password in it
+        (C(https://user:password@host)), a query or a fragment is refused before any request. Put the user in
+        O(username) and the password in O(password)."
     type: str
     required: true
     env:
@@ -247,10 +269,18 @@ options:
     description:
       - A lock folder several controllers share, for the object and first-login locks (the modules' O(lock_dir));
         default the user's private C(cloutility-ansible/locks). A symlink or a folder every user can write to without
-        the sticky bit is refused. Access tokens are never written there.
+        the sticky bit is refused. Access tokens are never written there. A lock file there of another user is waited
+        on for at most 5 seconds, then the plugin takes its own private lock and warns.
     type: path
     env:
       - name: CLOUTILITY_LOCK_DIR
+  lock_timeout:
+    description:
+      - The most seconds one holder may keep a lock this plugin waits for (the modules' O(lock_timeout)).
+    type: float
+    default: 120
+    env:
+      - name: CLOUTILITY_LOCK_TIMEOUT
 requirements:
   - requests
 '''

@@ -106,6 +106,10 @@ notes:
     no call at all. See docs/performance.md for measured times."
   - Consumption units without a node (O(include_without_node)) have no operating system, domain or activation; any of
     O(operating_systems), O(domains) or O(activation) other than V(any) leaves them out.
+  - "Every option is checked as the modules check theirs, before any request and before the cache is read: the
+    connection options' ranges (O(timeout) 1 to 3600, O(retries) 0 to 100, O(retry_max_time) 0 to 86400), the O(api_url)
+    rule (no user or password in it), O(workers) 1 to 64, and a boolean, list or dictionary where a number or text is
+    due; each problem is named in one error."
   - An option the plugin does not know (a misspelling such as C(bunit) for O(bunits)) is refused, naming the nearest
     option. Ansible carries on with an empty inventory, with a warning only, when a source cannot be parsed (a wrong
     password, a portal that is down, an unknown option); for unattended runs set C(any_unparsed_is_failed = true) in
@@ -160,9 +164,21 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client i
 from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import is_activated
-from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin, plugin_settings
 
 display = Display()
+
+# The plugin's own options, declared like a module's (types, choices, ranges) for plugin_settings; DOCUMENTATION documents them.
+PLUGIN_OPTIONS = dict(
+    bunits=dict(type='list', elements='str', default=[]),
+    hostname_source=dict(type='str', choices=['consumer_name', 'node_name'], default='consumer_name'),
+    include_without_node=dict(type='bool', default=False),
+    latest_report=dict(type='bool', default=True),
+    operating_systems=dict(type='list', elements='str', default=[]),
+    domains=dict(type='list', elements='str', default=[]),
+    activation=dict(type='str', choices=['any', 'activated', 'not_activated'], default='any'),
+    workers=dict(type='int', default=16, min=1, max=64),
+)
 
 
 def _name(ref):
@@ -310,16 +326,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def verify_file(self, path):
         return super().verify_file(path) and re.search(r'cloutility\.ya?ml$', path) is not None
 
-    def _fetch(self):
-        workers = self.get_option('workers')
-        if workers is None or workers < 1 or workers > 64:
-            raise AnsibleError('Cloutility inventory: workers must be between 1 and 64, got %s' % workers)
+    def _fetch(self, options):
+        workers = options['workers']
         try:
-            client = client_from_plugin(self, pool_size=workers)
+            client = client_from_plugin(self, pool_size=workers, options=options)
             client.on_wait = display.v  # a long wait (a retry after a 503 or a timeout) is one line at -v
-            return collect(client, self.get_option('bunits'), self.get_option('include_without_node'),
-                           self.get_option('latest_report'), workers=workers, operating_systems=self.get_option('operating_systems'),
-                           domains=self.get_option('domains'), activation=self.get_option('activation'))
+            client.on_warning = display.warning  # a lock of another user in lock_dir, not waited on
+            return collect(client, options['bunits'], options['include_without_node'], options['latest_report'], workers=workers,
+                           operating_systems=options['operating_systems'], domains=options['domains'], activation=options['activation'])
         except CloutilityError as exc:
             raise AnsibleError('Cloutility inventory: %s' % to_native(exc))
 
@@ -370,6 +384,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError('Cloutility inventory %s: unknown option%s %s; the options are documented in '
                                      '"ansible-doc -t inventory cloutility.cloutility.cloutility"'
                                      % (path, 's' if len(unknown) > 1 else '', ', '.join(hints)))
+        # Every option of the plugin and the connection checked like a module's (types, ranges, the api_url rule), each
+        # problem named before any request and before the cache is read.
+        options = plugin_settings(self, PLUGIN_OPTIONS, written=config, where='Cloutility inventory %s' % path, error=AnsibleParserError)
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option('cache')
         records = None
@@ -382,7 +399,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         elif use_cache:
             update_cache = True
         if records is None:
-            records = self._fetch()
+            records = self._fetch(options)
         if update_cache:
             self._cache[cache_key] = records
         self._populate(records)

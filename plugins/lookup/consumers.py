@@ -76,18 +76,18 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import consumer_listing
-from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin
+from ansible_collections.cloutility.cloutility.plugins.plugin_utils.connection import client_from_plugin, plugin_settings
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
+        # Every option checked like a module's, before any request (an AnsibleError naming each problem).
+        options = plugin_settings(self, dict(workers=dict(type='int', min=1, max=64)), written=kwargs, where='cloutility.cloutility.consumers')
         try:
-            workers = self.get_option('workers')
-            if workers is None or workers < 1 or workers > 64:
-                raise AnsibleError('cloutility.cloutility.consumers: workers must be between 1 and 64, got %s' % workers)
-            client = client_from_plugin(self, pool_size=workers)
+            workers = options['workers']
+            client = client_from_plugin(self, pool_size=workers, options=options)
             tree = BusinessUnitTree(client)
             units, seen = [], set()
             for term in terms:

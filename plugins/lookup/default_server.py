@@ -68,7 +68,7 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         try:
-            client = client_from_plugin(self)
+            client = client_from_plugin(self, where='cloutility.cloutility.default_server')
             tree = BusinessUnitTree(client)
             return [client.get_object(endpoint('default_server', bunit=tree.resolve(term)['id']), what='the default backup server') for term in terms]
         except CloutilityError as exc:

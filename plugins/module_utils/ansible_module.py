@@ -193,8 +193,8 @@ def checked_settings(declared, given, environ=None, connection=True, where='argu
     every.update(declared)
     unknown = sorted(str(name) for name in given if name not in every)
     if unknown:
-        return {}, ['unknown %s%s %s; the %ss are %s' % (where, 's' if len(unknown) > 1 else '', ', '.join(unknown), where,
-                                                         ', '.join(sorted(every)))]
+        plural = 's' if len(unknown) > 1 else ''
+        return {}, ['unknown %s%s %s; the %ss are %s' % (where, plural, ', '.join(unknown), where, ', '.join(sorted(every)))]
     params = {}
     for name, option in every.items():
         value = given.get(name)
@@ -276,6 +276,7 @@ class CloutilityModule(RecordsGivenParams, AnsibleModule):
     def client(self):
         if self._client is None:
             self._client = client_from_options(self.params, pool_size=self.pool_size)
+            self._client.on_warning = self.warn  # a lock of another user in lock_dir, not waited on
         return self._client
 
     @property

@@ -35,7 +35,8 @@ except ImportError as exc:  # pragma: no cover - reported by the Ansible glue
     REQUESTS_IMPORT_ERROR = exc
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint, pattern
-from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import DEFAULT_TIMEOUT, ControllerLock, LockDirError, LockTimeout, check_lock_dir
+from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
+from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import ControllerLock, LockDirError, LockTimeout, check_lock_dir
 from ansible_collections.cloutility.cloutility.plugins.module_utils.token_cache import TokenCache, valid_token
 
 # The write protocol (docs/architecture.md): 429 means the server did nothing, so any request is sent
@@ -160,7 +161,7 @@ class CloutilityApiError(CloutilityError):
                  uncertain=False, tries=1, elapsed=None):
         self.method = method
         self.path = path
-        self.url = url or path
+        self.url = redact_url(url or path)
         self.status = status
         self.message = message
         self.developer_message = developer_message
@@ -192,7 +193,7 @@ class CloutilityApiError(CloutilityError):
         return self._describe()
 
     def _describe(self):
-        text = self._describe_failure()
+        text = redact_url(self._describe_failure())
         if self.tries and self.tries > 1 and self.elapsed is not None:
             text += ' (after %d tries over %.1f s)' % (self.tries, self.elapsed)
         return '%s; %s' % (text, self.hint) if self.hint else text
@@ -235,6 +236,29 @@ NO_ROUTE_MARKERS = ('no http resource was found that matches the request uri', '
                     'the resource cannot be found', 'http error 404.0')
 
 
+class CloutilityLockTimeout(CloutilityError, LockTimeout):
+    """A controller lock stayed with one holder for longer than ``lock_timeout``: the message names the object and the
+    holder (pid, host, user) when it said who it is. A clean task failure, never a traceback."""
+
+
+# What the parts of an object lock's key name (reconcile.object_lock, consumer_lock_key): the kind, then its name or id.
+LOCK_KINDS = {'consumer': 'consumption unit', 'bunit': 'business unit', 'invoicefile': 'invoice file'}
+
+
+def lock_what(key):
+    """The object a controller lock's ``key`` stands for, for people: ``the lock on consumption unit 'web01' (in business
+    unit 7)``, ``the lock on consumption unit id 12``; the parts as they are for another key."""
+    parts = list(key)
+    for index, part in enumerate(parts):
+        if isinstance(part, str) and part in LOCK_KINDS and index + 1 < len(parts):
+            name = parts[index + 1]
+            text = 'the lock on %s %s' % (LOCK_KINDS[part], "'%s'" % name if isinstance(name, str) else 'id %s' % name)
+            if index > 0:
+                text += ' (in business unit %s)' % parts[index - 1]
+            return text
+    return 'the lock on %s' % ' / '.join(str(part) for part in parts)
+
+
 class CloutilityAuthError(CloutilityApiError):
     """Login failed: wrong credentials, client id or origin."""
 
@@ -263,13 +287,56 @@ class CloutilityBadAnswer(CloutilityApiError):
         return text
 
 
+# User information in a URL (``scheme://user:password@``), wherever it appears in a text: redact_url hides it.
+USERINFO_IN_URL = re.compile(r'(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#]*@')
+API_URL_EXAMPLE = 'https://portal-api.example.net/v1'
+
+
+def redact_url(text):
+    """``text`` with the user information of every URL in it replaced by ``***`` (``https://***@host/v1``): the one
+    redaction of URLs, applied wherever the client builds a message that names a URL."""
+    return USERINFO_IN_URL.sub(lambda match: match.group(1) + '***@', str(text))
+
+
+def api_url_problem(value):
+    """What is wrong with ``value`` as ``api_url`` (said after the option's name), or None: the one rule, checked on the
+    option itself (connection_options.CONNECTION_SPEC: every module, plugin and event source) and by the client.
+
+    The API base URL is ``http(s)://host[:port][/path]``: a scheme and a host, no user information (a password in the
+    URL would be printed in every message, event and bookmark that names it), no query, no fragment. The message never
+    repeats a value that holds an ``@``."""
+    text = str(value if value is not None else '').strip()
+    if not text:
+        return 'is required: the Cloutility API base URL, for example %s' % API_URL_EXAMPLE
+    shown = text if '@' not in text else '(not shown: it holds an @)'
+    try:
+        parts = urlsplit(text)
+        bad_port = parts.port == 0  # urlsplit raises ValueError for a port that is no number or out of range
+    except ValueError:
+        parts, bad_port = None, True
+    if parts is not None and ('@' in parts.netloc or (not parts.netloc and '@' in text)):
+        return ('must not hold a user name or password (user:password@ before the host): put the user in username and the '
+                'password in password (or CLOUTILITY_USERNAME and CLOUTILITY_PASSWORD), and give api_url as the bare base URL, '
+                'for example %s' % API_URL_EXAMPLE)
+    if parts is None or bad_port:
+        return "has no valid port, got '%s'; give the API base URL, for example %s" % (shown, API_URL_EXAMPLE)
+    if parts.scheme.lower() not in ('http', 'https'):
+        return "must start with http:// or https://, got '%s'" % shown
+    if not parts.hostname:
+        return "has no host, got '%s'; give the API base URL, for example %s" % (shown, API_URL_EXAMPLE)
+    if parts.query or text.endswith('?'):
+        return "must not have a query (?...), got '%s'; give the API base URL, for example %s" % (shown, API_URL_EXAMPLE)
+    if parts.fragment or '#' in text:
+        return "must not have a fragment (#...), got '%s'; give the API base URL, for example %s" % (shown, API_URL_EXAMPLE)
+    return None
+
+
 def normalize_base_url(api_url):
-    """Accept the base with or without a trailing /v1 and return '<base>/v1/'."""
-    if not api_url or not str(api_url).strip():
-        raise CloutilityError('api_url is required: the Cloutility API base URL, for example https://portal-api.example.net/v1')
+    """Accept the base with or without a trailing /v1 and return '<base>/v1/'; CloutilityError for a URL api_url_problem refuses."""
+    problem = api_url_problem(api_url)
+    if problem:
+        raise CloutilityError('api_url %s' % problem)
     url = str(api_url).strip().rstrip('/')
-    if not re.match(r'^https?://', url, re.IGNORECASE):
-        raise CloutilityError("api_url must start with http:// or https://, got '%s'" % api_url)
     if not url.lower().endswith('/v1'):
         url += '/v1'
     return url + '/'
@@ -411,7 +478,7 @@ class CloutilityClient:
 
     def __init__(self, api_url, client_id, origin, username, password, validate_certs=True,
                  timeout=30, token_cache=True, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, cache_dir=None,
-                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME, lock_dir=None, on_wait=None):
+                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME, lock_dir=None, on_wait=None, lock_timeout=None, on_warning=None):
         if not HAS_REQUESTS:
             raise CloutilityError('The Python library requests is required: %s' % REQUESTS_IMPORT_ERROR)
         given = dict(api_url=api_url, client_id=client_id, origin=origin, username=username, password=password)
@@ -441,6 +508,12 @@ class CloutilityClient:
         self.timeout = timeout
         self.retries = max(int(DEFAULT_RETRIES if retries is None else retries), 0)
         self.retry_max_time = max(float(DEFAULT_RETRY_MAX_TIME if retry_max_time is None else retry_max_time), 0.0)
+        # The most seconds one holder may keep a controller lock this client waits for (CloutilityLockTimeout after).
+        self.lock_timeout = max(float(DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout), 0.1)
+        # Told each warning of the client (a lock of another user in lock_dir not waited on), one line; every warning is
+        # also kept in ``warnings``. Never a secret in the line.
+        self.on_warning = on_warning
+        self.warnings = []
         self.backoff = backoff
         self.session = requests.Session()
         self.session.verify = validate_certs
@@ -475,10 +548,26 @@ class CloutilityClient:
         self.on_wait = on_wait
         self.login_count = 0
 
-    def controller_lock(self, *key, timeout=DEFAULT_TIMEOUT):
+    def controller_lock(self, *key, timeout=None):
         """The controller lock of ``key`` for this account (its URL first): in ``lock_dir`` when one is set, so
-        controllers sharing it take turns, else in the user's private folder (the forks of this controller)."""
-        return ControllerLock(self.base_url, *key, directory=self.lock_dir, shared=self.lock_dir is not None, timeout=timeout)
+        controllers sharing it take turns, else in the user's private folder (the forks of this controller). A holder
+        that keeps it ``timeout`` seconds (default ``lock_timeout``) fails the waiter with a CloutilityLockTimeout
+        naming the object (lock_what) and the holder."""
+        if timeout is None:
+            timeout = getattr(self, 'lock_timeout', DEFAULT_LOCK_TIMEOUT)
+        return ControllerLock(self.base_url, *key, directory=self.lock_dir, shared=self.lock_dir is not None, timeout=timeout,
+                              what=lock_what(key), on_warning=getattr(self, 'warn', None), timeout_error=CloutilityLockTimeout)
+
+    def warn(self, text):
+        """Keep a warning (once) and tell ``on_warning``; a failing hook is ignored."""
+        if text in self.warnings:
+            return
+        self.warnings.append(text)
+        if self.on_warning is not None:
+            try:
+                self.on_warning(text)
+            except Exception:  # pylint: disable=broad-exception-caught
+                pass
 
     # ------------------------------------------------------------------ auth
     def _token_valid(self):
@@ -556,7 +645,8 @@ class CloutilityClient:
         find its token in the cache and send no grant at all.
         """
         account = (self.base_url, self.client_id, self.origin, self.username)  # never the password: a shared lock's name
-        lock = self._cache.login_lock(self._cache_key, timeout=self.timeout * (self.retries + 1) + 30, account=account) if self._cache else None
+        lock = self._cache.login_lock(self._cache_key, timeout=self.timeout * (self.retries + 1) + 30, account=account,
+                                      on_warning=self.warn) if self._cache else None
         if lock is None:
             self.login()
             return
@@ -621,8 +711,8 @@ class CloutilityClient:
             pass
 
     def _shown_url(self, path):
-        """The URL of a request for a wait line: no query, no user or password written into api_url."""
-        return re.sub(r'^(\w+://)[^/@]*@', r'\1', self.base_url) + path.lstrip('/').split('?', 1)[0]
+        """The URL of a request for a wait line: no query, no user information (redact_url)."""
+        return redact_url(self.base_url + path.lstrip('/').split('?', 1)[0])
 
     def _send(self, method, path, params=None, json=None, data=None, files=None, auth=True, retry=True, expect=ANY_ANSWER, what=None,
               keys=()):

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient, api_url_problem
 
 # Each option: its type, default, range, and the environment variable that sets it. The five that say where and who
-# are required.
+# are required. api_url: a scheme and a host, no user information, query or fragment (api_url_problem).
 CONNECTION_SPEC = dict(
-    api_url=dict(type='str', required=True, env='CLOUTILITY_API_URL'),
+    api_url=dict(type='str', required=True, env='CLOUTILITY_API_URL', check=api_url_problem),
     client_id=dict(type='str', required=True, env='CLOUTILITY_CLIENT_ID'),
     origin=dict(type='str', required=True, env='CLOUTILITY_ORIGIN'),
     username=dict(type='str', required=True, env='CLOUTILITY_USERNAME'),
@@ -29,6 +29,7 @@ CONNECTION_SPEC = dict(
     retries=dict(type='int', default=5, min=0, max=100, env='CLOUTILITY_RETRIES'),
     retry_max_time=dict(type='float', default=60.0, min=0, max=86400, env='CLOUTILITY_RETRY_MAX_TIME'),
     lock_dir=dict(type='path', env='CLOUTILITY_LOCK_DIR'),
+    lock_timeout=dict(type='float', default=120.0, min=1, max=3600, env='CLOUTILITY_LOCK_TIMEOUT'),
 )
 
 CONNECTION_ENV = dict((name, spec['env']) for name, spec in CONNECTION_SPEC.items())
@@ -54,4 +55,5 @@ def client_from_options(options, pool_size=None):
                             retries=options.get('retries'),
                             retry_max_time=options.get('retry_max_time'),
                             lock_dir=options.get('lock_dir'),
+                            lock_timeout=options.get('lock_timeout'),
                             pool_size=pool_size)

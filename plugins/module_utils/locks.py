@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import random
+import socket
 import stat
 import time
 
@@ -43,7 +45,14 @@ except ImportError:  # pragma: no cover - not a POSIX controller: locks become n
     fcntl = None
     HAS_FCNTL = False
 
-DEFAULT_TIMEOUT = 600.0
+# A lock one holder keeps longer than ``timeout`` (the client's lock_timeout) fails the waiter naming the holder; the
+# clock starts again whenever the lock changes hands, and no wait is longer than MAX_WAIT_FACTOR times the timeout.
+DEFAULT_TIMEOUT = 120.0
+MAX_WAIT_FACTOR = 5
+# A lock file of a shared folder that belongs to another user is waited on at most this long (another local user can
+# create and hold a file under the lock's name): then this user's own lock (its private folder) is taken instead.
+FOREIGN_WAIT = 5.0
+HOLDER_BYTES = 1024
 LOCK_SUFFIX = '.lock'
 # Stale lock files (nobody holds them) are removed at most once per PRUNE_INTERVAL per folder, at most PRUNE_LIMIT
 # files per pass, and only files untouched for PRUNE_MIN_AGE seconds; the pass is tracked by this file's mtime.
@@ -205,7 +214,73 @@ def _open_dir(directory, shared):
 
 
 class LockTimeout(Exception):
-    """The lock was not free within the timeout."""
+    """The lock stayed with one holder for longer than the timeout. ``what`` names the object, ``holder`` is what the
+    holder wrote into the lock file (pid, host, user, since: see holder_text) or None, ``waited`` the seconds waited."""
+
+    def __init__(self, message, what=None, holder=None, waited=None, path=None):
+        super().__init__(message)
+        self.what = what
+        self.holder = holder
+        self.waited = waited
+        self.path = path
+
+
+def _user_name(uid):
+    try:
+        import pwd  # pylint: disable=import-outside-toplevel
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return None
+
+
+def _clean(value, limit=64):
+    """A field of a holder record for a message: printable, short (the file may have been written by anyone)."""
+    text = ''.join(char for char in str(value) if char.isprintable())
+    return text[:limit]
+
+
+def holder_record():
+    """What a holder writes into its lock file: who holds it (pid, host, user) and since when."""
+    return dict(pid=os.getpid(), host=socket.gethostname(), user=_user_name(os.getuid()) or str(os.getuid()), since=time.time())
+
+
+def read_holder(fd):
+    """The holder record in the open lock file ``fd`` (a dict of pid, host, user, since), or None (none, or not one)."""
+    try:
+        data = os.pread(fd, HOLDER_BYTES, 0)
+        record = json.loads(data.decode('utf-8')) if data.strip() else None
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    holder = {}
+    if isinstance(record.get('pid'), int) and not isinstance(record.get('pid'), bool):
+        holder['pid'] = record['pid']
+    for key in ('host', 'user'):
+        if isinstance(record.get(key), str) and record[key].strip():
+            holder[key] = _clean(record[key])
+    if isinstance(record.get('since'), (int, float)) and not isinstance(record.get('since'), bool):
+        holder['since'] = float(record['since'])
+    return holder or None
+
+
+def holder_text(holder, now=None):
+    """``pid 4242 on host ctl1, user awx, for 130 s``; 'a holder that did not say who it is' when unknown."""
+    if not holder:
+        return 'a holder that did not say who it is (an older version of the collection, or another user\'s file)'
+    parts = []
+    if 'pid' in holder:
+        parts.append('pid %s' % holder['pid'])
+    if 'host' in holder:
+        parts.append('on host %s' % holder['host'])
+    text = ' '.join(parts) or 'a process'
+    if 'user' in holder:
+        text += ', user %s' % holder['user']
+    if 'since' in holder:
+        held = (time.time() if now is None else now) - holder['since']
+        if 0 <= held < 10 ** 7:
+            text += ', holding it for %.0f s' % held
+    return text
 
 
 def _same_file(dir_fd, name, fd):
@@ -250,20 +325,39 @@ class ControllerLock:
     ``shared=True`` marks a folder several controllers share (``lock_dir``): it is checked (check_lock_dir), not
     made private, and its lock files are made group-writable when the folder is.
 
+    The holder writes who it is (holder_record: pid, host, user, since) into the lock file it holds, when the file is
+    its own. A waiter fails with ``timeout_error`` (LockTimeout, or the caller's subclass) naming ``what`` (the object)
+    and the holder when one holder keeps the lock ``timeout`` seconds (the clock starts again when the lock changes
+    hands; no wait is longer than MAX_WAIT_FACTOR times ``timeout``).
+
+    A lock file of a shared folder that belongs to another user (anyone may create files in a folder every user can
+    write to, and hold them for ever) is waited on at most FOREIGN_WAIT seconds: then the lock of the same key in this
+    user's private folder is taken instead (it excludes the forks of this controller, not other controllers), and
+    ``on_warning`` (a callable taking one line) is told which file, whose, and why.
+
     When locking is impossible (no ``fcntl``, an unusable directory or file, a file system without ``flock``),
     the lock is a no-op: it must never be the reason a task fails.
     """
 
-    def __init__(self, *key, directory=None, timeout=DEFAULT_TIMEOUT, shared=False):
+    def __init__(self, *key, directory=None, timeout=DEFAULT_TIMEOUT, shared=False, what=None, on_warning=None,
+                 timeout_error=LockTimeout, foreign_wait=FOREIGN_WAIT):
         digest = hashlib.sha256('\0'.join(str(part) for part in key).encode('utf-8')).hexdigest()
+        self.key = key
         self.directory = directory or default_lock_dir()
         self.shared = bool(shared and directory)
         self.name = digest[:40] + LOCK_SUFFIX
         self.path = os.path.join(self.directory, self.name)
         self.timeout = timeout
+        self.what = what or 'the controller lock %s' % self.path
+        self.on_warning = on_warning
+        self.timeout_error = timeout_error
+        self.foreign_wait = foreign_wait
         self._fd = None
         self._dir_fd = None
+        self._wrote = False
+        self._fallback = None
         self.waited = 0.0
+        self.fell_back = False
 
     def _open_file(self, dir_fd):
         """The lock file, opened (created when missing) without following a symlink; None when impossible."""
@@ -293,6 +387,81 @@ class ControllerLock:
             pass
         return fd
 
+    @staticmethod
+    def _owner(fd):
+        """The uid that owns the open file, or None."""
+        try:
+            return os.fstat(fd).st_uid
+        except OSError:
+            return None
+
+    def _timed_out(self, fd, waited, holder):
+        _close(fd)
+        message = ('%s is held by %s; waited %.0f s for it. If that process is stuck, stop it; if it is working (a slow portal), '
+                   'raise lock_timeout (now %s s)' % (self.what, holder_text(holder), waited, ('%.1f' % self.timeout).rstrip('0').rstrip('.')))
+        return self.timeout_error(message, what=self.what, holder=holder, waited=waited, path=self.path)
+
+    def _wait(self, fd, start):
+        """Wait for the lock of the open file ``fd``: True when taken, False to give up a foreign file (fall back).
+        OSError when locking is impossible here; ``timeout_error`` when one holder kept it too long."""
+        foreign = self.shared and self._owner(fd) not in (None, os.getuid())
+        delay = 0.005
+        seen = (None, None)
+        seen_at = time.monotonic()
+        while not _try_lock(fd):
+            now = time.monotonic()
+            holder = read_holder(fd)
+            if (os.fstat(fd).st_ino, holder) != seen:  # the lock changed hands (or we just started): the clock starts again
+                seen, seen_at = (os.fstat(fd).st_ino, holder), now
+            if foreign and now - start >= self.foreign_wait:
+                return False
+            if now - seen_at >= self.timeout or now - start >= self.timeout * MAX_WAIT_FACTOR:
+                raise self._timed_out(fd, now - start, holder)
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.2)
+        return True
+
+    def _write_holder(self, fd):
+        """Say who holds the lock, in the file itself, when it is this user's own file with no other name (a hard link
+        planted under the lock's name must never be written to)."""
+        try:
+            info = os.fstat(fd)
+            if info.st_uid != os.getuid() or info.st_nlink != 1 or not stat.S_ISREG(info.st_mode):
+                return
+            data = json.dumps(holder_record()).encode('utf-8')
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, data, 0)
+            self._wrote = True
+        except OSError:
+            pass
+
+    def _fall_back(self, fd, dir_fd, start):
+        """A foreign lock file stayed held (``fd``), or none could be opened under the lock's name in the shared folder
+        (``fd`` None: a symlink, a FIFO, a file we may not open): take this user's own lock of the same key instead, and say so."""
+        if fd is not None:
+            owners = (_owner_text(self._owner(fd)), _owner_text(os.getuid()), self.foreign_wait)
+            why = ('belongs to %s, not to this user (%s), and another process holds it; a lock of another user is not waited '
+                   'on for more than %.0f s (it could stall every task)' % owners)
+            _close(fd)
+        else:
+            why = 'cannot be used (%s; it is never followed or written through)' % _name_kind(dir_fd, self.name)
+        _close(dir_fd)
+        own = ControllerLock(*self.key, timeout=max(self.timeout - (time.monotonic() - start), 1.0), what=self.what,
+                             timeout_error=self.timeout_error)
+        self.fell_back = True
+        if self.on_warning is not None:
+            line = ('Cloutility: the lock file %s (%s) in lock_dir %s, so this task took its own lock in %s instead, which '
+                    "excludes the forks of this controller only. Let only the controllers' user (or a group of them alone) "
+                    'write to lock_dir' % (self.path, self.what, why, own.directory))
+            try:
+                self.on_warning(line)
+            except Exception:  # pylint: disable=broad-exception-caught
+                pass
+        own.acquire()
+        self._fallback = own
+        self.waited = time.monotonic() - start
+        return self
+
     def acquire(self):
         if not HAS_FCNTL:
             return self
@@ -300,24 +469,24 @@ class ControllerLock:
         if dir_fd is None:
             return self
         start = time.monotonic()
-        delay = 0.005
         while True:
             fd = self._open_file(dir_fd)
+            if fd is None and self.shared:
+                return self._fall_back(None, dir_fd, start)  # something planted under the name: this user's own lock
             if fd is None:
                 _close(dir_fd)
                 return self
             try:
-                while not _try_lock(fd):
-                    if time.monotonic() - start >= self.timeout:
-                        _close(fd)
-                        _close(dir_fd)
-                        raise LockTimeout('waited %.0f s for the controller lock %s' % (self.timeout, self.path))
-                    time.sleep(delay * (0.5 + random.random()))
-                    delay = min(delay * 2, 0.2)
+                taken = self._wait(fd, start)
             except OSError:  # no flock here (some NFS mounts): no lock, never a failure
                 _close(fd)
                 _close(dir_fd)
                 return self
+            except LockTimeout:
+                _close(dir_fd)
+                raise
+            if not taken:
+                return self._fall_back(fd, dir_fd, start)
             if _same_file(dir_fd, self.name, fd):
                 break
             # The holder before us removed the file we waited on: take the lock of the file now under the name.
@@ -325,13 +494,24 @@ class ControllerLock:
         self.waited = time.monotonic() - start
         self._fd = fd
         self._dir_fd = dir_fd
+        self._write_holder(fd)
         return self
 
     def release(self):
+        if self._fallback is not None:
+            fallback, self._fallback = self._fallback, None
+            fallback.release()
+            return
         if self._fd is None:
             return
         fd, dir_fd = self._fd, self._dir_fd
         self._fd = self._dir_fd = None
+        if self._wrote:
+            self._wrote = False
+            try:
+                os.ftruncate(fd, 0)  # no record of a holder that is gone
+            except OSError:
+                pass
         try:
             fcntl.flock(fd, fcntl.LOCK_UN)
         except OSError:
@@ -345,7 +525,7 @@ class ControllerLock:
 
     @property
     def held(self):
-        return self._fd is not None
+        return self._fd is not None or (self._fallback is not None and self._fallback.held)
 
     def __enter__(self):
         return self.acquire()
@@ -353,6 +533,26 @@ class ControllerLock:
     def __exit__(self, *exc_info):
         self.release()
         return False
+
+
+def _name_kind(dir_fd, name):
+    """What is under ``name`` in the folder, for a message: ``a symlink``, ``a FIFO``, ``a file this user may not open``."""
+    try:
+        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        return 'it cannot be created'
+    if stat.S_ISLNK(info.st_mode):
+        return 'a symlink'
+    if not stat.S_ISREG(info.st_mode):
+        return 'not a regular file'
+    return 'a file of %s this user may not open' % _owner_text(info.st_uid)
+
+
+def _owner_text(uid):
+    if uid is None:
+        return 'an unknown user'
+    name = _user_name(uid)
+    return 'user %s (uid %s)' % (name, uid) if name else 'uid %s' % uid
 
 
 def due_for_pruning(dir_fd, interval=PRUNE_INTERVAL):

@@ -180,7 +180,7 @@ class TokenCache:
         except OSError:
             return None
 
-    def login_lock(self, key, timeout, account=None):
+    def login_lock(self, key, timeout, account=None, on_warning=None):
         """A controller lock for the first login of ``key``'s account, named by the anonymous digest.
 
         With a shared lock folder and ``account`` (URL, client id, origin, user: never the password), the lock is
@@ -191,8 +191,9 @@ class TokenCache:
         if name is None:
             return None
         if self.shared_lock_dir and account:
-            return ControllerLock('login', *account, directory=self.shared_lock_dir, shared=True, timeout=timeout)
-        return ControllerLock('login', name, directory=self.lock_directory, timeout=timeout)
+            return ControllerLock('login', *account, directory=self.shared_lock_dir, shared=True, timeout=timeout,
+                                  what='the first-login lock of %s' % account[0], on_warning=on_warning)
+        return ControllerLock('login', name, directory=self.lock_directory, timeout=timeout, what='the first-login lock')
 
     @staticmethod
     def _parse(raw):

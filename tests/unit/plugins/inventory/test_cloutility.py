@@ -265,3 +265,47 @@ def test_a_wrong_password_is_an_error_not_an_empty_inventory(tmp_path, simulator
     plugin = inventory_loader.get('cloutility.cloutility.cloutility')
     with pytest.raises(AnsibleError, match='Cloutility inventory: POST .*/v1/oauth failed with HTTP 4'):
         plugin.parse(InventoryData(), DataLoader(), str(config), cache=False)
+
+
+@needs_simulator
+@pytest.mark.parametrize('extra, problem', [
+    ('timeout: 0\n', 'timeout must be from 1 to 3600, not 0'),
+    ('timeout: 99999\n', 'timeout must be from 1 to 3600, not 99999'),
+    ('retries: -1\n', 'retries must be from 0 to 100, not -1'),
+    ('retry_max_time: -5\n', 'retry_max_time must be from 0 to 86400, not -5'),
+    ('workers: 0\n', 'workers must be from 1 to 64, not 0'),
+    ('workers: 65\n', 'workers must be from 1 to 64, not 65'),
+    ('timeout: true\n', 'timeout must be a number, not a boolean'),
+    ('timeout: 0\nretries: -1\n', 'timeout must be from 1 to 3600, not 0; retries must be from 0 to 100, not -1'),
+])
+def test_options_are_checked_like_a_modules_before_any_request(tmp_path, simulator, extra, problem):
+    """Measured (issue 29): the plugin accepted timeout 0 and 99999, retries -1, retry_max_time -5 (modules refuse them)."""
+    before = simulator.counters()['total']
+    with pytest.raises(AnsibleParserError) as raised:
+        _parse(tmp_path, simulator, extra)
+    assert 'Cloutility inventory %s' % (tmp_path / 'test.cloutility.yml') in str(raised.value)
+    assert problem in str(raised.value)
+    assert simulator.counters()['total'] == before
+
+
+@needs_simulator
+def test_a_password_in_api_url_is_refused_before_any_request(tmp_path, simulator):
+    before = simulator.counters()['total']
+    config = tmp_path / 'url.cloutility.yml'
+    url = simulator.api_url.replace('://', '://%s:%s@' % (SEED['username'], 'Url-Secret-9'))
+    config.write_text('plugin: cloutility.cloutility.cloutility\napi_url: %s\nclient_id: %s\norigin: %s\nusername: %s\npassword: "%s"\n'
+                      'token_cache: false\n' % (url, SEED['client_id'], SEED['origin'], SEED['username'], SEED['password']))
+    plugin = inventory_loader.get('cloutility.cloutility.cloutility')
+    with pytest.raises(AnsibleParserError) as raised:
+        plugin.parse(InventoryData(), DataLoader(), str(config), cache=False)
+    assert 'api_url must not hold a user name or password' in str(raised.value) and 'Url-Secret-9' not in str(raised.value)
+    assert simulator.counters()['total'] == before
+
+
+@needs_simulator
+def test_good_options_still_work_and_env_variables_are_checked_too(tmp_path, simulator, monkeypatch):
+    inventory = _parse(tmp_path, simulator, 'workers: 1\ntimeout: "5"\nretries: 0\n')
+    assert 'web01' in inventory.hosts
+    monkeypatch.setenv('CLOUTILITY_RETRY_MAX_TIME', '-5')
+    with pytest.raises(AnsibleParserError, match='retry_max_time must be from 0 to 86400, not -5'):
+        _parse(tmp_path, simulator)

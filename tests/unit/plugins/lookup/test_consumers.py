@@ -34,6 +34,25 @@ def test_workers_give_the_same_entries_in_the_same_order(sim):
 
 
 def test_workers_out_of_range_refused_before_any_request(sim):
-    with pytest.raises(AnsibleError, match='workers must be between 1 and 64'):
+    with pytest.raises(AnsibleError, match='cloutility.cloutility.consumers: workers must be from 1 to 64, not 0'):
         _lookup(sim, [''], workers=0)
+    assert sim.counters()['total'] == 0
+
+
+@pytest.mark.parametrize('options, problem', [
+    (dict(retries=-1), 'retries must be from 0 to 100, not -1'),
+    (dict(retry_max_time=-5), 'retry_max_time must be from 0 to 86400, not -5'),
+    (dict(timeout=99999), 'timeout must be from 1 to 3600, not 99999'),
+    (dict(workers=True), 'workers must be a number, not a boolean'),
+])
+def test_the_lookups_check_their_options_like_the_modules(sim, options, problem):
+    """plugin_utils/connection.py: the controller-side plugins go through the modules' validator and rules (issue 29)."""
+    with pytest.raises(AnsibleError, match=problem):
+        _lookup(sim, [''], **options)
+    lookup = lookup_loader.get('cloutility.cloutility.default_server')
+    url = sim.api_url.replace('://', '://someone:Url-Secret-3@')
+    with pytest.raises(AnsibleError) as raised:
+        lookup.run(['Contoso'], variables={}, token_cache=False, **dict(sim.login, api_url=url))
+    assert 'cloutility.cloutility.default_server: api_url must not hold a user name or password' in str(raised.value)
+    assert 'Url-Secret-3' not in str(raised.value)
     assert sim.counters()['total'] == 0

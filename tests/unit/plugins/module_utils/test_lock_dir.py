@@ -237,3 +237,117 @@ def test_the_environment_variable_sets_lock_dir(tmp_path, monkeypatch):
             client_from_options(ArgumentSpecValidator(argument_spec_of(connection_argument_spec())).validate(params).validated_parameters)
     finally:
         os.chmod(str(tmp_path), 0o700)
+
+
+# ------------------------------------------------------------------ issue 29: a lock file of another user
+OTHER_UID = 65534  # nobody
+needs_root = pytest.mark.skipif(not hasattr(os, 'geteuid') or os.geteuid() != 0, reason='needs root, to run a holder as another user')
+
+
+@pytest.fixture
+def world_dir():
+    """A lock folder every user can write to (mode 1777, like /tmp), in a folder another user can reach."""
+    import shutil  # pylint: disable=import-outside-toplevel
+    import tempfile  # pylint: disable=import-outside-toplevel
+    base = tempfile.mkdtemp(prefix='cloutility-locks-')
+    os.chmod(base, 0o755)
+    shared = os.path.join(base, 'shared')
+    os.mkdir(shared)
+    os.chmod(shared, 0o1777)
+    yield shared
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _hold_as_other_user(directory, key, held, release):
+    os.setgid(OTHER_UID)
+    os.setuid(OTHER_UID)
+    with ControllerLock(*key, directory=directory, shared=True, timeout=60) as lock:
+        if lock.held:
+            held.set()
+        release.wait(60)
+
+
+def _other_user_holds(directory, key):
+    ctx = multiprocessing.get_context('fork')
+    held, release = ctx.Event(), ctx.Event()
+    process = ctx.Process(target=_hold_as_other_user, args=(directory, key, held, release))
+    process.start()
+    assert held.wait(10), 'the other user could not take the lock'
+    return process, release
+
+
+@needs_root
+def test_a_lock_file_of_another_user_is_not_waited_on_for_long(world_dir, tmp_path, monkeypatch):
+    """Measured: in a shared lock_dir (1777) another local user holding a lock stalled every task (210 s for the login)."""
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'home-cache'))
+    process, release = _other_user_holds(world_dir, ('unit', 'web01'))
+    try:
+        path = ControllerLock('unit', 'web01', directory=world_dir, shared=True).path
+        assert os.stat(path).st_uid == OTHER_UID
+        warnings = []
+        started = time.monotonic()
+        lock = ControllerLock('unit', 'web01', directory=world_dir, shared=True, timeout=60, on_warning=warnings.append).acquire()
+        try:
+            assert lock.held and lock.fell_back
+            assert locks.FOREIGN_WAIT <= time.monotonic() - started < locks.FOREIGN_WAIT + 3
+            assert len(warnings) == 1 and path in warnings[0] and 'uid %d' % OTHER_UID in warnings[0]
+            assert 'is not waited on for more than 5 s' in warnings[0] and locks.default_lock_dir() in warnings[0]
+            # Its own lock still excludes the forks of this controller.
+            with pytest.raises(LockTimeout):
+                ControllerLock('unit', 'web01', directory=world_dir, shared=True, timeout=0.3, foreign_wait=0.2).acquire()
+        finally:
+            lock.release()
+        assert not lock.held
+        with ControllerLock('unit', 'web01', directory=world_dir, shared=True, timeout=1, foreign_wait=0.2) as again:
+            assert again.held and again.fell_back
+        assert os.stat(path).st_uid == OTHER_UID and os.path.getsize(path) > 0, "the other user's file is left as it is"
+    finally:
+        release.set()
+        process.join(10)
+
+
+@needs_root
+def test_a_free_lock_file_of_another_user_is_taken_and_never_written(world_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'home-cache'))
+    lock = ControllerLock('free', directory=world_dir, shared=True)
+    fd = os.open(lock.path, os.O_CREAT | os.O_WRONLY, 0o644)
+    os.close(fd)
+    os.chown(lock.path, OTHER_UID, OTHER_UID)
+    with lock:
+        assert lock.held and not lock.fell_back
+    assert not os.path.exists(lock.path) or os.path.getsize(lock.path) == 0
+
+
+@needs_root
+def test_the_login_lock_of_another_user_costs_a_task_seconds_not_minutes(world_dir, tmp_path, sim, monkeypatch):
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'home-cache'))
+    client = CloutilityClient(sim.api_url, lock_dir=world_dir, cache_dir=str(tmp_path / 'cache'), **sim.login)
+    account = (client.base_url, sim.login['client_id'], sim.login['origin'], sim.login['username'])
+    process, release = _other_user_holds(world_dir, ('login',) + account)
+    try:
+        started = time.monotonic()
+        client.get('bunits')
+        assert time.monotonic() - started < locks.FOREIGN_WAIT + 5
+        assert client.login_count == 1
+        assert [line for line in client.warnings if 'uid %d' % OTHER_UID in line and 'first-login lock' in line]
+    finally:
+        release.set()
+        process.join(10)
+
+
+def test_a_symlink_planted_under_a_lock_name_is_never_followed(tmp_path, monkeypatch):
+    """Another user plants a symlink where the lock file will be: never followed nor written through; own lock, a warning."""
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'home-cache'))
+    shared = tmp_path / 'shared'
+    shared.mkdir()
+    os.chmod(str(shared), 0o1777)
+    target = tmp_path / 'victim'
+    target.write_text('keep me')
+    warnings = []
+    lock = ControllerLock('unit', 'web01', directory=str(shared), shared=True, on_warning=warnings.append)
+    os.symlink(str(target), lock.path)
+    with lock:
+        assert lock.held and lock.fell_back
+        assert os.path.dirname(lock._fallback.path) == locks.default_lock_dir()
+    assert target.read_text() == 'keep me' and os.path.islink(lock.path)
+    assert len(warnings) == 1 and 'a symlink' in warnings[0] and lock.path in warnings[0]
