@@ -42,9 +42,10 @@ def test_first_job_completed_reads_only_completed():
     assert first_job_completed({'completed': '2023-07-09T18:49:00Z', 'status': '', 'duration': 0}) == \
         datetime.datetime(2023, 7, 9, 18, 49, tzinfo=UTC)
     assert first_job_completed(None) is None
-    assert first_job_completed({'completed': ''}) is None
     assert first_job_completed({'completed': '0001-01-01T00:00:00'}) is None
-    assert first_job_completed({'completed': 'garbage'}) is None
+    for answer in ({'completed': ''}, {'completed': 'garbage'}, {'completed': None}, {'href': '/x', 'id': 1, 'name': 'maintenance'}, []):
+        with pytest.raises(CloutilityError, match='not a date: that is not the first job'):
+            first_job_completed(answer, 'GET https://portal.example/v1/bunits/1/consumers/2/jobs/first')
 
 
 def test_job_range_rule():

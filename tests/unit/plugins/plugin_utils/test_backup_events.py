@@ -35,6 +35,17 @@ def add_job(sim, consumer, status):
     return answer.json()
 
 
+def reasons(events, consumer_id=None):
+    """The reasons of the source's own watch_incomplete events (of one consumption unit, or of none)."""
+    return [event['cloutility']['reason'] for event in events if event['cloutility']['kind'] == 'watch_incomplete'
+            and (event['cloutility']['consumer'] or {}).get('id') == consumer_id]
+
+
+def problems_only(events):
+    """The events other than watch_incomplete."""
+    return [event for event in events if event['cloutility']['kind'] != 'watch_incomplete']
+
+
 def ours(events, *jobs):
     """The events of these jobs (the seed's own nightly jobs may fail inside the window too)."""
     ids = set(job['id'] for job in jobs)
@@ -87,7 +98,8 @@ def test_an_answer_that_is_not_the_resource_makes_no_event_and_keeps_the_bookmar
     assert not outcome.complete
     assert any('/consumers/%d/jobs' % WEB01 in error and 'GET' in error for error in outcome.errors), outcome.errors
     assert ours(outcome.events, failed) == []
-    assert not [event for event in outcome.events if event['cloutility']['consumer']['id'] == WEB01]
+    assert not [event for event in problems_only(outcome.events) if event['cloutility']['consumer']['id'] == WEB01]
+    assert reasons(outcome.events, WEB01) == ['read_failed']     # said, not silent
     watch.commit(outcome)
     saved = json.loads((tmp_path / 'bookmark.json').read_text())
     assert str(WEB01) not in saved['consumers']          # web01's time is read again
@@ -104,7 +116,8 @@ def test_a_list_of_consumers_that_is_not_a_list_makes_no_event(sim, tmp_path):
     sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/bunits/\d+/consumers$', 'body': 'html', 'status': 200}]})
     watch = BackupWatch(settings(sim, tmp_path))
     outcome = watch.poll()
-    assert outcome.events == [] and not outcome.complete
+    assert problems_only(outcome.events) == [] and not outcome.complete
+    assert reasons(outcome.events) == ['list_failed']
     assert 'text/html' in outcome.errors[0] or 'HTML' in outcome.errors[0] or 'not' in outcome.errors[0]
 
 
@@ -132,7 +145,7 @@ def test_storage_over_limit_is_told_once_per_crossing(sim, tmp_path):
 
 @pytest.mark.parametrize('args, message', [
     (dict(bunits=[]), 'bunits must be a list'),
-    (dict(kinds=['failed']), 'kinds: failed not known'),
+    (dict(kinds=['failed']), 'value of kinds must be one or more of: failed_job, .* Got no match for: failed'),
     (dict(interval=0), 'interval must be from 1'),
     (dict(since='yesterday-ish'), 'since'),
     (dict(job_statuses={'Failed': 'broken'}), 'job_statuses'),
@@ -241,14 +254,14 @@ def test_a_job_without_an_id_or_a_report_without_warnings_is_a_bad_answer_not_a_
     monkeypatch.setattr(backup_events, 'collect_optional', without_ids)
     outcome = BackupWatch(settings(sim, tmp_path, kinds=['failed_job'])).poll()
     assert any('a job without an id' in error for error in outcome.errors), outcome.errors
-    assert not [event for event in outcome.events if event['cloutility']['consumer']['id'] == WEB01]
+    assert not [event for event in problems_only(outcome.events) if event['cloutility']['consumer']['id'] == WEB01]
     assert WEB01 not in outcome.read
     monkeypatch.undo()
 
     sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/consumers/%d/reports/latest$' % WEB01, 'body': 'object', 'status': 200}]})
     outcome = BackupWatch(settings(sim, tmp_path, kinds=['storage_over_limit'], bookmark=str(tmp_path / 'b2.json'))).poll()
     assert any('a report without its warnings' in error for error in outcome.errors)
-    assert WEB01 not in outcome.read and outcome.events == []
+    assert WEB01 not in outcome.read and problems_only(outcome.events) == []
 
 
 def test_warnings_that_cannot_be_named_are_an_error_not_under_the_limit(sim, tmp_path):
@@ -259,7 +272,7 @@ def test_warnings_that_cannot_be_named_are_an_error_not_under_the_limit(sim, tmp
     watch.bookmark.over_limit = {WEB01}
     outcome = watch.poll()
     assert any('give storage_warning_types as type ids' in error for error in outcome.errors)
-    assert WEB01 not in outcome.under and outcome.events == []
+    assert WEB01 not in outcome.under and problems_only(outcome.events) == []
     # By type id (HighStorage is 3 in the simulator), the same portal works.
     watch = BackupWatch(settings(sim, tmp_path, kinds=['storage_over_limit'], storage_warning_types=[3],
                                  bookmark=str(tmp_path / 'b3.json')))
@@ -277,7 +290,7 @@ def test_warning_types_that_are_not_the_resource_make_no_storage_event(sim, tmp_
         sim.state['consumers'][WEB01]['limitHighStorage'] = 0.5
     sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/nodewarningtypes$', 'body': 'html', 'status': 200}]})
     outcome = BackupWatch(settings(sim, tmp_path, kinds=['storage_over_limit'])).poll()
-    assert outcome.events == [] and any('nodewarningtypes' in error for error in outcome.errors), outcome.errors
+    assert problems_only(outcome.events) == [] and any('nodewarningtypes' in error for error in outcome.errors), outcome.errors
     assert WEB01 not in outcome.read and WEB01 not in outcome.over
 
 
@@ -293,7 +306,7 @@ def test_a_consumption_unit_without_an_id_makes_the_poll_incomplete(sim, tmp_pat
     add_job(sim, WEB01, 'Failed')
     watch = BackupWatch(settings(sim, tmp_path))
     outcome = watch.poll()
-    assert outcome.events == [] and not outcome.listed
+    assert reasons(outcome.events) == ['list_failed'] and not outcome.listed
     assert 'a consumption unit without an id' in outcome.errors[0]
     watch.commit(outcome)
     assert watch.bookmark.until is None
