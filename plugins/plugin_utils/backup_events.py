@@ -459,11 +459,10 @@ class BackupWatch:
                     bookmark.path, name, format_datetime(getattr(bookmark, name)), format_datetime(end),
                     format_datetime(end if name == 'until' else min(self.settings.since, end))))
                 setattr(bookmark, name, end if name == 'until' else min(self.settings.since, end))
-        for table in (bookmark.sent, ):
-            for key in [key for key, stamp in table.items() if later(stamp)]:
-                outcome.warnings.append('bookmark %s: sent[%r] was %s, later than the portal\'s time %s; set to it' % (
-                    bookmark.path, key, table[key], format_datetime(end)))
-                table[key] = format_datetime(end)
+        for key in [key for key, stamp in bookmark.sent.items() if later(stamp)]:
+            outcome.warnings.append('bookmark %s: sent[%r] was %s, later than the portal\'s time %s; set to it' % (
+                bookmark.path, key, bookmark.sent[key], format_datetime(end)))
+            bookmark.sent[key] = format_datetime(end)
         for problem in [problem for problem, told in bookmark.incomplete.items() if later(told['since']) or later(told['told'])]:
             del bookmark.incomplete[problem]   # told again
         for name, table in (('first_job', bookmark.first_job), ('consumers', bookmark.consumers)):

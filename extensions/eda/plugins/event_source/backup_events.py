@@ -105,4 +105,4 @@ if __name__ == '__main__':
         async def put(self, event):
             print(event, flush=True)
 
-    asyncio.run(main(_PrintQueue(), dict(bunits=sys.argv[1:] or [None], once=True)))
+    asyncio.run(main(_PrintQueue(), dict(bunits=sys.argv[1:] or [''], once=True)))

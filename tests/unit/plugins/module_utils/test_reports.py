@@ -184,6 +184,19 @@ def test_job_info_asks_for_no_range_before_the_first_job(sim):
     assert 'GET /v1/bunits/{id}/consumers/{id}/jobs' not in sim.routes()
 
 
+@pytest.mark.parametrize('body', ['object', 'no_items'])
+def test_job_info_reads_a_first_job_that_is_no_job_as_an_error_not_as_no_job(sim, body):
+    """A maintenance page as a JSON object on jobs/first was read as "no job yet": an empty, wrong answer."""
+    client, tree = sim.reader()
+    sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/consumers/408/jobs/first$', 'body': body, 'status': 200}]})
+    with pytest.raises(CloutilityError) as caught:
+        job_info(client, tree, dict(WEB01, start='-24h', end='now'))
+    assert 'jobs/first' in str(caught.value) and 'without completed, where a JSON object (the first job) is due' in str(caught.value)
+    assert 'GET /v1/bunits/{id}/consumers/{id}/jobs' not in sim.routes()
+    sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/consumers/408/jobs/first$', 'status': 404}]})
+    assert job_info(client, tree, dict(WEB01, start='-24h', end='now'))['first_job_completed'] is None   # 404: no job
+
+
 def test_auditlog_info_honours_types_and_limit(sim):
     client, tree = sim.reader()
     params = dict(WEB01, start=None, end=None, types=['create', 'modify'], include_descendants=True, order='oldest_first', limit=1)
