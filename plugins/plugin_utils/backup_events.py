@@ -374,9 +374,10 @@ class BackupWatch:
                     found.append((info, _check_consumer(info, consumer)))
         return found
 
-    def _clock(self, outcome, now):
+    def _clock(self, outcome, now, answered=True):
         """The poll's end by the portal's clock (the Date header of its last answer); the controller's clock only when
-        the portal sends none, which is then a problem of its own (the windows rest on the two clocks agreeing)."""
+        the portal sends none, which is then a problem of its own (the windows rest on the two clocks agreeing).
+        ``answered`` False: the units could not be listed, perhaps without any answer (that is the problem told)."""
         portal = now
         if portal is None:
             reader = getattr(self.client, 'portal_time', None)
@@ -385,7 +386,7 @@ class BackupWatch:
         outcome.end = portal or utcnow()
         if self.bookmark.since is None:  # the first start: since by the portal's clock, kept for every later start
             self.bookmark.since = parse_datetime(self.settings.since_text, 'since', outcome.end)
-        if not outcome.portal_clock:
+        if answered and not outcome.portal_clock:
             self._incomplete(outcome, 'clock', 'no_portal_clock', None, None, None,
                              'the portal sent no Date header: windows are measured by the controller\'s clock, and jobs are '
                              'lost when it is ahead of the portal\'s by more than overlap')
@@ -397,7 +398,7 @@ class BackupWatch:
             tree = BusinessUnitTree(self.client)
             units = self.consumers(tree)
         except CloutilityError as exc:
-            self._clock(outcome, now)
+            self._clock(outcome, now, answered=False)
             outcome.errors.append(str(exc))
             self._incomplete(outcome, 'units', 'list_failed', None, None, None,
                              'the consumption units could not be listed: no unit was read this poll (%s)' % exc)

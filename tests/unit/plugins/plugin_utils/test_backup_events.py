@@ -508,3 +508,15 @@ def test_a_portal_without_a_date_header_is_said_once(sim, tmp_path, monkeypatch)
     assert outcome.complete and not outcome.portal_clock and reasons(outcome.events) == ['no_portal_clock']
     watch.commit(outcome)
     assert reasons(watch.poll().events) == []
+
+
+def test_an_unreachable_portal_is_one_list_failed_event_not_a_clock_problem(sim, tmp_path):
+    import socket  # pylint: disable=import-outside-toplevel
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    watch = BackupWatch(settings(sim, tmp_path, api_url='http://127.0.0.1:%d/v1' % port))
+    outcome = watch.poll()
+    assert not outcome.listed and reasons(outcome.events) == ['list_failed'], outcome.events
+    watch.commit(outcome)
+    assert reasons(watch.poll().events) == []      # told once
