@@ -253,10 +253,11 @@ class Bookmark:
                 raise ValueError('bookmark %s is a symbolic link: never followed (another user may have planted it); give '
                                  'bookmark the real file' % self.path)
             raise ValueError('bookmark %s cannot be read (%s); move it away to start afresh' % (self.path, exc))
+        problem = _refuse_file(self.path, os.fstat(descriptor), 'bookmark')
+        if problem:
+            os.close(descriptor)
+            raise ValueError(problem)
         with os.fdopen(descriptor, encoding='utf-8') as handle:
-            problem = _refuse_file(self.path, os.fstat(handle.fileno()), 'bookmark')
-            if problem:
-                raise ValueError(problem)
             try:
                 data = json.load(handle)
             except (OSError, ValueError) as exc:

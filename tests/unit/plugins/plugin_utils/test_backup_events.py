@@ -447,6 +447,9 @@ def test_a_bookmark_that_is_not_the_sources_own_is_refused(sim, tmp_path):
             BackupWatch(settings(sim, tmp_path))
         os.chown(tmp_path / 'bookmark.json', 0, 0)
     BackupWatch(settings(sim, tmp_path)).close()
+    (tmp_path / 'folder.json').mkdir()
+    with pytest.raises(ValueError, match='folder.json is not a plain file'):
+        BackupWatch(settings(sim, tmp_path, bookmark=str(tmp_path / 'folder.json')))
     assert sim.counters()['total'] == 0
 
 
