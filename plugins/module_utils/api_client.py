@@ -13,6 +13,7 @@ Plain Python: it knows nothing of Ansible, so it can be used from a shell::
 from __future__ import annotations
 
 import contextlib
+import datetime
 import errno
 import json as _json
 import math
@@ -543,6 +544,7 @@ class CloutilityClient:
         self._paused_until = 0.0
         self._paused_by = None
         self.request_count = 0
+        self._portal_clock = None  # (the Date header of the last answer that had one, time.monotonic() when it came)
         # Told one line for each wait of WAIT_LINE_MIN seconds or more (or after a try that took that long), saying
         # what the client waits for; None: the module-wide hook (set_wait_hook), if any. Never a secret in the line.
         self.on_wait = on_wait
@@ -750,6 +752,7 @@ class CloutilityClient:
                 reason, hint = self._describe_exception(exc, kind)
                 raise self._api_error(method, path, params, reason=reason, hint=hint, uncertain=sent and not retry,
                                       tries=attempt, elapsed=time.monotonic() - started)
+            self._note_portal_clock(response)
             status = response.status_code
             if (status == THROTTLED or (retry and status in TRANSIENT_STATUSES)) and self.wait_before_retry(
                     attempt, started, response, what=request_line, why='HTTP %s' % status, announce=time.monotonic() - tried >= WAIT_LINE_MIN):
@@ -765,6 +768,24 @@ class CloutilityClient:
                 if not retry:
                     exc.mark_uncertain()
                 raise exc.after_tries(attempt, time.monotonic() - started)
+
+    def _note_portal_clock(self, response):
+        """Keep the portal's time from the answer's Date header (RFC 9110: an origin server with a clock sends it)."""
+        try:
+            stamp = parsedate_to_datetime(response.headers.get('Date'))
+        except (TypeError, ValueError, IndexError):
+            return
+        if stamp.tzinfo is not None:
+            self._portal_clock = (stamp, time.monotonic())
+
+    def portal_time(self):
+        """The portal's time now (an aware datetime), by the Date header of the last answer plus the time since it came;
+        None before an answer with a Date header. Never ahead of the portal by more than the answer's travel: the header
+        is cut to the second."""
+        clock = self._portal_clock
+        if clock is None:
+            return None
+        return clock[0] + datetime.timedelta(seconds=time.monotonic() - clock[1])
 
     def _pause(self, seconds):
         """Too many requests: the calling thread sleeps ``seconds``; no other thread of this client sends meanwhile."""

@@ -12,6 +12,7 @@ raise a missing route.
 from __future__ import annotations
 
 import datetime
+import re
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import (
     CloutilityApiError,
@@ -64,23 +65,35 @@ def name_audit_entries(entries):
 
 
 # ----------------------------------------------------------------------------- jobs
-def first_job_completed(first_job):
+def first_job_completed(first_job, url='GET .../jobs/first'):
     """The completion time of the first job from GET .../jobs/first, or None when there is none.
 
-    Only ``completed`` is read: the endpoint's other fields are not to be trusted.
+    Only ``completed`` is read: the endpoint's other fields are not to be trusted. None (a 404) and the .NET default
+    date (0001-01-01, "no job") mean no job; a ``completed`` that is no date (missing, null, empty, text) is an answer
+    that is not the first job: CloutilityError naming ``url``, never "no job yet".
     """
-    if not isinstance(first_job, dict):
+    if first_job is None:
         return None
-    value = first_job.get('completed')
-    if value in (None, ''):
-        return None
+    value = first_job.get('completed') if isinstance(first_job, dict) else None
     try:
-        parsed = parse_datetime(value, 'completed')
+        parsed = parse_datetime(value, 'completed') if isinstance(value, str) else None
     except CloutilityError:
-        return None
+        parsed = None
+    if parsed is None:
+        raise CloutilityError('%s answered a first job whose completed is %.80r, not a date: that is not the first job (a '
+                              'maintenance page or a proxy?); its jobs are not read' % (url, value))
     if parsed.year < 1971:  # a bogus default such as 0001-01-01 means no job
         return None
     return parsed
+
+
+def read_first_job(client, path):
+    """GET ``path`` (a unit's ``jobs/first``): the first job's completion time, None when the unit has no job (404).
+
+    Checked like the modules' answers: an object with ``completed`` (client.get_object), whose ``completed`` is a date
+    (first_job_completed); anything else is an error, never "no job yet"."""
+    first = get_optional(client, path, what='the first job', keys=('completed',))
+    return first_job_completed(first, 'GET %s%s' % (re.sub(r'^(\w+://)[^/@]*@', r'\1', client.base_url), path.lstrip('/')))
 
 
 def job_range(start, end, first_completed):
@@ -224,7 +237,7 @@ def job_info(client, tree, params):
     requested_start, end = parse_range(params.get('start'), params.get('end'), default_start='-24h', default_end='now')  # refused before any call
     unit, consumer = _consumer_of(client, tree, params)
     ids = dict(bunit=unit['id'], consumer=consumer['id'])
-    first = first_job_completed(get_optional(client, endpoint('first_job', **ids), what='the first job'))  # 404: no job
+    first = read_first_job(client, endpoint('first_job', **ids))  # 404: no job; an answer that is not a job fails
     start, end, adjusted, empty = job_range(requested_start, end, first)
     jobs = []
     if not empty:

@@ -13,7 +13,8 @@ description:
   - Returns the jobs (backups, restores, ...) of a consumption unit's backup node over a time range.
   - The API refuses a range that starts before the completion of the node's first job. The module reads that time
     from C(jobs/first), and nothing else from that answer, whose other fields are not to be trusted, and moves the start
-    of the range up to it when needed, reporting so in RV(range).
+    of the range up to it when needed, reporting so in RV(range). A C(jobs/first) answer that is not a job with a
+    completion date (a maintenance page, an object without C(completed)) fails the task; a 404 means no job.
   - A node without any job, or a range that ends before the first job completed, returns no jobs without asking
     for the range. A portal may also answer 404 for a range without jobs; the result is then empty. A 404 saying the
     route does not exist (C(No HTTP resource was found that matches the request URI)) always fails.

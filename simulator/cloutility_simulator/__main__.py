@@ -8,7 +8,7 @@ from werkzeug.serving import make_server
 
 from .app import create_app
 from .store import DEFAULT_PAGE_SIZE, DEFAULT_TOKEN_LIFETIME, SPNAME_FORMS, Simulator
-from .testing import QuietRequestHandler
+from .testing import PortalRequestHandler, QuietRequestHandler
 
 
 def parse_args(argv=None):
@@ -35,6 +35,8 @@ def parse_args(argv=None):
                         help='billing data with the keys earlier versions guessed (date, periodStart, periodEnd), not the '
                              'published ones (invoiceDate, invoiceDateStr, invoices with lines)')
     parser.add_argument('--spname-form', choices=SPNAME_FORMS, default='json', help='how GET .../node/spname answers (default json)')
+    parser.add_argument('--clock-offset-s', type=float, default=0,
+                        help="the portal's clock is this many seconds off (negative: behind): Date headers, createdDates, job times")
     parser.add_argument('--spname-override', help='GET .../node/spname answers this name (e.g. 12345) instead of its suggestion')
     return parser.parse_args(argv)
 
@@ -45,10 +47,10 @@ def main(argv=None):
                           latency_ms=max(args.latency_ms, 0), node_delete_needs_associations=args.node_delete_needs_associations,
                           consumer_delete_ignores_associations=args.consumer_delete_ignores_associations,
                           spname_form=args.spname_form, spname_override=args.spname_override,
-                          billing_period_keys=not args.no_billing_period_keys, billing_guessed_keys=args.billing_guessed_keys)
+                          billing_period_keys=not args.no_billing_period_keys, billing_guessed_keys=args.billing_guessed_keys,
+                          clock_offset_s=args.clock_offset_s)
     app = create_app(simulator=simulator)
-    kwargs = {'request_handler': QuietRequestHandler} if args.quiet else {}
-    server = make_server(args.host, args.port, app, threaded=True, **kwargs)
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler if args.quiet else PortalRequestHandler)
     url = 'http://%s:%d' % (args.host, server.port)
     print('Cloutility simulator listening on %s (API %s/v1, admin %s/_sim/)' % (url, url, url), flush=True)
     if args.port_file:

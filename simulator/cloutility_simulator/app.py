@@ -276,8 +276,13 @@ def config():
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise bad_request('latency_ms must be an integer of 0 or more')
             simulator.set_latency(value)
+        if 'clock_offset_s' in body:
+            value = body['clock_offset_s']
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) <= 10 * 366 * 86400:
+                raise bad_request('clock_offset_s must be a number of seconds (negative: the portal is behind), at most ten years')
+            simulator.config['clock_offset_s'] = value
         unknown = set(body) - {'page_size', 'token_lifetime', 'strict', 'missing_routes', 'latency_ms', 'password_min_length',
-                               'spname_form', 'spname_override'} - set(BEHAVIOUR_SWITCHES)
+                               'spname_form', 'spname_override', 'clock_offset_s'} - set(BEHAVIOUR_SWITCHES)
         if unknown:
             raise bad_request('unknown config keys: %s' % ', '.join(sorted(unknown)))
     return jsonify(dict(simulator.config))

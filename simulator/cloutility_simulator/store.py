@@ -73,7 +73,18 @@ def conflict(message, developer_message=None):
 
 
 def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
+    """The portal's clock: the real time plus the serving simulator's config ``clock_offset_s`` (in a request; outside
+    one, the real time). Every date the simulator makes (createdDate, job times, reports, the Date header) comes from it."""
+    return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=clock_offset())
+
+
+def clock_offset():
+    """Seconds the simulator's clock is off (config ``clock_offset_s``; negative: behind the real time), 0 outside a request."""
+    from flask import current_app, has_app_context  # pylint: disable=import-outside-toplevel
+    if not has_app_context():
+        return 0
+    simulator = current_app.extensions.get('cloutility_simulator')
+    return simulator.config.get('clock_offset_s', 0) if simulator is not None else 0
 
 
 def fmt_time(value):
@@ -126,7 +137,8 @@ class Simulator:
 
     def __init__(self, seed=None, page_size=DEFAULT_PAGE_SIZE, token_lifetime=DEFAULT_TOKEN_LIFETIME, strict=False, missing_routes=None,
                  latency_ms=0, node_delete_needs_associations=False, consumer_delete_ignores_associations=False, spname_form='json',
-                 spname_override=None, billing_period_keys=True, billing_guessed_keys=False):
+                 spname_override=None, billing_period_keys=True, billing_guessed_keys=False,
+                 clock_offset_s=0):
         self.lock = threading.RLock()
         self.seed_path = seed or DEFAULT_SEED
         # latency_ms: the baseline of the latency fault (faults['latency_ms']), kept when faults are cleared.
@@ -140,6 +152,8 @@ class Simulator:
         self.initial_config.update(billing_guessed_keys=bool(billing_guessed_keys))
         check_spname_config(spname_form, spname_override)
         self.initial_config.update(spname_form=spname_form, spname_override=spname_override)
+        # The portal's clock, off from the real one by this many seconds (store.utcnow): a controller whose clock disagrees.
+        self.initial_config.update(clock_offset_s=clock_offset_s)
         self.state = {}
         self.config = {}
         self.counters = {}

@@ -1,15 +1,28 @@
 """Helpers for pytest fixtures: serve the simulator on a free port in a background thread."""
 
 import contextlib
+import email.utils
 import threading
+import time
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import create_app
+from .common import EXTENSION
 from .store import Simulator
 
 
-class QuietRequestHandler(WSGIRequestHandler):
+class PortalRequestHandler(WSGIRequestHandler):
+    """Every answer's Date header (http.server sends one with each) by the simulator's clock (config clock_offset_s)."""
+
+    def date_time_string(self, timestamp=None):
+        if timestamp is None:
+            simulator = getattr(getattr(self.server, 'app', None), 'extensions', {}).get(EXTENSION)
+            timestamp = time.time() + (simulator.config.get('clock_offset_s', 0) if simulator is not None else 0)
+        return email.utils.formatdate(timestamp, usegmt=True)
+
+
+class QuietRequestHandler(PortalRequestHandler):
     """Request handler that does not log every request."""
 
     def log_request(self, code='-', size='-'):
@@ -48,7 +61,7 @@ def running_simulator(host='127.0.0.1', port=0, quiet=True, **config):
     """Serve a simulator in a thread; config takes seed, page_size, token_lifetime, strict, missing_routes."""
     simulator = Simulator(**config)
     app = create_app(simulator=simulator)
-    handler = QuietRequestHandler if quiet else WSGIRequestHandler
+    handler = QuietRequestHandler if quiet else PortalRequestHandler
     server = make_server(host, port, app, threaded=True, request_handler=handler)
     thread = threading.Thread(target=server.serve_forever, name='cloutility-simulator', daemon=True)
     thread.start()

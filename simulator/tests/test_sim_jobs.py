@@ -128,3 +128,29 @@ def test_reset_clears_jobs_and_first_job_of_a_new_node(api, sim):
     window = {'startTime': _iso(started), 'endTime': _iso(started + datetime.timedelta(hours=1))}
     assert job not in api.ok('GET', 'bunits/94/consumers/408/jobs', params=window)['items']
     assert requests.get(sim.url + '/_sim/state', timeout=5).json()['injectedJobs'] == []
+
+
+def test_the_clock_can_run_off_and_every_answer_has_its_date_header(api, sim):
+    """config clock_offset_s: the Date header, createdDates and job times together (a controller whose clock is off)."""
+    import email.utils  # pylint: disable=import-outside-toplevel
+    real = datetime.datetime.now(datetime.timezone.utc)
+    for answer in (api.get('bunits'), api.get('bunits/999999'), requests.get(sim.url + '/_sim/config', timeout=5)):
+        assert abs((email.utils.parsedate_to_datetime(answer.headers['Date']) - real).total_seconds()) < 5
+        assert len(answer.raw.headers.getlist('Date')) == 1
+    answer = requests.post(sim.url + '/_sim/config', json={'clock_offset_s': -7200}, timeout=5)
+    assert answer.status_code == 200 and answer.json()['clock_offset_s'] == -7200
+    behind = real - datetime.timedelta(hours=2)
+    for answer in (api.get('bunits'), api.get('bunits/999999'), requests.get(sim.url + '/_sim/state', timeout=5)):
+        date = email.utils.parsedate_to_datetime(answer.headers['Date'])
+        assert abs((date - behind).total_seconds()) < 5, answer.headers['Date']
+        assert len(answer.raw.headers.getlist('Date')) == 1
+    job = add_job(sim, consumer=408, status='Failed').json()    # started 10 minutes ago by the portal's clock
+    assert abs((_parse(job['started']) - (behind - datetime.timedelta(minutes=10))).total_seconds()) < 5
+    unit = api.ok('POST', 'bunits/94/consumers', json={'name': 'clock-test'})
+    assert abs((_parse(unit['createdDate']) - behind).total_seconds()) < 5
+    recent = {'startTime': _iso(behind - datetime.timedelta(minutes=30)), 'endTime': _iso(behind + datetime.timedelta(hours=3))}
+    assert job['id'] in [item['id'] for item in api.ok('GET', 'bunits/94/consumers/408/jobs', params=recent)['items']]
+    for bad in ('2h', True, 10 ** 12):
+        assert requests.post(sim.url + '/_sim/config', json={'clock_offset_s': bad}, timeout=5).status_code == 400
+    requests.post(sim.url + '/_sim/reset', timeout=5)
+    assert requests.get(sim.url + '/_sim/config', timeout=5).json()['clock_offset_s'] == 0

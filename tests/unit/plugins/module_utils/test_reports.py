@@ -42,9 +42,10 @@ def test_first_job_completed_reads_only_completed():
     assert first_job_completed({'completed': '2023-07-09T18:49:00Z', 'status': '', 'duration': 0}) == \
         datetime.datetime(2023, 7, 9, 18, 49, tzinfo=UTC)
     assert first_job_completed(None) is None
-    assert first_job_completed({'completed': ''}) is None
     assert first_job_completed({'completed': '0001-01-01T00:00:00'}) is None
-    assert first_job_completed({'completed': 'garbage'}) is None
+    for answer in ({'completed': ''}, {'completed': 'garbage'}, {'completed': None}, {'href': '/x', 'id': 1, 'name': 'maintenance'}, []):
+        with pytest.raises(CloutilityError, match='not a date: that is not the first job'):
+            first_job_completed(answer, 'GET https://portal.example/v1/bunits/1/consumers/2/jobs/first')
 
 
 def test_job_range_rule():
@@ -181,6 +182,19 @@ def test_job_info_asks_for_no_range_before_the_first_job(sim):
     result = job_info(client, tree, dict(WEB01, start='2000-01-01', end='2000-01-02'))
     assert result['jobs'] == [] and result['range']['queried'] is False
     assert 'GET /v1/bunits/{id}/consumers/{id}/jobs' not in sim.routes()
+
+
+@pytest.mark.parametrize('body', ['object', 'no_items'])
+def test_job_info_reads_a_first_job_that_is_no_job_as_an_error_not_as_no_job(sim, body):
+    """A maintenance page as a JSON object on jobs/first was read as "no job yet": an empty, wrong answer."""
+    client, tree = sim.reader()
+    sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/consumers/408/jobs/first$', 'body': body, 'status': 200}]})
+    with pytest.raises(CloutilityError) as caught:
+        job_info(client, tree, dict(WEB01, start='-24h', end='now'))
+    assert 'jobs/first' in str(caught.value) and 'without completed, where a JSON object (the first job) is due' in str(caught.value)
+    assert 'GET /v1/bunits/{id}/consumers/{id}/jobs' not in sim.routes()
+    sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/consumers/408/jobs/first$', 'status': 404}]})
+    assert job_info(client, tree, dict(WEB01, start='-24h', end='now'))['first_job_completed'] is None   # 404: no job
 
 
 def test_auditlog_info_honours_types_and_limit(sim):

@@ -7,7 +7,10 @@ loses nor repeats, an answer that is not the resource that never becomes events,
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
+import os
+import time
 
 import pytest
 import requests
@@ -33,6 +36,17 @@ def add_job(sim, consumer, status):
     answer = requests.post(sim.url + '/_sim/jobs', json=dict(consumer=consumer, status=status), timeout=10)
     assert answer.status_code == 201, answer.text
     return answer.json()
+
+
+def reasons(events, consumer_id=None):
+    """The reasons of the source's own watch_incomplete events (of one consumption unit, or of none)."""
+    return [event['cloutility']['reason'] for event in events if event['cloutility']['kind'] == 'watch_incomplete'
+            and (event['cloutility']['consumer'] or {}).get('id') == consumer_id]
+
+
+def problems_only(events):
+    """The events other than watch_incomplete."""
+    return [event for event in events if event['cloutility']['kind'] != 'watch_incomplete']
 
 
 def ours(events, *jobs):
@@ -87,7 +101,8 @@ def test_an_answer_that_is_not_the_resource_makes_no_event_and_keeps_the_bookmar
     assert not outcome.complete
     assert any('/consumers/%d/jobs' % WEB01 in error and 'GET' in error for error in outcome.errors), outcome.errors
     assert ours(outcome.events, failed) == []
-    assert not [event for event in outcome.events if event['cloutility']['consumer']['id'] == WEB01]
+    assert not [event for event in problems_only(outcome.events) if event['cloutility']['consumer']['id'] == WEB01]
+    assert reasons(outcome.events, WEB01) == ['read_failed']     # said, not silent
     watch.commit(outcome)
     saved = json.loads((tmp_path / 'bookmark.json').read_text())
     assert str(WEB01) not in saved['consumers']          # web01's time is read again
@@ -104,7 +119,8 @@ def test_a_list_of_consumers_that_is_not_a_list_makes_no_event(sim, tmp_path):
     sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/bunits/\d+/consumers$', 'body': 'html', 'status': 200}]})
     watch = BackupWatch(settings(sim, tmp_path))
     outcome = watch.poll()
-    assert outcome.events == [] and not outcome.complete
+    assert problems_only(outcome.events) == [] and not outcome.complete
+    assert reasons(outcome.events) == ['list_failed']
     assert 'text/html' in outcome.errors[0] or 'HTML' in outcome.errors[0] or 'not' in outcome.errors[0]
 
 
@@ -132,7 +148,7 @@ def test_storage_over_limit_is_told_once_per_crossing(sim, tmp_path):
 
 @pytest.mark.parametrize('args, message', [
     (dict(bunits=[]), 'bunits must be a list'),
-    (dict(kinds=['failed']), 'kinds: failed not known'),
+    (dict(kinds=['failed']), 'value of kinds must be one or more of: failed_job, .* Got no match for: failed'),
     (dict(interval=0), 'interval must be from 1'),
     (dict(since='yesterday-ish'), 'since'),
     (dict(job_statuses={'Failed': 'broken'}), 'job_statuses'),
@@ -241,14 +257,14 @@ def test_a_job_without_an_id_or_a_report_without_warnings_is_a_bad_answer_not_a_
     monkeypatch.setattr(backup_events, 'collect_optional', without_ids)
     outcome = BackupWatch(settings(sim, tmp_path, kinds=['failed_job'])).poll()
     assert any('a job without an id' in error for error in outcome.errors), outcome.errors
-    assert not [event for event in outcome.events if event['cloutility']['consumer']['id'] == WEB01]
+    assert not [event for event in problems_only(outcome.events) if event['cloutility']['consumer']['id'] == WEB01]
     assert WEB01 not in outcome.read
     monkeypatch.undo()
 
     sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/consumers/%d/reports/latest$' % WEB01, 'body': 'object', 'status': 200}]})
     outcome = BackupWatch(settings(sim, tmp_path, kinds=['storage_over_limit'], bookmark=str(tmp_path / 'b2.json'))).poll()
     assert any('a report without its warnings' in error for error in outcome.errors)
-    assert WEB01 not in outcome.read and outcome.events == []
+    assert WEB01 not in outcome.read and problems_only(outcome.events) == []
 
 
 def test_warnings_that_cannot_be_named_are_an_error_not_under_the_limit(sim, tmp_path):
@@ -259,7 +275,7 @@ def test_warnings_that_cannot_be_named_are_an_error_not_under_the_limit(sim, tmp
     watch.bookmark.over_limit = {WEB01}
     outcome = watch.poll()
     assert any('give storage_warning_types as type ids' in error for error in outcome.errors)
-    assert WEB01 not in outcome.under and outcome.events == []
+    assert WEB01 not in outcome.under and problems_only(outcome.events) == []
     # By type id (HighStorage is 3 in the simulator), the same portal works.
     watch = BackupWatch(settings(sim, tmp_path, kinds=['storage_over_limit'], storage_warning_types=[3],
                                  bookmark=str(tmp_path / 'b3.json')))
@@ -277,7 +293,7 @@ def test_warning_types_that_are_not_the_resource_make_no_storage_event(sim, tmp_
         sim.state['consumers'][WEB01]['limitHighStorage'] = 0.5
     sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/nodewarningtypes$', 'body': 'html', 'status': 200}]})
     outcome = BackupWatch(settings(sim, tmp_path, kinds=['storage_over_limit'])).poll()
-    assert outcome.events == [] and any('nodewarningtypes' in error for error in outcome.errors), outcome.errors
+    assert problems_only(outcome.events) == [] and any('nodewarningtypes' in error for error in outcome.errors), outcome.errors
     assert WEB01 not in outcome.read and WEB01 not in outcome.over
 
 
@@ -293,7 +309,7 @@ def test_a_consumption_unit_without_an_id_makes_the_poll_incomplete(sim, tmp_pat
     add_job(sim, WEB01, 'Failed')
     watch = BackupWatch(settings(sim, tmp_path))
     outcome = watch.poll()
-    assert outcome.events == [] and not outcome.listed
+    assert reasons(outcome.events) == ['list_failed'] and not outcome.listed
     assert 'a consumption unit without an id' in outcome.errors[0]
     watch.commit(outcome)
     assert watch.bookmark.until is None
@@ -306,3 +322,204 @@ def test_one_source_per_bookmark(sim, tmp_path):
     assert first.poll().listed
     first.close()
     BackupWatch(settings(sim, tmp_path)).close()   # once it stops, another may take over
+
+
+# ------------------------------------------------------------------ issue 29: never lose an event in silence
+def _portal_now(sim):
+    """The simulator's clock (config clock_offset_s)."""
+    offset = requests.get(sim.url + '/_sim/config', timeout=10).json().get('clock_offset_s', 0)
+    return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset)
+
+
+def _stamp(value):
+    return value.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def add_old_job(sim, consumer, status, started, duration=120):
+    answer = requests.post(sim.url + '/_sim/jobs', json=dict(consumer=consumer, status=status, started=_stamp(started), duration=duration),
+                           timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_a_unit_whose_first_poll_fails_is_read_from_since_when_it_heals(sim, tmp_path):
+    """503 on jobs/first at the first poll, then healed: the job of 3 hours ago (older than the overlap) is reported."""
+    old = add_old_job(sim, WEB01, 'Failed', _portal_now(sim) - datetime.timedelta(hours=3))
+    sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/consumers/%d/jobs/first$' % WEB01, 'status': 503}]})
+    watch = BackupWatch(settings(sim, tmp_path, since='-24h', overlap=60))
+    outcome = watch.poll()
+    assert ours(outcome.events, old) == [] and reasons(outcome.events, WEB01) == ['read_failed']
+    incomplete = [event['cloutility'] for event in outcome.events if event['cloutility']['kind'] == 'watch_incomplete'][0]
+    assert 'jobs/first' in incomplete['error'] and '503' in incomplete['error']
+    assert incomplete['window']['start'][:19] == _stamp(watch.bookmark.since)[:19]     # never read: from since
+    watch.commit(outcome)
+    sim.simulator.clear_faults()
+    again = watch.poll()
+    assert [event['kind'] for event in ours(again.events, old)] == ['failed_job'], again.errors
+    assert reasons(again.events, WEB01) == []
+    watch.commit(again)
+    assert watch.bookmark.incomplete == {}            # healed: the problem is over
+
+
+def test_a_failing_unit_is_told_once_then_again_a_day_later_with_the_whole_window(sim, tmp_path):
+    sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/consumers/%d/jobs/first$' % WEB01, 'status': 503}]})
+    watch = BackupWatch(settings(sim, tmp_path, since='-1h'))
+    first = watch.poll()
+    assert reasons(first.events, WEB01) == ['read_failed']
+    watch.commit(first)
+    assert reasons(watch.poll().events, WEB01) == []     # still failing: not every poll
+    later = watch.poll(now=first.end + datetime.timedelta(days=1, seconds=1))
+    told = [event['cloutility'] for event in later.events if event['cloutility']['kind'] == 'watch_incomplete'
+            and event['cloutility']['consumer']['id'] == WEB01]
+    assert len(told) == 1 and told[0]['since'][:19] == _stamp(first.end)[:19]
+    assert told[0]['window']['start'] <= _stamp(first.end)        # the window grows from where it last succeeded
+
+
+def test_a_first_job_answer_that_is_not_a_job_is_an_error_not_no_job_yet(sim, tmp_path):
+    failed = add_job(sim, WEB01, 'Failed')
+    sim.simulator.set_faults({'rules': [{'method': 'GET', 'path': r'/consumers/%d/jobs/first$' % WEB01, 'body': 'object', 'status': 200}]})
+    watch = BackupWatch(settings(sim, tmp_path))
+    outcome = watch.poll()
+    assert any('jobs/first' in error and 'without completed' in error for error in outcome.errors), outcome.errors
+    assert WEB01 not in outcome.read and WEB01 not in outcome.first_job and reasons(outcome.events, WEB01) == ['read_failed']
+    watch.commit(outcome)
+    assert WEB01 not in watch.bookmark.consumers
+    sim.simulator.clear_faults()
+    assert [event['kind'] for event in ours(watch.poll().events, failed)] == ['failed_job']
+
+
+@pytest.mark.parametrize('entry, value, named', [
+    ('sent', {'job:408:1': 'not a date'}, "sent['job:408:1'] is 'not a date', not a date"),
+    ('consumers', {'408': 'yesterday-ish'}, "consumers['408'] is 'yesterday-ish', not a date"),
+    ('consumers', {'web01': '2026-01-01T00:00:00Z'}, "consumers has the key 'web01', not a consumption unit id"),
+    ('first_job', {'408': 17}, "first_job['408'] is 17, not a date"),
+    ('until', [], 'until is [], not a date'),
+    ('over_limit', 'x', "over_limit is 'x', not a list"),
+])
+def test_a_damaged_bookmark_is_refused_at_start_naming_the_entry_and_the_fix(sim, tmp_path, entry, value, named):
+    data = dict(version=2, api_url=sim.api_url, until=None)
+    data[entry] = value
+    (tmp_path / 'bookmark.json').write_text(json.dumps(data))
+    with pytest.raises(ValueError) as caught:
+        BackupWatch(settings(sim, tmp_path))
+    assert named in str(caught.value) and 'correct or delete that entry, or move the bookmark away' in str(caught.value)
+    assert sim.counters()['total'] == 0
+    assert json.loads((tmp_path / 'bookmark.json').read_text()) == data     # left as it was
+    BackupWatch(settings(sim, tmp_path, bookmark=str(tmp_path / 'other.json'))).close()   # the lock was let go
+
+
+def test_a_bookmark_entry_in_the_future_is_repaired_with_a_warning_and_an_event(sim, tmp_path):
+    """consumers and first_job of web01 in 2099 blinded it forever: now it is read again from since, and said so."""
+    failed = add_job(sim, WEB01, 'Failed')
+    watch = BackupWatch(settings(sim, tmp_path, since='-2h'))
+    watch.commit(watch.poll())
+    watch.close()
+    saved = json.loads((tmp_path / 'bookmark.json').read_text())
+    saved['consumers'][str(WEB01)] = saved['first_job'][str(WEB01)] = '2099-01-01T00:00:00Z'
+    saved['sent'] = {'job:%d:1' % FILESERVER: '2099-01-01T00:00:00Z'}
+    (tmp_path / 'bookmark.json').write_text(json.dumps(saved))
+    watch = BackupWatch(settings(sim, tmp_path, since='-2h'))
+    outcome = watch.poll()
+    assert [event['kind'] for event in ours(outcome.events, failed)] == ['failed_job']
+    assert reasons(outcome.events, WEB01) == ['bookmark_in_future']
+    assert any("first_job['408'] was 2099-01-01T00:00:00Z" in warning and 'read again from since' in warning for warning in outcome.warnings)
+    assert any("sent['job:%d:1'] was 2099" % FILESERVER in warning for warning in outcome.warnings), outcome.warnings
+    watch.commit(outcome)
+    assert watch.bookmark.sent['job:%d:1' % FILESERVER] < '2099'
+    assert reasons(watch.poll().events, WEB01) == []        # repaired once
+
+
+def test_a_bookmark_that_is_not_the_sources_own_is_refused(sim, tmp_path):
+    target = tmp_path / 'elsewhere.json'
+    target.write_text(json.dumps(dict(version=3, api_url=sim.api_url)))
+    (tmp_path / 'bookmark.json').symlink_to(target)
+    with pytest.raises(ValueError, match='is a symbolic link: never followed'):
+        BackupWatch(settings(sim, tmp_path))
+    (tmp_path / 'bookmark.json').unlink()
+    (tmp_path / 'bookmark.json').write_text(json.dumps(dict(version=3, api_url=sim.api_url)))
+    os.chmod(tmp_path / 'bookmark.json', 0o664)
+    with pytest.raises(ValueError, match=r'can be written by other users \(mode 0664\): .*chmod go-w'):
+        BackupWatch(settings(sim, tmp_path))
+    os.chmod(tmp_path / 'bookmark.json', 0o600)
+    if os.geteuid() == 0:      # as root, the file can be given to another user
+        os.chown(tmp_path / 'bookmark.json', 65534, 65534)
+        with pytest.raises(ValueError, match='belongs to user id 65534, not to this user'):
+            BackupWatch(settings(sim, tmp_path))
+        os.chown(tmp_path / 'bookmark.json', 0, 0)
+    BackupWatch(settings(sim, tmp_path)).close()
+    (tmp_path / 'folder.json').mkdir()
+    with pytest.raises(ValueError, match='folder.json is not a plain file'):
+        BackupWatch(settings(sim, tmp_path, bookmark=str(tmp_path / 'folder.json')))
+    assert sim.counters()['total'] == 0
+
+
+def test_the_lock_beside_the_bookmark_never_follows_a_planted_symlink(sim, tmp_path):
+    planted = tmp_path / 'victim'
+    (tmp_path / 'bookmark.json.lock').symlink_to(planted)
+    with pytest.raises(ValueError, match='bookmark lock .*bookmark.json.lock is a symbolic link'):
+        BackupWatch(settings(sim, tmp_path))
+    assert not planted.exists() and not (tmp_path / 'bookmark.json').exists()
+    (tmp_path / 'bookmark.json.lock').unlink()
+    if os.geteuid() == 0:
+        (tmp_path / 'bookmark.json.lock').write_text('')
+        os.chown(tmp_path / 'bookmark.json.lock', 65534, 65534)
+        with pytest.raises(ValueError, match='bookmark lock .* belongs to user id 65534'):
+            BackupWatch(settings(sim, tmp_path))
+    assert sim.counters()['total'] == 0
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(bookmark=['a', 'b']), 'bookmark must be a string, not a list'),
+    (dict(interval=True), 'interval must be a number, not a boolean'),
+    (dict(workers=[2]), 'workers must be a number, not a list'),
+    (dict(bunits=[['x']]), 'bunits must be a list of business unit paths or ids'),
+    (dict(since='+2h'), 'since must not be in the future'),
+    (dict(overlap=float('nan')), 'overlap must be a finite number'),
+    (dict(once='perhaps'), 'once'),
+    (dict(bookmark=' '), 'bookmark must not be empty or blank'),
+])
+def test_the_arguments_are_checked_like_a_modules_options(sim, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=message):
+        BackupWatch(settings(sim, tmp_path, **args))
+    assert sorted(os.listdir(tmp_path)) == [] and sim.counters()['total'] == 0   # no file named "['a', 'b']"
+
+
+def test_a_controller_clock_two_hours_ahead_loses_no_job(sim, tmp_path):
+    """The portal's clock is 2 h behind the controller's: windows by the portal's Date header lose nothing."""
+    answer = requests.post(sim.url + '/_sim/config', json=dict(clock_offset_s=-7200), timeout=10)
+    assert answer.status_code == 200, answer.text
+    watch = BackupWatch(settings(sim, tmp_path, overlap=0, since='-1h'))
+    first = watch.poll()
+    assert first.complete and first.portal_clock
+    assert abs((first.end - _portal_now(sim)).total_seconds()) < 5        # the portal's time, not the controller's
+    watch.commit(first)
+    time.sleep(4)
+    # completed 3 s ago by the portal's clock: after the first poll's end, before the second's
+    late = add_old_job(sim, WEB01, 'Failed', _portal_now(sim) - datetime.timedelta(seconds=128), duration=125)
+    assert late['completed'] > _stamp(first.end)[:19]
+    outcome = watch.poll()
+    assert [event['kind'] for event in ours(outcome.events, late)] == ['failed_job'], (outcome.errors, first.end, late)
+    assert reasons(outcome.events) == [] and reasons(outcome.events, WEB01) == []
+
+
+def test_a_portal_without_a_date_header_is_said_once(sim, tmp_path, monkeypatch):
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient  # pylint: disable=import-outside-toplevel
+    monkeypatch.setattr(CloutilityClient, 'portal_time', lambda self: None)
+    watch = BackupWatch(settings(sim, tmp_path))
+    outcome = watch.poll()
+    assert outcome.complete and not outcome.portal_clock and reasons(outcome.events) == ['no_portal_clock']
+    watch.commit(outcome)
+    assert reasons(watch.poll().events) == []
+
+
+def test_an_unreachable_portal_is_one_list_failed_event_not_a_clock_problem(sim, tmp_path):
+    import socket  # pylint: disable=import-outside-toplevel
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    watch = BackupWatch(settings(sim, tmp_path, api_url='http://127.0.0.1:%d/v1' % port))
+    outcome = watch.poll()
+    assert not outcome.listed and reasons(outcome.events) == ['list_failed'], outcome.events
+    watch.commit(outcome)
+    assert reasons(watch.poll().events) == []      # told once
