@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, request
 
 from .common import (BACKUP_NODE_TYPE, HYPER, embedded, href, insert, named_body, new_node, paged, prune, query_bool, reference_routes,
                      render_timezone, replace_fields, sim, state, unit_ref, user)
-from .store import ApiError, bad_request, conflict, fmt_time, forbidden, now_iso, utcnow
+from .store import ApiError, bad_request, conflict, fmt_time, forbidden, now_iso, read_only, utcnow
 
 bp = Blueprint('cloutility_core', __name__)
 
@@ -284,6 +284,25 @@ def data_source_state(consumer_id):
     return DATA_SOURCE_STATES['new']
 
 
+def consumer_values(consumer):
+    """A consumption unit's POST / PUT body bound to CONSUMER_SPEC. Switch consumer_tags_read_only: tags are not taken
+    through the unit's body (nothing published says they are): a body that would change them is a 400 naming the field,
+    one that leaves them out keeps them."""
+    held = [tag['id'] for tag in (consumer or {}).get('tags') or []]
+    if sim().switch('consumer_tags_read_only'):
+        body = json_body()
+        given = bind(dict((key, value) for key, value in body.items() if str(key).lower() == 'tags'), {'tags': 'tags'}) if any(
+            str(key).lower() == 'tags' for key in body) else None
+        if given is not None and sorted(tag['id'] for tag in given.get('tags') or []) != sorted(held):
+            raise read_only('tags', '%s .../consumers' % request.method)
+    values = named_body(CONSUMER_SPEC)
+    if sim().switch('consumer_tags_read_only'):
+        values.pop('tags', None)
+        if consumer is not None and consumer.get('tags'):
+            values['tags'] = consumer['tags']
+    return values
+
+
 def render_consumer(consumer):
     node = sim().node_of(consumer['id'])
     unit_id = consumer['businessUnitId']
@@ -323,7 +342,7 @@ def new_consumer(unit_id, values):
 def consumer_create(unit_id):
     sim_ = sim()
     unit = sim_.unit_for(user(), unit_id)
-    consumer = new_consumer(unit_id, named_body(CONSUMER_SPEC))
+    consumer = new_consumer(unit_id, consumer_values(None))
     sim_.audit(user(), 100, 'Consumption unit "%s" created in "%s"' % (consumer['name'], unit['name']), unit_id=unit_id,
                consumer_id=consumer['id'], object_type='Consumer', object_id=consumer['id'])
     return jsonify(render_consumer(consumer)), 201
@@ -338,7 +357,7 @@ def consumer_get(unit_id, consumer_id):
 def consumer_update(unit_id, consumer_id):
     sim_ = sim()
     consumer = sim_.consumer_for(user(), unit_id, consumer_id)
-    replace_fields(consumer, CONSUMER_SPEC, named_body(CONSUMER_SPEC))
+    replace_fields(consumer, CONSUMER_SPEC, consumer_values(consumer))
     sim_.audit(user(), 200, 'Consumption unit "%s" modified' % consumer['name'], unit_id=unit_id, consumer_id=consumer_id,
                object_type='Consumer', object_id=consumer_id)
     return jsonify(render_consumer(consumer))

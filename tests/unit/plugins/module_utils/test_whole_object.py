@@ -165,3 +165,94 @@ def test_bunit_info_returns_the_settings_by_the_option_names(sim):
     assert info['bunit']['storageLimit'] == 5000  # and the raw object
     # Every option of cloutility_bunit that names an API key is there.
     assert set(settings) == set(name for name, spec in BUNIT_OPTIONS.items() if spec.get('api'))
+
+
+# ---------------------------------------------------------------------------- the node's locked
+NODE_TASK = dict(bunit='Acme Hosting/Customers/Contoso', consumer='lockme', operating_system='Linux', node_type='File Server',
+                 domain='STANDARD')
+
+
+def node_params(**given):
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import NODE_ARGUMENT_SPEC  # pylint: disable=import-outside-toplevel
+    full = dict((name, spec.get('default')) for name, spec in NODE_ARGUMENT_SPEC.items())
+    full.update(NODE_TASK)
+    full.update(given)
+    return full
+
+
+def run_node(sim, check_mode=False, **given):
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import ensure_node  # pylint: disable=import-outside-toplevel
+    client, _tree = sim.reader()
+    return ensure_node(client, BusinessUnitTree(client), node_params(**given), check_mode=check_mode)
+
+
+def portal_node(sim, consumer='lockme'):
+    ids = [item['id'] for item in sim.state['consumers'].values() if item['name'] == consumer]
+    return sim.simulator.node_of(ids[0]) if ids else None
+
+
+def node_writes(sim):
+    return dict((route, count) for route, count in writes(sim).items())
+
+
+def test_a_node_is_locked_and_unlocked_idempotently_in_check_mode_too(sim):
+    created = run_node(sim)
+    assert created['changed'] and created['node']['locked'] is False
+    sim.simulator.reset_counters()
+    predicted = run_node(sim, check_mode=True, locked=True)
+    assert predicted['changed'] is True and predicted['changed_keys'] == ['locked'] and predicted['node']['locked'] is True
+    assert predicted['diff'] == dict(before=dict(predicted['diff']['before'], locked=False), after=dict(predicted['diff']['after'], locked=True))
+    assert node_writes(sim) == {} and not portal_node(sim).get('locked')
+    locked = run_node(sim, locked=True)
+    assert locked['changed'] is True and locked['changed_keys'] == ['locked'] and locked['node']['locked'] is True
+    assert portal_node(sim)['locked'] is True
+    sim.simulator.reset_counters()
+    assert run_node(sim, locked=True)['changed'] is False
+    assert run_node(sim, check_mode=True, locked=True)['changed'] is False
+    assert node_writes(sim) == {}
+    # A change of another field carries the lock back (the node's PUT is whole-object: an absent locked is false).
+    kept = run_node(sim, contact='ops@example.com')
+    assert kept['changed_keys'] == ['contact'] and portal_node(sim)['locked'] is True
+    predicted = run_node(sim, check_mode=True, locked=False)
+    assert predicted['changed'] is True and predicted['node']['locked'] is False and portal_node(sim)['locked'] is True
+    unlocked = run_node(sim, locked=False)
+    assert unlocked['changed'] is True and portal_node(sim)['locked'] is False
+    sim.simulator.reset_counters()
+    assert run_node(sim, locked=False)['changed'] is False and run_node(sim, check_mode=True, locked=False)['changed'] is False
+    assert node_writes(sim) == {}
+
+
+def test_a_node_created_locked(sim):
+    created = run_node(sim, locked=True)
+    assert created['changed'] and portal_node(sim)['locked'] is True
+    assert run_node(sim, locked=True)['changed'] is False
+
+
+def test_unlock_after_a_new_password_sets_the_password_first(sim):
+    run_node(sim, locked=True)
+    sim.simulator.reset_counters()
+    result = run_node(sim, locked=False, node_password='N3w-Passw0rd', update_password='always')
+    assert result['changed'] and set(result['changed_keys']) == {'locked', 'tsmPassword'}
+    node = portal_node(sim)
+    assert node['locked'] is False and node['tsmPassword'] == 'N3w-Passw0rd'
+    order = [(entry['message']) for entry in sim.state['auditLogs'] if entry.get('objectType') == 'Node'][-2:]
+    assert order == ['Password of backup node of "lockme" changed', 'Backup node of "lockme" modified']
+    # A password the server refuses leaves the node locked: nothing was unlocked before it.
+    run_node(sim, locked=True)
+    sim.simulator.config['password_min_length'] = 20
+    with pytest.raises(CloutilityError, match='tsmPassword must be 20 to 64'):
+        run_node(sim, locked=False, node_password='Short-Passw0rd', update_password='always')
+    assert portal_node(sim)['locked'] is True
+
+
+def test_a_portal_that_does_not_take_locked_is_named_in_the_message(sim):
+    run_node(sim)
+    sim.simulator.config['node_locked_read_only'] = True
+    with pytest.raises(CloutilityError) as caught:
+        run_node(sim, locked=True)
+    text = str(caught.value)
+    assert 'HTTP 400' in text and "the portal would not take locked in the node's PUT" in text
+    assert not portal_node(sim).get('locked')
+    # The lock it holds comes back unchanged in every other PUT, which the read-only portal takes.
+    assert run_node(sim, contact='ops@example.com')['changed_keys'] == ['contact']
+    assert run_node(sim, locked=False)['changed'] is False
