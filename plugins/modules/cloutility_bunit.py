@@ -68,7 +68,7 @@ options:
     version_added: 2.0.0
   password_expiration_days:
     description:
-      - After how many days the passwords of the unit's users expire (C(passwordExpirationDays)). Zero or more; V(0): never.
+      - After how many days the passwords of the unit's users expire (C(passwordExpirationDays)). Zero or more; V(0) for never.
       - Only with O(state=present).
     type: int
     version_added: 2.0.0

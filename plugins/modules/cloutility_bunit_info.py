@@ -64,8 +64,8 @@ bunit:
     storageLimit: 2048
 settings:
   description:
-    - The unit's settings by the option names of M(cloutility.cloutility.cloutility_bunit) (snake case), from RV(bunit):
-      a setting the portal leaves out is its default (V(0), V(false), V([])); the time zone is its name.
+    - The unit's settings by the option names of M(cloutility.cloutility.cloutility_bunit) (snake case), from RV(bunit).
+      A setting the portal leaves out is its default (V(0), V(false), V([])); the time zone is its name.
     - A task can hand them to M(cloutility.cloutility.cloutility_bunit) as they are.
   returned: always
   type: dict
