@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 
 from .common import (BACKUP_NODE_TYPE, HYPER, embedded, href, insert, named_body, new_node, paged, prune, query_bool, reference_routes,
                      render_timezone, replace_fields, sim, state, unit_ref, user)
+from .common import bind, json_body
 from .store import ApiError, bad_request, conflict, fmt_time, forbidden, now_iso, read_only, utcnow
 
 bp = Blueprint('cloutility_core', __name__)

@@ -26,6 +26,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile im
     Step,
     StepFailed,
     consumer_lock_key,
+    name_refused_fields,
     object_lock,
     split_declaration,
 )
@@ -175,14 +176,7 @@ def put_node(client, path, body, changed):
     try:
         return client.put(path, json=writable_body(body))
     except CloutilityApiError as exc:
-        text = ' '.join(str(part) for part in (exc.message, exc.developer_message) if part).lower()
-        refused = [key for key in changed if key in UNPUBLISHED_WRITES and key.lower() in text]
-        if exc.status != 400 or not refused:
-            raise
-        exc.hint = ('the portal would not take %s in the node\'s PUT: the published model lists it on Node, but no document says '
-                    'a PUT sets it; change it in the portal, or leave the option out' % ', '.join(refused))
-        exc.args = (str(exc),)
-        raise
+        raise name_refused_fields(exc, changed, UNPUBLISHED_WRITES, "the node's PUT") from None
 
 
 def password_first(plan):

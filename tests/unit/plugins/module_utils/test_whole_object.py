@@ -256,3 +256,60 @@ def test_a_portal_that_does_not_take_locked_is_named_in_the_message(sim):
     # The lock it holds comes back unchanged in every other PUT, which the read-only portal takes.
     assert run_node(sim, contact='ops@example.com')['changed_keys'] == ['contact']
     assert run_node(sim, locked=False)['changed'] is False
+
+
+# ---------------------------------------------------------------------------- the consumption unit's settings
+def run_consumer(sim, check_mode=False, **given):
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.resources import consumer  # pylint: disable=import-outside-toplevel
+    CONSUMER_ARGUMENT_SPEC, ensure_consumer = consumer.CONSUMER_ARGUMENT_SPEC, consumer.ensure_consumer  # pylint: disable=invalid-name
+    full = dict((name, spec.get('default')) for name, spec in CONSUMER_ARGUMENT_SPEC.items())
+    full.update(bunit='Acme Hosting/Customers/Contoso', name='tagged')
+    full.update(given)
+    client, _tree = sim.reader()
+    return ensure_consumer(client, BusinessUnitTree(client), full, check_mode=check_mode)
+
+
+def portal_consumer(sim, name='tagged'):
+    found = [item for item in sim.state['consumers'].values() if item['name'] == name]
+    return found[0] if found else None
+
+
+def test_consumer_tags_and_billing_start_date_are_set_compared_as_sets_and_kept(sim):
+    created = run_consumer(sim, tags=['gold', 'Nightly'], billing_start_date='2026-01-01', note='n')
+    assert created['changed'] is True
+    unit = portal_consumer(sim)
+    assert sorted(tag['name'] for tag in unit['tags']) == ['Nightly', 'gold'] and unit['billingStartDate'] == '2026-01-01T00:00:00Z'
+    gold_id = [tag['id'] for tag in unit['tags'] if tag['name'] == 'gold'][0]
+    assert gold_id == 3  # the tag the portal holds by that text, not a new one
+    sim.simulator.reset_counters()
+    again = run_consumer(sim, tags=['nightly', 'GOLD'], billing_start_date='2026-01-01T00:00:00Z')
+    assert again['changed'] is False and writes(sim) == {}
+    predicted = run_consumer(sim, check_mode=True, tags=['gold'])
+    assert predicted['changed'] is True and predicted['changed_keys'] == ['tags'] and writes(sim) == {}
+    assert run_consumer(sim, note='only the note')['changed_keys'] == ['note']
+    unit = portal_consumer(sim)
+    assert len(unit['tags']) == 2 and unit['billingStartDate'] == '2026-01-01T00:00:00Z'
+    assert run_consumer(sim, tags=[])['changed_keys'] == ['tags'] and portal_consumer(sim).get('tags') in (None, [])
+
+
+def test_consumer_input_rules():
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import CONSUMER_OPTIONS  # pylint: disable=import-outside-toplevel
+    problems = option_problems(CONSUMER_OPTIONS, dict(name='x', state='present', billing_start_date='-7d', tags=['a', ' ']))
+    assert any(problem.startswith("billing_start_date must be an ISO 8601 date such as 2026-01-01") for problem in problems), problems
+    assert 'tags must list texts, none empty or blank' in problems
+    assert option_problems(CONSUMER_OPTIONS, dict(name='x', state='present', billing_start_date='2026-02-30')) == [
+        "billing_start_date is not a date: '2026-02-30'"]
+
+
+def test_a_portal_that_does_not_take_tags_in_the_units_body_is_named(sim):
+    run_consumer(sim, note='n')
+    sim.simulator.config['consumer_tags_read_only'] = True
+    with pytest.raises(CloutilityError) as caught:
+        run_consumer(sim, tags=['gold'])
+    assert "HTTP 400" in str(caught.value) and "the portal would not take tags in the consumption unit's PUT" in str(caught.value)
+    assert not portal_consumer(sim).get('tags')
+    with pytest.raises(CloutilityError, match="the portal would not take tags in the consumption unit's POST"):
+        run_consumer(sim, name='other', tags=['gold'])
+    assert portal_consumer(sim, 'other') is None
+    # Other settings still go through: the tags the unit holds come back unchanged.
+    assert run_consumer(sim, note='m')['changed_keys'] == ['note']
