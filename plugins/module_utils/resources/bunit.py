@@ -54,7 +54,7 @@ BUNIT_OPTIONS = dict(
     storage_limit=dict(type='int', min=0, only_in_state='present', api='storageLimit', api_default=0),
     transfer_limit=dict(type='int', min=0, only_in_state='present', api='transferLimit', api_default=0),
     node_limit=dict(type='int', min=0, only_in_state='present', api='nodeLimit', api_default=0),
-    password_expiration_days=dict(type='int', min=0, only_in_state='present', api='passwordExpirationDays', api_default=0),
+    password_expiration_days=dict(type='int', min=0, only_in_state='present', api='passwordExpirationDays', api_default=0, no_log=False),
     required_approvers_of_delete_request=dict(type='int', min=0, only_in_state='present', api='requiredApproversOfDeleteRequest',
                                               api_default=0),
     final_delete_request_approver=dict(type='bool', only_in_state='present', api='finalDeleteRequestApprover', api_default=False),
