@@ -313,3 +313,16 @@ def test_a_portal_that_does_not_take_tags_in_the_units_body_is_named(sim):
     assert portal_consumer(sim, 'other') is None
     # Other settings still go through: the tags the unit holds come back unchanged.
     assert run_consumer(sim, note='m')['changed_keys'] == ['note']
+
+
+def test_a_portal_that_leaves_settings_out_means_their_defaults():
+    """Objects are often incomplete (api-facts.md): an absent setting is its default, no difference, and bunit_info shows
+    the default."""
+    from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.bunit import BUNIT, settings_of  # pylint: disable=import-outside-toplevel
+    desired = BUNIT.desired(params(storage_limit=0, node_limit=0, invoice_day=0, final_delete_request_approver=False,
+                                   use_schedule_bindings=False, domain_filter=[], client_option_set_filter=[]))
+    assert BUNIT.differences({'id': 5, 'name': 'Northwind'}, desired) == []
+    assert BUNIT.differences({'id': 5, 'name': 'Northwind'}, dict(desired, nodeLimit=1)) == ['nodeLimit']
+    settings = settings_of({'id': 5, 'name': 'Northwind', 'timeZone': {'id': 4, 'name': 'W. Europe'}})
+    assert settings['storage_limit'] == 0 and settings['final_delete_request_approver'] is False and settings['domain_filter'] == []
+    assert settings['time_zone'] == 'W. Europe' and settings['note'] is None
