@@ -121,7 +121,8 @@ options:
       - The policy domains the unit's users may pick for a node, by name (C(domainFilter)); V([]) for no filter.
       - A set, compared without regard to order or letter case, and sent as the portal spells the names.
       - Each name must be a domain of the unit's default backup server (of its parent's, for a unit still to be created);
-        another name fails the task before any write, listing the valid names.
+        another name fails the task before any write, listing the valid names. The server's list is read only when the
+        filter would change.
       - Only with O(state=present).
     type: list
     elements: str

@@ -79,14 +79,19 @@ WHAT = 'a business unit'
 FILTERS = tuple(field for field in _BUNIT_FIELDS if field.source)
 
 
-def resolve_filters(client, params, unit_id, where):
+def resolve_filters(client, params, unit_id, where, current=None):
     """Each filter the task sets, as the names the portal spells (``{option: [name, ...]}``), checked against the domains
     and client option sets of the default server of unit ``unit_id`` (the unit itself, or its parent when it is still to
-    be created): a name it does not offer is a CloutilityError naming the option and the valid names."""
+    be created): a name it does not offer is a CloutilityError naming the option and the valid names. A filter the unit
+    ``current`` already holds (the same set) is taken as it holds it, without a read: a run that changes nothing reads no
+    lists."""
     resolved = {}
     for field in FILTERS:
         wanted = params.get(field.option)
         if wanted is None:
+            continue
+        if current is not None and field.equal(current.get(field.key), wanted):
+            resolved[field.option] = current.get(field.key) or []
             continue
         offered = [item for item in client.get_all(endpoint(field.source, bunit=unit_id)) if isinstance(item, dict)]
         by_name = dict((str(item.get('name')).strip().lower(), item.get('name')) for item in offered if isinstance(item.get('name'), str))
@@ -174,7 +179,7 @@ def ensure_bunit(client, tree, params, check_mode=False):
         if params['state'] == 'present':
             # A unit still to be created offers what its parent's default server does.
             scope = (current['id'], path) if current is not None else (parent['id'], '%s (the parent of the new unit)' % tree.path(parent['id']))
-            wanted.update(resolve_filters(client, params, scope[0], scope[1]))
+            wanted.update(resolve_filters(client, params, scope[0], scope[1], current))
         result = Reconciler(check_mode, client).ensure(
             BUNIT, current, BUNIT.desired(wanted, resolved), params['state'],
             create=lambda body: client.post(endpoint('child_bunits', bunit=parent['id']), json=body),

@@ -68,6 +68,9 @@ def test_every_setting_is_created_then_nothing_changes(sim):
     again = run(sim, **EVERY)
     assert again['changed'] is False and again['changed_keys'] == []
     assert writes(sim) == {}
+    # Filters the unit holds already are not looked up again.
+    routes = sim.counters()['by_route']
+    assert 'GET /v1/bunits/{id}/defaultserver/domains' not in routes and 'GET /v1/bunits/{id}/defaultserver/clientoptionsets' not in routes
 
 
 def test_the_domain_filter_in_another_order_or_case_is_no_change(sim):
