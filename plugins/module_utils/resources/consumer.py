@@ -29,6 +29,7 @@ CONSUMER = 'a consumption unit'
 # The options that choose one consumption unit of a business unit (by name or id), as the readers of one unit declare them.
 CONSUMER_CHOICE = dict(bunit=dict(type='str', check=bunit_problem), consumer=dict(type='str'), consumer_id=dict(type='int'))
 
+
 def iso_date_problem(value):
     """A date as ISO 8601 (2026-01-01, or a date-time with its zone), never a relative one ('now', '-7d' would change every
     run): an input rule."""
