@@ -22,6 +22,7 @@ REPO_URL=https://github.com/cloutility-ansible/cloutility/blob/main
 declare -A PAGES=(
     [docs/guides/nightly-backup-check.md]=guide_nightly_backup_check
     [docs/guides/monthly-billing-export.md]=guide_monthly_billing_export
+    [docs/guides/tenants-as-code.md]=guide_tenants_as_code
     [docs/guides/awx-automation-controller.md]=guide_awx_automation_controller
     [docs/guides/event-driven-ansible.md]=guide_event_driven_ansible
     [docs/architecture.md]=architecture

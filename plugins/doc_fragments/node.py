@@ -60,6 +60,20 @@ options:
       - A new node is created with V(1) when this is not set (as the portal's own clients do); an existing node's count
         is compared and changed only when this is set.
     type: int
+  locked:
+    description:
+      - Lock (V(true)) or unlock (V(false)) the node; a locked node cannot back up. Left out, the node's lock is left as it is
+        (and carried back unchanged in every update, since the portal's PUT replaces the whole node).
+      - Compared with the node's C(locked) and changed only when it differs, in check mode too (nothing is sent then).
+      - No lock or unlock endpoint is published; the published model lists C(locked) on the node, and it is sent in the node's
+        C(PUT). A portal that refuses it there (HTTP 400 naming the field) fails the task with a message saying that the portal
+        would not take C(locked); lock or unlock such a node in the portal.
+      - For a node the backup server locked after too many wrong passwords, set a new O(node_password) with
+        O(update_password=always) and O(locked=false) in one task. The password is set first, then the node is unlocked,
+        so a password the server refuses leaves the node locked.
+      - A node with a deletion request waiting for approval stays locked; the portal refuses to unlock it.
+    type: bool
+    version_added: 2.0.0
   activate:
     description:
       - Activate (register) the node on the backup server when it is not activated yet, with O(tsm_name)
@@ -181,6 +195,10 @@ options:
       cpu_count:
         description: Number of CPUs of the protected machine; see O(cloutility.cloutility.cloutility_node#module:cpu_count).
         type: int
+      locked:
+        description: Lock or unlock the node; see O(cloutility.cloutility.cloutility_node#module:locked).
+        type: bool
+        version_added: 2.0.0
       activate:
         description: Activate the node on the backup server; see O(cloutility.cloutility.cloutility_node#module:activate).
         type: bool

@@ -16,6 +16,7 @@ import copy
 import time
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError
+from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import format_datetime, parse_datetime
 from ansible_collections.cloutility.cloutility.plugins.module_utils.locks import ControllerLock
 from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import mask_keys, short
 
@@ -27,7 +28,8 @@ VOLATILE_KEYS = frozenset(('href', '$type', 'actions', 'createdDate', 'lastComme
 class Field:
     """One option of a module mapped to one key of the API object.
 
-    kind: 'str', 'int', 'float', 'bool', 'list' or 'ref' (a nested object compared by its id).
+    kind: 'str', 'int', 'float', 'bool', 'list', 'ref' (a nested object compared by its id), 'texts' (objects known by their
+    text, such as tags, or the texts: compared as a set of texts, any letter case) or 'date' (compared as the instant it names).
     default: the value the server means when the key is absent.
     label, source: a reference's kind in messages and the endpoint (endpoints.py) that lists what it may name.
     on_create: the object cannot be created without it. create_default: the value a create sends when the task sets none
@@ -67,6 +69,15 @@ class Field:
         if self.kind == 'list':
             items = [self._normalize_item(item) for item in (value or [])]
             return sorted(items, key=repr) if self.unordered else items
+        if self.kind == 'texts':
+            # Objects known by their text (tags: {id, text} as published, {id, name} as older portals give them) or the
+            # texts themselves: a set of texts, without regard to letter case.
+            return sorted(set(text_of(item).lower() for item in (value or []) if text_of(item)))
+        if self.kind == 'date':
+            try:
+                return format_datetime(parse_datetime(value)) if value not in (None, '') else None
+            except CloutilityError:
+                return value
         return value
 
     def _normalize_item(self, item):
@@ -79,6 +90,28 @@ class Field:
 
     def equal(self, current, desired):
         return self.normalize(current) == self.normalize(desired)
+
+
+def text_of(item):
+    """The text of an object known by its text (a tag: ``text``, else ``name``), or of a bare text; '' for anything else."""
+    if isinstance(item, dict):
+        item = item.get('text') if isinstance(item.get('text'), str) else item.get('name')
+    return item.strip() if isinstance(item, str) else ''
+
+
+def name_refused_fields(exc, changed_keys, unpublished, where):
+    """A write refused with a 400 that names one of ``unpublished`` (fields the published model lists but no document says
+    this write takes) among ``changed_keys``: ``exc`` with a hint saying the portal would not take that field in ``where``
+    (raised by the caller); any other error unchanged."""
+    if not isinstance(exc, CloutilityApiError) or exc.status != 400:
+        return exc
+    text = ' '.join(str(part) for part in (exc.message, exc.developer_message) if part).lower()
+    refused = [key for key in changed_keys if key in unpublished and key.lower() in text]
+    if refused:
+        exc.hint = ('the portal would not take %s in %s: the published model lists it, but no document says this write sets it; '
+                    'change it in the portal, or leave the option out' % (', '.join(refused), where))
+        exc.args = (str(exc),)
+    return exc
 
 
 class ResourceSpec:

@@ -12,6 +12,9 @@ version_added: 1.0.0
 description:
   - Create, update and delete business units (tenants) below the units the account can see.
   - A unit is identified by its O(name) under its O(parent). Only the options a task sets are compared and changed.
+  - Every other setting is kept as the portal holds it. The portal's PUT replaces the whole unit (a setting left out of its
+    body goes back to its default), so an update sends the whole unit back with the task's settings changed.
+  - Counts, days and the invoice day are checked before any request.
 extends_documentation_fragment:
   - cloutility.cloutility.connection
   - cloutility.cloutility.connection.ACTIONS
@@ -44,12 +47,100 @@ options:
       - Free-text note. An empty string clears it.
       - Only with O(state=present).
     type: str
+  storage_limit:
+    description:
+      - The unit's storage limit, the portal's C(storageLimit) number. Zero or more; V(0) is what the portal shows for a unit
+        without a limit.
+      - Only with O(state=present).
+    type: int
+    version_added: 2.0.0
+  transfer_limit:
+    description:
+      - The unit's transfer limit, the portal's C(transferLimit) number. Zero or more; V(0) as for O(storage_limit).
+      - Only with O(state=present).
+    type: int
+    version_added: 2.0.0
+  node_limit:
+    description:
+      - How many backup nodes the unit may hold (C(nodeLimit)). Zero or more; V(0) as for O(storage_limit).
+      - Only with O(state=present).
+    type: int
+    version_added: 2.0.0
+  password_expiration_days:
+    description:
+      - After how many days the passwords of the unit's users expire (C(passwordExpirationDays)). Zero or more; V(0) for never.
+      - Only with O(state=present).
+    type: int
+    version_added: 2.0.0
+  required_approvers_of_delete_request:
+    description:
+      - How many approvers a deletion request of the unit needs (C(requiredApproversOfDeleteRequest)). Zero or more.
+      - Only with O(state=present).
+    type: int
+    version_added: 2.0.0
+  final_delete_request_approver:
+    description:
+      - Whether the unit's approvers give the final approval of its deletion requests (C(finalDeleteRequestApprover)).
+      - Only with O(state=present).
+    type: bool
+    version_added: 2.0.0
+  users_can_approve_own_requests:
+    description:
+      - Whether a user may approve a deletion request of their own (C(usersCanApproveOwnRequests)).
+      - Only with O(state=present).
+    type: bool
+    version_added: 2.0.0
+  support_responsible:
+    description:
+      - Whether the unit is responsible for its own support (C(supportResponsible)).
+      - Only with O(state=present).
+    type: bool
+    version_added: 2.0.0
+  invoice_day:
+    description:
+      - The day of the month the unit is invoiced (C(invoiceDay)), V(1) to V(28), or V(0) for none of its own.
+      - V(0) is what every unit of the vendor's examples holds, so it is taken as "not set". Days 29 to 31 are refused before
+        any request; they do not exist in every month and nothing published says what the portal does with them.
+      - Only with O(state=present).
+    type: int
+    version_added: 2.0.0
+  report_remotely:
+    description:
+      - Whether the unit's reports are sent remotely (C(reportRemotely)).
+      - Only with O(state=present).
+    type: bool
+    version_added: 2.0.0
+  use_schedule_bindings:
+    description:
+      - Whether the unit's nodes use schedule bindings (C(useScheduleBindings)).
+      - Only with O(state=present).
+    type: bool
+    version_added: 2.0.0
+  domain_filter:
+    description:
+      - The policy domains the unit's users may pick for a node, by name (C(domainFilter)); V([]) for no filter.
+      - A set, compared without regard to order or letter case, and sent as the portal spells the names.
+      - Each name must be a domain of the unit's default backup server (of its parent's, for a unit still to be created);
+        another name fails the task before any write, listing the valid names. The server's list is read only when the
+        filter would change.
+      - Only with O(state=present).
+    type: list
+    elements: str
+    version_added: 2.0.0
+  client_option_set_filter:
+    description:
+      - The client option sets the unit's users may pick, by name (C(clientOptionSetFilter)); checked and compared like
+        O(domain_filter).
+      - Only with O(state=present).
+    type: list
+    elements: str
+    version_added: 2.0.0
   state:
     description:
       - V(present) creates or updates the unit, V(absent) deletes it.
       - A unit that still has child units or consumption units is not deleted; the module fails and says what is left.
-      - With V(absent), the options that set fields (O(registration_number), O(time_zone), O(note)) are refused,
-        as they would have no effect.
+      - With V(absent), the options that set fields (O(registration_number), O(time_zone), O(note) and the settings above)
+        are refused, as they would have no effect.
     type: str
     choices: [present, absent]
     default: present
@@ -66,6 +157,18 @@ EXAMPLES = r'''
     registration_number: SE556612345678
     time_zone: W. Europe Standard Time
     note: Onboarded 2026-11
+
+- name: Its limits, approvals and filters
+  cloutility.cloutility.cloutility_bunit:
+    name: Contoso
+    parent: Acme Hosting/Customers
+    storage_limit: 5000
+    node_limit: 40
+    required_approvers_of_delete_request: 2
+    final_delete_request_approver: true
+    invoice_day: 15
+    domain_filter: [STANDARD, 30DAYS]
+    client_option_set_filter: [FORCE_ENCRYPT]
 
 - name: Remove an empty unit
   cloutility.cloutility.cloutility_bunit:

@@ -62,6 +62,32 @@ bunit:
     registrationNumber: GB123456789
     timeZone: {id: 6, name: "(GMT) Dublin, Edinburgh, Lisbon, London"}
     storageLimit: 2048
+settings:
+  description:
+    - The unit's settings by the option names of M(cloutility.cloutility.cloutility_bunit) (snake case), from RV(bunit).
+      A setting the portal leaves out is its default (V(0), V(false), V([])); the time zone is its name.
+    - A task can hand them to M(cloutility.cloutility.cloutility_bunit) as they are.
+  returned: always
+  type: dict
+  version_added: 2.0.0
+  sample:
+    name: Contoso
+    registration_number: GB123456789
+    time_zone: "(GMT) Dublin, Edinburgh, Lisbon, London"
+    note: null
+    storage_limit: 2048
+    transfer_limit: 0
+    node_limit: 25
+    password_expiration_days: 0
+    required_approvers_of_delete_request: 0
+    final_delete_request_approver: false
+    users_can_approve_own_requests: false
+    support_responsible: false
+    invoice_day: 0
+    report_remotely: false
+    use_schedule_bindings: false
+    domain_filter: []
+    client_option_set_filter: []
 bunit_id:
   description: Id of the unit.
   returned: always

@@ -56,6 +56,28 @@ options:
       - Whether the unit may go without backup activity without warnings.
       - Only with O(state=present).
     type: bool
+  billing_start_date:
+    description:
+      - When billing of the unit starts (C(billingStartDate)), an ISO 8601 date (V(2026-01-01)) or date-time with its zone
+        (V(2026-01-01T00:00:00Z)); a date alone is midnight UTC. Relative dates (V(-7d), V(now)) are refused, as they would
+        change on every run.
+      - Compared as the instant it names, whatever form the portal answers in.
+      - Only with O(state=present).
+    type: str
+    version_added: 2.0.0
+  tags:
+    description:
+      - The unit's tags by their text (the published C(BusinessUnitTag) has a C(text)); V([]) removes them all.
+      - A set, compared without regard to order or letter case. A tag the unit holds is sent back as the portal holds it
+        (with its id); a new one as an object with only its C(text), for the portal to find or make.
+      - Nothing published says that the portal takes tags in the unit's body (no tag endpoint is published either).
+        A portal that refuses them there (HTTP 400 naming C(tags)) fails the task with a message saying that the portal
+        would not take C(tags); tag such units in the portal. The simulator plays both ways (switch
+        C(consumer_tags_read_only)).
+      - Only with O(state=present).
+    type: list
+    elements: str
+    version_added: 2.0.0
   state:
     description:
       - V(present) creates or updates the unit, V(absent) deletes it.
@@ -102,6 +124,8 @@ EXAMPLES = r'''
         bunit: Acme Hosting/Customers/Contoso
         note: File server in rack 4
         external_reference: CMDB-4711
+        billing_start_date: "2026-01-01"
+        tags: [gold, nightly]
 
     - name: Choose one of two units that share a name
       cloutility.cloutility.cloutility_consumer:

@@ -32,10 +32,18 @@ PREFIX = 'onboard_'
 NOT_OPTIONS = ('onboard_result', 'onboard_hosts', 'onboard_gather_facts')
 OS_FROM_FACTS = {'Linux': 'Linux', 'Win32NT': 'Windows', 'Darwin': 'macOS', 'AIX': 'AIX'}
 NODE_NAME = re.compile(r'^[A-Z0-9_.+&-]{1,64}$')
+# The node's settings the role passes on as onboard_<option>, derived from the declaration: every field cloutility_node
+# writes (NODE_OPTIONS with ``api``) but those the role works out itself (the operating system from facts, a node type of
+# its own default) and the server (always the business unit's default). A new field of NODE_OPTIONS is a role variable
+# here at once; tests/unit/plugins/plugin_utils/test_declared_once.py fails until the role's argument spec, defaults and
+# README (and the fleet's docs) have it too.
+ROLE_WORKS_OUT = ('operating_system', 'node_type')
+NOT_IN_ROLE = ('server',)
+NODE_SETTINGS = tuple(option for option, declared in NODE_OPTIONS.items()
+                      if declared.get('api') and option not in ROLE_WORKS_OUT + NOT_IN_ROLE)
 # The role variables of the node options that appear in cloutility_node's messages.
-ROLE_VARIABLES = dict(activate='onboard_activate', tsm_name='onboard_node_name', node_password='onboard_node_password',
-                      operating_system='onboard_operating_system', node_type='onboard_node_type', domain='onboard_domain',
-                      client_option_set='onboard_client_option_set', contact='onboard_contact', cpu_count='onboard_cpu_count',
+ROLE_VARIABLES = dict(dict((option, PREFIX + option) for option in NODE_SETTINGS + ROLE_WORKS_OUT),
+                      activate='onboard_activate', tsm_name='onboard_node_name', node_password='onboard_node_password',
                       consumer='onboard_consumer_name', bunit='onboard_bunit')
 
 
@@ -114,9 +122,10 @@ def settings_from_options(options, host):
         return None if value is None or (isinstance(value, str) and not value.strip()) else value
 
     spec = dict(
+        # A reference left blank is not managed; any other setting as given (an empty contact clears it).
+        ((option, managed(option) if NODE_OPTIONS[option].get('kind') == 'ref' else options.get(option)) for option in NODE_SETTINGS),
         host=str(host), bunit=bunit, consumer=consumer, operating_system=operating_system,
-        node_type=managed('node_type'), domain=managed('domain'), client_option_set=managed('client_option_set'),
-        contact=options.get('contact'), cpu_count=options.get('cpu_count'), activate=activate,
+        node_type=managed('node_type'), activate=activate,
         tsm_name=node_name if activate and node_name else None, node_password=password,
         # The portal's password is returned only to be written on the host; one the role set is written from its variable.
         return_password=bool(client_config and _text(options.get('client_password_file')) and not check_mode and not password),

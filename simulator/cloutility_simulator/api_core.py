@@ -1,5 +1,6 @@
 """Auth, me, version, business units, time zones and consumers."""
 
+import copy
 import datetime
 import secrets
 import time
@@ -8,7 +9,8 @@ from flask import Blueprint, jsonify, request
 
 from .common import (BACKUP_NODE_TYPE, HYPER, embedded, href, insert, named_body, new_node, paged, prune, query_bool, reference_routes,
                      render_timezone, replace_fields, sim, state, unit_ref, user)
-from .store import ApiError, bad_request, conflict, fmt_time, forbidden, now_iso, utcnow
+from .common import bind, json_body
+from .store import ApiError, bad_request, conflict, fmt_time, forbidden, now_iso, read_only, utcnow
 
 bp = Blueprint('cloutility_core', __name__)
 
@@ -18,8 +20,8 @@ UNIT_SPEC = {
     'note': 'str',
     'timeZone': ('ref', 'timeZones'),
     'tags': 'tags',
-    'storageLimit': 'num',
-    'transferLimit': 'num',
+    'storageLimit': 'int',
+    'transferLimit': 'int',
     'nodeLimit': 'int',
     'passwordExpirationDays': 'int',
     'domainFilter': 'list',
@@ -29,7 +31,19 @@ UNIT_SPEC = {
     'usersCanApproveOwnRequests': 'bool',
     'invoiceDay': 'int',
     'reportRemotely': 'bool',
+    'supportResponsible': 'bool',
+    'useScheduleBindings': 'bool',
 }
+# What a unit shows for a setting never set, or left out of the last PUT (whole-object PUT: the guide's BusinessUnit
+# example shows every one of them, 0, false or empty).
+UNIT_DEFAULTS = {
+    'storageLimit': 0, 'transferLimit': 0, 'nodeLimit': 0, 'passwordExpirationDays': 0, 'requiredApproversOfDeleteRequest': 0,
+    'finalDeleteRequestApprover': False, 'usersCanApproveOwnRequests': False, 'supportResponsible': False, 'invoiceDay': 0,
+    'reportRemotely': False, 'useScheduleBindings': False, 'domainFilter': [], 'clientOptionSetFilter': [], 'tags': [],
+}
+# Settings that are counts or days: 0 or more; the invoice day a day of the month (0: none of its own).
+UNIT_COUNTS = ('storageLimit', 'transferLimit', 'nodeLimit', 'passwordExpirationDays', 'requiredApproversOfDeleteRequest')
+INVOICE_DAY_MAX = 28
 
 CONSUMER_SPEC = {
     'name': 'str',
@@ -146,7 +160,7 @@ def render_unit(unit):
     }
     for key in UNIT_SPEC:
         if key != 'timeZone':
-            out[key] = unit.get(key)
+            out[key] = unit.get(key, copy.deepcopy(UNIT_DEFAULTS.get(key)))
     out['id'] = unit['id']
     out['createdDate'] = unit.get('createdDate')
     return prune(out)
@@ -178,6 +192,26 @@ def _query_ci(name):
     return name, None
 
 
+def unit_values(scope_id):
+    """A business unit's POST / PUT body bound to UNIT_SPEC and checked: counts 0 or more, the invoice day 0 to
+    INVOICE_DAY_MAX, and each name of the filters one of the domains / client option sets of the default server of unit
+    ``scope_id`` (the parent for a new unit): a 400 naming the field otherwise."""
+    values = named_body(UNIT_SPEC)
+    for key in UNIT_COUNTS:
+        if values.get(key) is not None and values[key] < 0:
+            raise bad_request('%s must be 0 or more, not %s' % (key, values[key]))
+    if values.get('invoiceDay') is not None and not 0 <= values['invoiceDay'] <= INVOICE_DAY_MAX:
+        raise bad_request('invoiceDay must be a day of the month from 1 to %d, or 0 for none, not %s' % (INVOICE_DAY_MAX, values['invoiceDay']))
+    from .api_nodes import default_server_id  # pylint: disable=import-outside-toplevel  # api_nodes imports this module
+    server_id = default_server_id(scope_id)
+    for key, table in (('domainFilter', 'domains'), ('clientOptionSetFilter', 'clientOptionSets')):
+        offered = [item['name'] for item in state()[table].values() if item.get('serverId') == server_id]
+        for name in values.get(key) or []:
+            if not isinstance(name, str) or name not in offered:
+                raise bad_request('%s: %r is not one of the names of the default backup server (%s)' % (key, name, ', '.join(offered)))
+    return values
+
+
 @bp.route('/v1/bunits', methods=['GET'])
 def bunit_tree():
     """The SimpleBusinessUnit tree of the home unit, or with ?bunitID=N (the Go client's GetBusinessUnit) of unit N."""
@@ -203,7 +237,7 @@ def bunit_children(unit_id):
 def bunit_create(unit_id):
     sim_ = sim()
     parent = sim_.unit_for(user(), unit_id)
-    values = named_body(UNIT_SPEC)
+    values = unit_values(unit_id)
     unit = insert('businessUnits', 'businessUnit',
                   {'parentId': unit_id, 'groupName': parent.get('groupName'), 'defaultServerId': parent.get('defaultServerId')}, values)
     new_id = unit['id']
@@ -216,7 +250,7 @@ def bunit_create(unit_id):
 def bunit_update(unit_id):
     sim_ = sim()
     unit = sim_.unit_for(user(), unit_id)
-    replace_fields(unit, UNIT_SPEC, named_body(UNIT_SPEC))
+    replace_fields(unit, UNIT_SPEC, unit_values(unit_id))
     sim_.audit(user(), 200, 'Business unit "%s" modified' % unit['name'], unit_id=unit_id, object_type='BusinessUnit', object_id=unit_id)
     return jsonify(render_unit(unit))
 
@@ -249,6 +283,25 @@ def data_source_state(consumer_id):
     if node.get('activatedDate'):
         return DATA_SOURCE_STATES['active']
     return DATA_SOURCE_STATES['new']
+
+
+def consumer_values(consumer):
+    """A consumption unit's POST / PUT body bound to CONSUMER_SPEC. Switch consumer_tags_read_only: tags are not taken
+    through the unit's body (nothing published says they are): a body that would change them is a 400 naming the field,
+    one that leaves them out keeps them."""
+    held = [tag['id'] for tag in (consumer or {}).get('tags') or []]
+    if sim().switch('consumer_tags_read_only'):
+        body = json_body()
+        given = bind(dict((key, value) for key, value in body.items() if str(key).lower() == 'tags'), {'tags': 'tags'}) if any(
+            str(key).lower() == 'tags' for key in body) else None
+        if given is not None and sorted(tag['id'] for tag in given.get('tags') or []) != sorted(held):
+            raise read_only('tags', '%s .../consumers' % request.method)
+    values = named_body(CONSUMER_SPEC)
+    if sim().switch('consumer_tags_read_only'):
+        values.pop('tags', None)
+        if consumer is not None and consumer.get('tags'):
+            values['tags'] = consumer['tags']
+    return values
 
 
 def render_consumer(consumer):
@@ -290,7 +343,7 @@ def new_consumer(unit_id, values):
 def consumer_create(unit_id):
     sim_ = sim()
     unit = sim_.unit_for(user(), unit_id)
-    consumer = new_consumer(unit_id, named_body(CONSUMER_SPEC))
+    consumer = new_consumer(unit_id, consumer_values(None))
     sim_.audit(user(), 100, 'Consumption unit "%s" created in "%s"' % (consumer['name'], unit['name']), unit_id=unit_id,
                consumer_id=consumer['id'], object_type='Consumer', object_id=consumer['id'])
     return jsonify(render_consumer(consumer)), 201
@@ -305,7 +358,7 @@ def consumer_get(unit_id, consumer_id):
 def consumer_update(unit_id, consumer_id):
     sim_ = sim()
     consumer = sim_.consumer_for(user(), unit_id, consumer_id)
-    replace_fields(consumer, CONSUMER_SPEC, named_body(CONSUMER_SPEC))
+    replace_fields(consumer, CONSUMER_SPEC, consumer_values(consumer))
     sim_.audit(user(), 200, 'Consumption unit "%s" modified' % consumer['name'], unit_id=unit_id, consumer_id=consumer_id,
                object_type='Consumer', object_id=consumer_id)
     return jsonify(render_consumer(consumer))

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from .api_core import data_source_state, delete_consumer_and_node, delete_node_only, file_deletion_request
 from .common import (bind, href, json_body, named_value, new_node, paged, prune, query_bool, reference_routes, render_domain,
                      render_node_type, render_option_set, render_os, render_server, sim, sorted_values, state, unit_ref, user)
-from .store import bad_request, conflict, fmt_time, not_found, now_iso, parse_time
+from .store import bad_request, conflict, fmt_time, not_found, now_iso, parse_time, read_only
 
 bp = Blueprint('cloutility_nodes', __name__)
 
@@ -21,6 +21,7 @@ NODE_SPEC = {
     'clientOptionSet': ('ref', 'clientOptionSets'),
     'contact': 'str',
     'cpuCount': 'int',
+    'locked': 'bool',
 }
 REQUIRED_NODE_FIELDS = ('operatingSystem', 'type', 'domain')
 TSM_NAME_CHARS = set('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-+&')
@@ -150,8 +151,10 @@ def _consumer_and_node(unit_id, consumer_id, need_node=True):
     return consumer, node
 
 
-def _check_unlocked(node):
-    if node.get('locked'):
+def _check_unlocked(node, deletion_only=False):
+    """A locked node is refused (activation, proxies); with ``deletion_only`` only one locked by a pending deletion request
+    (its PUT, which unlocks a node a person or the backup server locked, and its password, set before the unlock)."""
+    if node.get('locked') and (node.get('deletionRequestId') or not deletion_only):
         raise conflict('Backup node %d is locked (deletion request %s pending approval)' % (node['id'], node.get('deletionRequestId', '?')))
 
 
@@ -191,6 +194,8 @@ def node_create(unit_id, consumer_id):
     if 'serverId' in extra and extra['serverId'] != default_id:
         raise bad_request('server %d is not the default backup server (%s) of business unit %d' % (extra['serverId'], default_id, unit_id))
     values['serverId'] = _validate_node_values(values, unit_id)
+    if values.get('locked') and sim().switch('node_locked_read_only'):
+        raise read_only('locked', 'POST .../node')
     if 'tsmPassword' in extra:
         _check_password(extra['tsmPassword'])
         values['tsmPassword'] = extra['tsmPassword']
@@ -203,11 +208,17 @@ def node_create(unit_id, consumer_id):
 @bp.route('/v1/bunits/<int:unit_id>/consumers/<int:consumer_id>/node', methods=['PUT'])
 def node_update(unit_id, consumer_id):
     consumer, node = _consumer_and_node(unit_id, consumer_id)
-    _check_unlocked(node)
+    _check_unlocked(node, deletion_only=True)
     values = bind(json_body(), NODE_SPEC)
     values['serverId'] = node.get('serverId') or default_server_id(unit_id)
     _validate_node_values(values, unit_id)
-    for key in ('operatingSystemId', 'typeId', 'domainId', 'clientOptionSetId', 'contact', 'cpuCount'):
+    if sim().switch('node_locked_read_only'):
+        # Read-only: the value it holds may come back in a body; a change is refused, and an absent one is kept.
+        if values.get('locked', bool(node.get('locked'))) != bool(node.get('locked')):
+            raise read_only('locked', 'PUT .../node')
+        values['locked'] = bool(node.get('locked'))
+    # Whole-object PUT: a field the body lacks goes back to its default (locked: false).
+    for key in ('operatingSystemId', 'typeId', 'domainId', 'clientOptionSetId', 'contact', 'cpuCount', 'locked'):
         node.pop(key, None)
     node.update(values)
     sim().audit(user(), 200, 'Backup node of "%s" modified' % consumer['name'], unit_id=unit_id, consumer_id=consumer_id,

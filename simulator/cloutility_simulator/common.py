@@ -136,7 +136,7 @@ def _tags(name, value):
     for item in value:
         if isinstance(item, dict):
             lowered = _lower_keys(item)
-            tag_id, tag_name = lowered.get('id'), lowered.get('name')
+            tag_id, tag_name = lowered.get('id'), lowered.get('name') or lowered.get('text')  # text: the published BusinessUnitTag
         else:
             tag_id, tag_name = None, item
         if tag_id is not None:

@@ -27,6 +27,10 @@ SPNAME_FORMS = ('json', 'bare', 'bare_newline', 'quoted_newline', 'bare_as_json'
 # Behaviours still a guess, each a config switch (simulator/README.md, "Switches for guessed behaviours").
 BEHAVIOUR_SWITCHES = ('node_delete_needs_associations', 'consumer_delete_ignores_associations', 'billing_period_keys')
 BEHAVIOUR_SWITCHES += ('billing_guessed_keys',)  # billing data with date / periodStart / periodEnd, not the published fields
+# Fields the published model lists (resource-model.md) but no document says a write takes: with the switch on, a write that
+# would change one is refused with a 400 naming it, as a portal that holds it read-only would (default off: taken).
+READ_ONLY_SWITCHES = ('node_locked_read_only', 'consumer_tags_read_only')
+BEHAVIOUR_SWITCHES += READ_ONLY_SWITCHES
 
 # Routes a strict portal does not have (an older portal version): answered like an unknown route.
 STRICT_MISSING_ROUTES = (r'^/v1/nodewarningtypes(/|$)',)
@@ -53,6 +57,12 @@ class ApiError(Exception):
 
 def bad_request(message, developer_message=None):
     return ApiError(400, 'ValidationFailed', message, developer_message)
+
+
+def read_only(field, where):
+    """The answer of a portal that does not take ``field`` in a write (switches READ_ONLY_SWITCHES)."""
+    return ApiError(400, 'ValidationFailed', 'The field %s cannot be set through %s: it is read-only' % (field, where),
+                    'The request changes %s, which this portal does not accept in a request body' % field)
 
 
 def not_found(message):

@@ -39,7 +39,7 @@ def test_unit_crud_and_put_clears(api):
     assert created['parentBusinessUnit']['id'] == 76
     full = api.ok('GET', 'bunits/%d' % unit_id)
     assert full['note'] == 'new customer' and full['registrationNumber'] == 'NW-1'
-    assert 'storageLimit' not in full  # never set -> absent
+    assert full['storageLimit'] == 0 and full['domainFilter'] == [] and full['useScheduleBindings'] is False  # never set -> default
     updated = api.ok('PUT', 'bunits/%d' % unit_id, json={'NAME': 'Northwind Traders', 'TimeZone': {'Id': 4}, 'id': 1, 'createdDate': 'x'})
     assert updated['name'] == 'Northwind Traders' and updated['id'] == unit_id and updated['timeZone']['id'] == 4
     assert 'note' not in updated and 'registrationNumber' not in updated

@@ -8,22 +8,50 @@ Plain Python, no Ansible. The node workflow (node.py) creates and deletes units 
 
 from __future__ import annotations
 
+import re
 import time
 
-from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityError, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError, get_optional
+from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import format_datetime, parse_datetime
 from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import (
     Reconciler,
     ResourceSpec,
     consumer_lock_key,
+    name_refused_fields,
     object_lock,
     split_declaration,
+    text_of,
 )
 
 CONSUMER = 'a consumption unit'
 # The options that choose one consumption unit of a business unit (by name or id), as the readers of one unit declare them.
 CONSUMER_CHOICE = dict(bunit=dict(type='str', check=bunit_problem), consumer=dict(type='str'), consumer_id=dict(type='int'))
+
+
+def iso_date_problem(value):
+    """A date as ISO 8601 (2026-01-01, or a date-time with its zone), never a relative one ('now', '-7d' would change every
+    run): an input rule."""
+    if not ISO_DATE.match(value.strip()):
+        return 'must be an ISO 8601 date such as 2026-01-01 (or a date-time such as 2026-01-01T00:00:00Z), not %r' % value
+    try:
+        parse_datetime(value.strip())
+    except CloutilityError:
+        return 'is not a date: %r' % value
+    return None
+
+
+def tag_texts_problem(texts):
+    """Tags' texts: each more than white space: an input rule."""
+    if any(not isinstance(text, str) or not text.strip() for text in texts):
+        return 'must list texts, none empty or blank'
+    return None
+
+
+ISO_DATE = re.compile(r'^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$')
+# Fields the published Consumer model lists but no document says its POST / PUT takes.
+UNPUBLISHED_WRITES = ('tags',)
 
 # cloutility_consumer's options, declared once: the argument spec, the API key each manages (``api``), the input rules.
 CONSUMER_OPTIONS = dict(
@@ -34,6 +62,9 @@ CONSUMER_OPTIONS = dict(
     external_reference=dict(type='str', only_in_state='present', api='externalReference'),
     limit_high_storage=dict(type='float', min=0, only_in_state='present', api='limitHighStorage'),
     allow_no_activity=dict(type='bool', only_in_state='present', api='allowNoActivity', api_default=False),
+    billing_start_date=dict(type='str', only_in_state='present', check=iso_date_problem, api='billingStartDate', kind='date'),
+    # The tags' texts: a set; sent in the unit's body, which nothing published says the portal takes (UNPUBLISHED_WRITES).
+    tags=dict(type='list', elements='str', only_in_state='present', check=tag_texts_problem, api='tags', kind='texts'),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     delete_associations=dict(type='bool', default=False, only_in_state='absent'),
     deletion_comment=dict(type='str', only_in_state='absent'),
@@ -44,11 +75,29 @@ CONSUMER_SPEC = ResourceSpec('consumer', _CONSUMER_FIELDS)
 
 # ---------------------------------------------------------------------------- writes (cloutility_consumer and the node workflow)
 def create(client, bunit_id, body):
-    return client.post(consumers_path(bunit_id), json=body)
+    try:
+        return client.post(consumers_path(bunit_id), json=body)
+    except CloutilityApiError as exc:
+        raise name_refused_fields(exc, list(body), UNPUBLISHED_WRITES, "the consumption unit's POST") from None
 
 
-def update(client, bunit_id, consumer_id, body):
-    return client.put(consumers_path(bunit_id, consumer_id), json=body)
+def update(client, bunit_id, consumer_id, body, changed=()):
+    try:
+        return client.put(consumers_path(bunit_id, consumer_id), json=body)
+    except CloutilityApiError as exc:
+        raise name_refused_fields(exc, changed, UNPUBLISHED_WRITES, "the consumption unit's PUT") from None
+
+
+def api_values(current, desired):
+    """``desired`` as the unit's body spells it: each tag the unit holds as it holds it (its id kept), a new one as
+    ``{"text": ...}`` (the published BusinessUnitTag); a billing start date in the API's form."""
+    desired = dict(desired)
+    if desired.get('tags') is not None:
+        held = dict((text_of(tag).lower(), tag) for tag in (current or {}).get('tags') or [] if text_of(tag))
+        desired['tags'] = [held.get(text.strip().lower(), {'text': text.strip()}) for text in desired['tags']]
+    if desired.get('billingStartDate'):
+        desired['billingStartDate'] = format_datetime(parse_datetime(desired['billingStartDate'].strip()))
+    return desired
 
 
 def delete(client, bunit_id, consumer_id, delete_associations=False, deletion_comment=None):
@@ -176,9 +225,9 @@ def ensure_consumer(client, tree, params, check_mode=False):
         if current is not None and params['state'] == 'absent' and not params.get('delete_associations'):
             refuse_if_node(client, tree, bunit_id, current)
         result = Reconciler(check_mode, client).ensure(
-            CONSUMER_SPEC, current, CONSUMER_SPEC.desired(params), params['state'],
+            CONSUMER_SPEC, current, api_values(current, CONSUMER_SPEC.desired(params)), params['state'],
             create=lambda body: create(client, bunit_id, body),
-            update=lambda body, changed: update(client, bunit_id, current['id'], body),
+            update=lambda body, changed: update(client, bunit_id, current['id'], body, changed),
             delete=lambda obj: delete(client, bunit_id, obj['id'], params.get('delete_associations'), params.get('deletion_comment')),
             recover=lookup,
         )

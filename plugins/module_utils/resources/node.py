@@ -26,6 +26,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile im
     Step,
     StepFailed,
     consumer_lock_key,
+    name_refused_fields,
     object_lock,
     split_declaration,
 )
@@ -146,6 +147,7 @@ NODE_OPTIONS = dict(
     server=dict(type='str', api='server', kind='ref', not_blank=True, label='Backup server', source='default_server'),
     contact=dict(type='str', api='contact'),
     cpu_count=dict(type='int', api='cpuCount', min=1, max=4096, create_default=1),  # the real clients always send it
+    locked=dict(type='bool', api='locked', api_default=False),  # published on Node; sent in its PUT (UNPUBLISHED_WRITES)
     activate=dict(type='bool', default=False),
     tsm_name=dict(type='str', check=tsm_name_problem),
     node_password=dict(type='str', no_log=True, check=node_password_problem),
@@ -162,6 +164,31 @@ WRITABLE_KEYS = tuple(field.key for field in NODE.fields)
 REQUIRED_ON_CREATE = tuple(field.option for field in NODE.fields if field.on_create)
 # The references, by option: each a Field with its label and source.
 REFERENCES = dict((field.option, field) for field in NODE.fields if field.kind == 'ref')
+
+
+# Fields the published model lists on Node but no document says its PUT takes (no lock / unlock endpoint is published).
+UNPUBLISHED_WRITES = ('locked',)
+
+
+def put_node(client, path, body, changed):
+    """The node's PUT of ``body`` (the whole node, writable fields), ``changed`` the keys it changes. A 400 to a PUT that
+    changes a field of UNPUBLISHED_WRITES that the portal's message names says that the portal would not take that field."""
+    try:
+        return client.put(path, json=writable_body(body))
+    except CloutilityApiError as exc:
+        raise name_refused_fields(exc, changed, UNPUBLISHED_WRITES, "the node's PUT") from None
+
+
+def password_first(plan):
+    """The password step before the node's update when the update locks or unlocks it: a node locked by wrong passwords
+    is unlocked only once its new password is set (what the vendor describes), and stays locked when the password fails."""
+    names = plan.names()
+    if 'update_node' in names and 'set_password' in names:
+        update = plan.steps[names.index('update_node')]
+        if 'locked' in update.changed_keys:
+            password = plan.steps.pop(names.index('set_password'))
+            plan.steps.insert(plan.steps.index(update), password)
+    return plan
 
 
 def writable_body(node):
@@ -543,7 +570,7 @@ class NodeWorkflow:
 
                 plan.add(Step(
                     'update_node', 'update the node (%s)' % ', '.join(changed),
-                    send=lambda ctx: client.put(node_path(bunit_id, consumer_id(ctx)), json=writable_body(body)),
+                    send=lambda ctx: put_node(client, node_path(bunit_id, consumer_id(ctx)), body, changed),
                     apply=took_update,
                     predict=lambda ctx: ctx.update(node=copy.deepcopy(body)),
                     changed_keys=changed))
@@ -595,7 +622,7 @@ class NodeWorkflow:
                 changed_keys=['tsmName', 'activatedDate'],
                 hint=('re-run with another tsm_name (or without tsm_name, to take the name the server suggests); '
                       'the steps already done are not repeated')))
-        return plan
+        return password_first(plan)
 
     def present(self, consumer, node):
         params = self.params
