@@ -369,7 +369,9 @@ class Simulator:
                     table = self.state.get(name)
                     used.update(table if isinstance(table, dict) else (item.get('id') for item in table or () if isinstance(item, dict)))
                 used.update(int(value) for value in self.state['nextIds'].values())
-            ceiling = 2 * max(used or [1000]) + 100  # below the existing ids too, and above them
+            # Below the kind's existing ids too, and above them; room grows with the ids handed out.
+            handed = self._random_ids[kind + '#'] = self._random_ids.get(kind + '#', 0) + 1
+            ceiling = 2 * int(self.state['nextIds'].get(kind, 1000)) + 100 + 8 * handed
             while True:
                 candidate = self.race_random.randint(1, ceiling)
                 if candidate not in used:
