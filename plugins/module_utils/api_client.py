@@ -47,6 +47,10 @@ RETRY_STATUSES = (THROTTLED,) + TRANSIENT_STATUSES
 DEFAULT_RETRIES = 5
 DEFAULT_RETRY_MAX_TIME = 60.0
 DEFAULT_BACKOFF = 0.5
+# Racing controllers (rivals.py): how many seconds after its createdDate a new object surely shows in the portal's lists
+# (the race_margin option), and how many whole reads a consistent read of a list makes before it gives up.
+DEFAULT_RACE_MARGIN = 2.0
+CONSISTENT_READS = 5
 MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 30.0
 # Every wait is stretched by a random share of up to this much, so forks do not retry in lockstep.
@@ -411,7 +415,7 @@ class CloutilityClient:
 
     def __init__(self, api_url, client_id, origin, username, password, validate_certs=True,
                  timeout=30, token_cache=True, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, cache_dir=None,
-                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME, lock_dir=None, on_wait=None):
+                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME, lock_dir=None, on_wait=None, race_margin=None):
         if not HAS_REQUESTS:
             raise CloutilityError('The Python library requests is required: %s' % REQUESTS_IMPORT_ERROR)
         given = dict(api_url=api_url, client_id=client_id, origin=origin, username=username, password=password)
@@ -442,6 +446,7 @@ class CloutilityClient:
         self.retries = max(int(DEFAULT_RETRIES if retries is None else retries), 0)
         self.retry_max_time = max(float(DEFAULT_RETRY_MAX_TIME if retry_max_time is None else retry_max_time), 0.0)
         self.backoff = backoff
+        self.race_margin = max(float(DEFAULT_RACE_MARGIN if race_margin is None else race_margin), 0.0)
         self.session = requests.Session()
         self.session.verify = validate_certs
         # requests reads the proxy and CA bundle variables of the environment (and ~/.netrc) again for every
@@ -871,13 +876,47 @@ class CloutilityClient:
         items, _first = self.collect(path, params, limit)
         return items
 
-    def collect(self, path, params=None, limit=None, require=True):
+    def consistent_list(self, path, params=None, reads=CONSISTENT_READS):
+        """Every item of a collection, from a read known to be whole and consistent (rivals.py, invariant 1).
+
+        A read is whole when every page gives the same ``total``, the items counted equal it and no id repeats. One page
+        holding the whole list is one answer, consistent by itself; a list of several pages is read again until two
+        whole reads agree on the set of ids (a unit created or deleted between two page reads shifts the pages and
+        changes what a read shows). At most ``reads`` reads, then a CloutilityError naming what was wrong: never a
+        guess from a list that moved while it was read.
+        """
+        seen = None
+        problems = []
+        for _attempt in range(max(int(reads), 2)):
+            totals = []
+            items, _first = self.collect(path, params, totals=totals)
+            ids = [item.get('id') if isinstance(item, dict) else None for item in items]
+            problem = None
+            if len(set(totals)) > 1:
+                problem = 'total changed from page to page (%s)' % ', '.join(str(total) for total in totals)
+            elif totals and totals[0] is not None and int(totals[0]) != len(items):
+                problem = '%d items for a total of %s' % (len(items), totals[0])
+            elif None in ids or len(set(ids)) != len(ids):
+                problem = 'an item without an id, or an id twice'
+            if problem is not None:
+                problems.append(problem)
+                seen = None
+                continue
+            if len(totals) <= 1 or seen == frozenset(ids):
+                return items
+            seen = frozenset(ids)
+        raise CloutilityError('GET %s: the list changed while it was read, %d times (%s); no decision is made on a part of it. '
+                              'Run again when fewer writers are at work' % (self._display_path(path, params), len(problems) or reads,
+                                                                           '; '.join(problems) or 'two whole reads never agreed'))
+
+    def collect(self, path, params=None, limit=None, require=True, totals=None):
         """Walk a collection's pages: ``(items, first answer)``.
 
         Every page must be a collection (a list, or a page whose ``items`` is a list): any other answer is a
         CloutilityBadAnswer, sent again like a 5xx, then raised; a read never ends with a partial or empty list
         made of a bad answer. ``require=False`` (cloutility_api's follow_pages, which reads any endpoint) takes a
         first answer that is no collection as ``(None, answer)``; the pages after it are checked all the same.
+        ``totals``: a list that gets each page's ``total`` (consistent_list checks that it never moved).
         """
         params = dict(params or {})
         if limit is not None:
@@ -898,6 +937,8 @@ class CloutilityClient:
                 raise self._api_error('GET', path, params, cls=CloutilityBadAnswer, status=200, content_type='application/json',
                                       problem=problem)
             items.extend(page_items)
+            if totals is not None:
+                totals.append(page.get('total'))
             if limit is not None and len(items) >= limit:
                 return items[:limit], first
             total = page.get('total')

@@ -29,6 +29,7 @@ CONNECTION_SPEC = dict(
     retries=dict(type='int', default=5, min=0, max=100, env='CLOUTILITY_RETRIES'),
     retry_max_time=dict(type='float', default=60.0, min=0, max=86400, env='CLOUTILITY_RETRY_MAX_TIME'),
     lock_dir=dict(type='path', env='CLOUTILITY_LOCK_DIR'),
+    race_margin=dict(type='float', default=2.0, min=0, max=600, env='CLOUTILITY_RACE_MARGIN'),
 )
 
 CONNECTION_ENV = dict((name, spec['env']) for name, spec in CONNECTION_SPEC.items())
@@ -54,4 +55,5 @@ def client_from_options(options, pool_size=None):
                             retries=options.get('retries'),
                             retry_max_time=options.get('retry_max_time'),
                             lock_dir=options.get('lock_dir'),
+                            race_margin=options.get('race_margin'),
                             pool_size=pool_size)
