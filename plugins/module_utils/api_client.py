@@ -50,7 +50,7 @@ DEFAULT_BACKOFF = 0.5
 # Racing controllers (rivals.py): how many seconds after its createdDate a new object surely shows in the portal's lists
 # (the race_margin option), and how many whole reads a consistent read of a list makes before it gives up.
 DEFAULT_RACE_MARGIN = 2.0
-CONSISTENT_READS = 5
+CONSISTENT_READS = 8
 MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 30.0
 # Every wait is stretched by a random share of up to this much, so forks do not retry in lockstep.
@@ -900,7 +900,6 @@ class CloutilityClient:
                 problem = 'an item without an id, or an id twice'
             if problem is not None:
                 problems.append(problem)
-                seen = None
                 continue
             if len(totals) <= 1 or seen == frozenset(ids):
                 return items

@@ -475,7 +475,7 @@ class NodeWorkflow:
         whose new unit lost to another controller's goes on with the kept unit in the next round, and one whose units
         are all gone looks again."""
         params = self.params
-        kept, yielded = None, []
+        kept, yielded, left = None, [], None
         for _round in range(MAX_ROUNDS):
             consumer = kept if kept is not None else self.lookup()
             if consumer is None and params.get('consumer_id') is not None and params['state'] == 'present':
@@ -487,7 +487,10 @@ class NodeWorkflow:
             try:
                 result = self.present(consumer, node)
             except Yielded as done:
-                yielded.append(done.own)
+                if done.own.pop('deleted', True):
+                    yielded.append(done.own)
+                else:
+                    left = done.own
                 kept = done.kept
                 continue
             except NoUnitLeft:
@@ -500,6 +503,8 @@ class NodeWorkflow:
             if yielded or self.rivals.removed:
                 # This run created and removed a unit: a change, however the kept unit's own result reads.
                 result.update(changed=True, duplicate_removed=(yielded or self.rivals.removed)[-1])
+            if left is not None:
+                result.update(changed=True, duplicate_left=left)  # created by this run, renamed since: never deleted
             return result
         raise CloutilityError("Consumption unit '%s' in business unit %s: controllers running at once did not settle on one "
                               "unit in %d rounds; run again" % (params.get('consumer'), self.tree.path(self.bunit['id']), MAX_ROUNDS))
