@@ -48,7 +48,7 @@ DEFAULT_RETRIES = 5
 DEFAULT_RETRY_MAX_TIME = 60.0
 DEFAULT_BACKOFF = 0.5
 # Racing controllers (rivals.py): how many seconds after its createdDate a new object surely shows in the portal's lists
-# (the race_margin option), and how many whole reads a consistent read of a list makes before it gives up.
+# (the race_margin option), and how many page reads per page a consistent read of a list makes at most.
 DEFAULT_RACE_MARGIN = 2.0
 CONSISTENT_READS = 8
 MAX_BACKOFF = 8.0
@@ -876,46 +876,74 @@ class CloutilityClient:
         items, _first = self.collect(path, params, limit)
         return items
 
-    def consistent_list(self, path, params=None, reads=CONSISTENT_READS):
-        """Every item of a collection, from a read known to be whole and consistent (rivals.py, invariant 1).
+    def consistent_list(self, path, params=None):
+        """Every item of a collection that existed while it was read, from a walk known to have skipped none (rivals.py
+        invariant 1), though others create and delete while it reads.
 
-        A read is whole when every page gives the same ``total``, the items counted equal it and no id repeats. One page
-        holding the whole list is one answer, consistent by itself; a list of several pages is read again until two
-        whole reads agree on the set of ids (a unit created or deleted between two page reads shifts the pages and
-        changes what a read shows). At most ``reads`` reads, then a CloutilityError naming what was wrong: never a
-        guess from a list that moved while it was read.
+        A create or delete before the offset moves the later items by one place between two page reads, so a plain walk
+        skips an item (or sees one twice), and ``total`` may not show it (a delete and a create cancel out). This walk
+        asks each page to start ``overlap`` items before where the last one ended and takes it only when it holds an item
+        already read (the anchor: nothing between was skipped); a page without one (the list moved by more) is asked
+        again with a wider overlap, then from further back. Every id once; an item without an id, or an id twice in one answer, is a bad list. An
+        item created during the walk may be missing (it is newer than the walk). One page that holds the whole list is
+        one answer: read once. Bounded: CONSISTENT_READS times the pages, then a CloutilityError, never a guess.
+        Rests on the list having a fixed order (by id, name or date), which creates and deletes only shift.
         """
-        seen = None
-        problems = []
-        for _attempt in range(max(int(reads), 2)):
-            totals = []
-            items, _first = self.collect(path, params, totals=totals)
-            ids = [item.get('id') if isinstance(item, dict) else None for item in items]
-            problem = None
-            if len(set(totals)) > 1:
-                problem = 'total changed from page to page (%s)' % ', '.join(str(total) for total in totals)
-            elif totals and totals[0] is not None and int(totals[0]) != len(items):
-                problem = '%d items for a total of %s' % (len(items), totals[0])
-            elif None in ids or len(set(ids)) != len(ids):
-                problem = 'an item without an id, or an id twice'
-            if problem is not None:
-                problems.append(problem)
+        params = dict(params or {})
+        first = self.request('GET', path, params=params or None, expect=COLLECTION)
+        if isinstance(first, list):
+            return self._whole_page(path, params, first)
+        got = self._whole_page(path, params, first['items'])
+        items = list(got)
+        seen = set(item['id'] for item in items)
+        total, size = first.get('total'), len(got)
+        if not got or total is None or size >= int(total):
+            return items
+        overlap = min(max(2, size // 4), max(size - 1, 1))
+        budget = CONSISTENT_READS * (int(total) // size + 2)
+        end, back, asked = size, 0, 1
+        while asked < budget:
+            offset = max(end - overlap - back, 0)
+            page = self.request('GET', path, params=dict(params, offset=offset), expect=PAGE)
+            asked += 1
+            if offset and page.get('offset') is not None and int(page['offset']) != offset:
+                problem = 'page offset %s instead of the offset %d asked for (the portal ignores offset)' % (page['offset'], offset)
+                raise self._api_error('GET', path, dict(params, offset=offset), cls=CloutilityBadAnswer, status=200,
+                                      content_type='application/json', problem=problem)
+            got = self._whole_page(path, dict(params, offset=offset), page['items'])
+            if offset and not any(item['id'] in seen for item in got):
+                # The list moved by more than the overlap since the page before: a wider overlap, then further back.
+                if overlap < size - 1:
+                    overlap = min(size - 1, 2 * overlap)
+                else:
+                    back += size
                 continue
-            if len(totals) <= 1 or seen == frozenset(ids):
+            back = 0
+            for item in got:
+                if item['id'] not in seen:
+                    seen.add(item['id'])
+                    items.append(item)
+            if len(got) < size:
                 return items
-            seen = frozenset(ids)
-        raise CloutilityError('GET %s: the list changed while it was read, %d times (%s); no decision is made on a part of it. '
-                              'Run again when fewer writers are at work' % (self._display_path(path, params), len(problems) or reads,
-                                                                           '; '.join(problems) or 'two whole reads never agreed'))
+            end = offset + len(got)
+        raise CloutilityError('GET %s: the list moved too much while it was read (%d page reads) to be read whole; no decision '
+                              'is made on a part of it. Run again when fewer writers are at work' % (self._display_path(path, params), asked))
 
-    def collect(self, path, params=None, limit=None, require=True, totals=None):
+    def _whole_page(self, path, params, items):
+        """A page's items, each with an id, none twice: else a CloutilityBadAnswer (one answer is one moment)."""
+        ids = [item.get('id') if isinstance(item, dict) else None for item in items]
+        if None in ids or len(set(ids)) != len(ids):
+            raise self._api_error('GET', path, params or None, cls=CloutilityBadAnswer, status=200, content_type='application/json',
+                                  problem='a page with an item without an id, or an id twice')
+        return items
+
+    def collect(self, path, params=None, limit=None, require=True):
         """Walk a collection's pages: ``(items, first answer)``.
 
         Every page must be a collection (a list, or a page whose ``items`` is a list): any other answer is a
         CloutilityBadAnswer, sent again like a 5xx, then raised; a read never ends with a partial or empty list
         made of a bad answer. ``require=False`` (cloutility_api's follow_pages, which reads any endpoint) takes a
         first answer that is no collection as ``(None, answer)``; the pages after it are checked all the same.
-        ``totals``: a list that gets each page's ``total`` (consistent_list checks that it never moved).
         """
         params = dict(params or {})
         if limit is not None:
@@ -936,8 +964,6 @@ class CloutilityClient:
                 raise self._api_error('GET', path, params, cls=CloutilityBadAnswer, status=200, content_type='application/json',
                                       problem=problem)
             items.extend(page_items)
-            if totals is not None:
-                totals.append(page.get('total'))
             if limit is not None and len(items) >= limit:
                 return items[:limit], first
             total = page.get('total')

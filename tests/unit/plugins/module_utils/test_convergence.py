@@ -465,13 +465,23 @@ def _controllers(sim, count, entries, tmp_path, label):
     return results
 
 
-@pytest.mark.parametrize('controllers', [2, 4])
-def test_controllers_without_a_shared_lock_converge(sim, tmp_path, controllers):
+# The portals of issue 29: ids growing or in no order, conflicts as 409 or 400, a unit list of several pages that shift
+# while they are read (simulator switches, README "Racing controllers").
+PORTALS = dict(
+    growing=dict(page_size=5),
+    any_order_400=dict(page_size=5, id_order='random', conflict_status=400, page_shift_rate=0.05, created_resolution=1),
+)
+
+
+@pytest.mark.parametrize('controllers,portal', [(2, 'growing'), (4, 'growing'), (4, 'any_order_400')])
+def test_controllers_without_a_shared_lock_converge(sim, tmp_path, controllers, portal):
     """N processes, each with its own cache folder (no shared lock, no shared token), ensure the same 10 units at once
-    against a flaky portal (429, 503, lost answers of writes; 20 ms a request): none fails, one unit per name, every
-    node activated; a re-run writes nothing."""
-    prefix = 'race%d-' % controllers
+    against a flaky portal (429, 503, lost answers of writes; 20 ms a request) whose unit list spans pages, with ids in
+    order or not, conflicts as 409 or 400: none fails, one unit per name, every node activated; a re-run writes nothing."""
+    prefix = 'race%d%s-' % (controllers, portal[0])
     entries = [_params('%s%02d' % (prefix, index)) for index in range(RACE_UNITS)]
+    with sim.simulator.lock:
+        sim.simulator.config.update(PORTALS[portal])
     sim.simulator.set_faults(dict(RACE_FAULTS, random_seed=controllers))
 
     first = _controllers(sim, controllers, entries, tmp_path, 'run')
