@@ -490,6 +490,8 @@ def test_controllers_without_a_shared_lock_converge(sim, tmp_path, controllers, 
     assert failures == [], json.dumps(failures, indent=1)
     reader, _tree = sim.reader()
     sim.simulator.set_faults({})
+    with sim.simulator.lock:
+        sim.simulator.config.update(page_shift_rate=0.0)  # the checks below read plainly
     units = [item for item in reader.get_all(CONSUMERS) if str(item.get('name', '')).startswith(prefix)]
     names = sorted(item['name'] for item in units)
     assert names == sorted(entry['consumer'] for entry in entries), 'one unit per name, no duplicate'
@@ -500,6 +502,8 @@ def test_controllers_without_a_shared_lock_converge(sim, tmp_path, controllers, 
         'every controller reports the unit that was kept'
 
     sim.simulator.set_faults(dict(RACE_FAULTS, random_seed=controllers + 100))
+    with sim.simulator.lock:
+        sim.simulator.config.update(PORTALS[portal])
     sim.simulator.reset_counters()
     again = _controllers(sim, controllers, entries, tmp_path, 'rerun')
     assert [outcome for results in again for outcome in results.values() if outcome['failed'] or outcome['changed']] == []
