@@ -44,6 +44,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.rivals impor
     Rivals,
     describe,
     keeper,
+    young,
 )
 
 # ---------------------------------------------------------------------------- node names
@@ -487,7 +488,9 @@ class NodeWorkflow:
             try:
                 result = self.present(consumer, node)
             except Yielded as done:
-                if done.own.pop('deleted', True):
+                if done.own is None:
+                    pass  # a unit found, not this run's: nothing of this run's was removed
+                elif done.own.pop('deleted', True):
                     yielded.append(done.own)
                 else:
                     left = done.own
@@ -614,6 +617,9 @@ class NodeWorkflow:
                 if ctx.get('created_consumer') and not ctx.get('checked'):
                     ctx['checked'] = True
                     self.check_rivals(ctx)  # never a second live node: the look before the one step that cannot be undone
+                elif ctx.get('found_at') is not None and not ctx.get('checked'):
+                    ctx['checked'] = True
+                    self.check_found(ctx)
                 if not ctx.get('tsm_name'):
                     ctx['tsm_name'] = activation or suggested_name(client, bunit_id, consumer_id(ctx))
                 return client.request('GET', node_path(bunit_id, consumer_id(ctx), 'node_activate'),
@@ -662,6 +668,10 @@ class NodeWorkflow:
         if node is None and 'server' not in desired:
             desired['server'] = short(refs.default_server())
         ctx = dict(consumer=consumer, node=copy.deepcopy(node) if node else {}, reread=False)
+        if consumer is not None and activation is not None and params.get('consumer_id') is None and young(consumer):
+            # A unit found (not created by this run) and minutes old, about to be activated: racing controllers may have
+            # made an earlier one that the lookup could not show yet (rivals.py invariant 2, for runs that found a unit).
+            ctx['found_at'] = time.monotonic()
         plan = self.plan_present(ctx, node, desired, activation)
         before = NODE.project(node) if node else {}
         try:
@@ -706,6 +716,22 @@ class NodeWorkflow:
             return
         uncertain = ctx.pop('uncertain_create', False)
         self.rivals.settle(own, ctx['created_at'], uncertain=uncertain)
+
+    def check_found(self, ctx):
+        """Before activating a young unit this run found: a read race_margin seconds after the lookup shows every unit of
+        the name made before it; when one is ordered first, this run goes on with that one (Yielded, nothing deleted:
+        the unit found is not this run's; its creator removes it)."""
+        found = ctx['consumer']
+        self.rivals.wait_margin(ctx['found_at'])
+        units = self.rivals.read(since=ctx['found_at'] + self.rivals.margin)
+        if not units:
+            return
+        kept = keeper(units)
+        if kept['id'] == found['id']:
+            return
+        current = self.rivals.confirm(kept['id'])
+        if current is not None:
+            raise Yielded(current, None)
 
     def give_way(self, ctx, plan, kept):
         """This run's unit lost to ``kept`` (rivals.py invariants 4, 5): confirm ``kept``, remove this run's unit, and

@@ -223,6 +223,33 @@ def test_2_ids_in_no_order_the_first_created_is_kept(sim, quick):
     assert result['consumer']['id'] == 9900 and result['node']['tsmName'] == 'RIVAL-NO-ORDER'
 
 
+def test_2_a_run_that_found_a_young_unit_looks_again_before_activating_it(sim, quick):
+    """Two controllers made units of the name moments ago; this run's lookup shows only the later one (the portal's list
+    had not shown the first yet). Before it activates the unit it found, it reads again, a margin after its lookup, sees
+    the first and goes on with that one, deleting nothing (the later unit is its creator's to remove). (Before: it
+    activated the later unit while the first one's controller activated the first: two live nodes.)"""
+    name = 'found-young'
+    client, rival = _client(sim), _rival(sim)
+    first = _create(rival, name)
+    later = _create(rival, name)
+    original = client.consistent_list
+    looks = []
+
+    def consistent_list(path, *args, **kwargs):
+        items = original(path, *args, **kwargs)
+        looks.append(path)
+        return [item for item in items if item.get('id') != first] if len(looks) == 1 else items
+
+    client.consistent_list = consistent_list
+    sim.simulator.reset_counters()
+
+    result = _run(client, name)
+
+    assert result['consumer']['id'] == first and _activated_units(sim, name) == [first]
+    assert _units(sim, name) == sorted([first, later]) and not is_activated(_node(sim, later))
+    assert 'DELETE /v1/bunits/{id}/consumers/{id}' not in sim.routes()
+
+
 def test_2_the_check_reads_only_after_the_margin(sim, monkeypatch, tmp_path):
     """The read that decides comes race_margin seconds after the create's answer, on the local monotonic clock."""
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path))
