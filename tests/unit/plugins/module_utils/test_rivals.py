@@ -232,15 +232,18 @@ def test_2_a_run_that_found_a_young_unit_looks_again_before_activating_it(sim, q
     client, rival = _client(sim), _rival(sim)
     first = _create(rival, name)
     later = _create(rival, name)
-    original = client.consistent_list
     looks = []
 
-    def consistent_list(path, *args, **kwargs):
-        items = original(path, *args, **kwargs)
-        looks.append(path)
-        return [item for item in items if item.get('id') != first] if len(looks) == 1 else items
+    def lagging(read):
+        def list_read(path, *args, **kwargs):
+            items = read(path, *args, **kwargs)
+            looks.append(path)
+            return [item for item in items if item.get('id') != first] if len(looks) == 1 else items
+        return list_read
 
-    client.consistent_list = consistent_list
+    for reader in ('consistent_list', 'get_all'):  # whichever the lookup uses
+        if hasattr(client, reader):
+            setattr(client, reader, lagging(getattr(client, reader)))
     sim.simulator.reset_counters()
 
     result = _run(client, name)
