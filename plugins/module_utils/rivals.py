@@ -42,6 +42,7 @@ back. Nothing rests on ids growing, on a paged list being a snapshot, or on the 
 from __future__ import annotations
 
 import datetime
+import math
 import time
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import (
@@ -58,6 +59,9 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints im
 RACE_WINDOW = 900
 # Rounds of yielding one run makes at most (invariant 7): a keeper that vanishes, a keeper's keeper.
 MAX_ROUNDS = 4
+# A fleet's threads share their race reads: each waits for the next tick of this many seconds at or after the end of
+# its margin, and one read started at that tick serves every thread waiting for it (ReferenceCache.fresh).
+SHARE_TICK = 0.25
 _NO_DATE = datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
 
 
@@ -136,7 +140,11 @@ class Rivals:
         """The units of the name, from a consistent read that started at or after ``since`` (a time.monotonic()), each
         with its createdDate (from its GET when the list item lacks it)."""
         if self.cache is not None and since is not None:
-            items = self.cache.fresh(('race', self.bunit_id), since, self.list_all)
+            tick = math.ceil(since / SHARE_TICK) * SHARE_TICK
+            remaining = tick - time.monotonic()
+            if remaining > 0:
+                time.sleep(remaining)
+            items = self.cache.fresh(('race', self.bunit_id), tick, self.list_all)
         else:
             items = self.list_all()
         units = []

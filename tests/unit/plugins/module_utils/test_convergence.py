@@ -413,7 +413,7 @@ def test_h_an_activation_another_controller_did_meanwhile(sim, quick, tsm_name):
 
 
 # ---------------------------------------------------------------------------- controllers at once
-RACE_UNITS = 10
+RACE_UNITS = int(os.environ.get("RACE_UNITS", "10"))
 RACE_FAULTS = {'rules': [{'path': '^/v1/', 'status': 429, 'retry_after': 1, 'rate': 0.05},
                          {'path': '^/v1/', 'status': 503, 'rate': 0.10}],
                'drop_after_commit': [{'method': 'WRITE', 'path': '^/v1/', 'rate': 0.03}],
