@@ -17,7 +17,10 @@ tests/unit/plugins/module_utils/test_rivals.py, all at once in test_convergence.
    the create's answer (local monotonic clock; the time spent on later steps counts) before the read that decides.
    Every unit ordered before its own was stamped before that answer, so under assumption A it is in that read: the run
    whose unit is first sees none before it and goes on; every other run sees the first and yields. Ties of createdDate
-   (a portal that stamps whole seconds) are broken by id: both runs read after the margin and see both.
+   (a portal that stamps whole seconds) are broken by id: both runs read after the margin and see both. A run that
+   found a young unit (not its own) reads again race_margin seconds after its lookup before it activates it, and goes
+   on with an earlier unit of the name if one shows (NodeWorkflow.check_found): its lookup may have come too early to
+   show the first one, and activating the later one would make a second live node.
 3. Judge by state, not status. After any refused write (400, 404, 409 or another 4xx but 401, 403, 429), the step's
    verify re-reads and decides: what the step was to do, found done (another controller did it), is taken; else the
    error stands. One rule for every step, in the engine (reconcile.perform).
