@@ -477,8 +477,9 @@ class NodeWorkflow:
         are all gone looks again."""
         params = self.params
         kept, yielded, left = None, [], None
-        for _round in range(MAX_ROUNDS):
-            consumer = kept if kept is not None else self.lookup()
+        for round_ in range(MAX_ROUNDS):
+            # A look again reads the list anew: a fleet's shared list is from before this run's writes.
+            consumer = kept if kept is not None else self.lookup(shared=round_ == 0)
             if consumer is None and params.get('consumer_id') is not None and params['state'] == 'present':
                 raise CloutilityError('Consumption unit id %s not found in business unit %s; leave consumer_id out to create '
                                       'a unit by name' % (params['consumer_id'], self.tree.path(self.bunit['id'])))
@@ -512,12 +513,14 @@ class NodeWorkflow:
         raise CloutilityError("Consumption unit '%s' in business unit %s: controllers running at once did not settle on one "
                               "unit in %d rounds; run again" % (params.get('consumer'), self.tree.path(self.bunit['id']), MAX_ROUNDS))
 
-    def lookup(self):
-        """The unit of the task, from a consistent read (rivals.py invariant 1); several of the name: keep_one."""
+    def lookup(self, shared=True):
+        """The unit of the task, from a consistent read (rivals.py invariant 1); several of the name: keep_one.
+        ``shared``: a fleet's list read once for every entry may serve (the first look of a run)."""
         params = self.params
         try:
             return find_consumer(self.client, self.bunit['id'], params.get('consumer'), params.get('consumer_id'),
-                                 items=self.shared_consumers(), settle=True, where=self.tree.path(self.bunit['id']))
+                                 items=self.shared_consumers() if shared else None, settle=True,
+                                 where=self.tree.path(self.bunit['id']))
         except DuplicateUnits as duplicates:
             return self.keep_one(duplicates)
 
