@@ -310,7 +310,7 @@ def node_activate(unit_id, consumer_id):
     failure = None
     if node.get('activatedDate'):
         failure = sim().refused('Backup node %d is already activated as %s' % (node['id'], node.get('tsmName')),
-                           'Activating an activated node is refused; check activatedDate/tsmName first')
+                                'Activating an activated node is refused; check activatedDate/tsmName first')
     elif name in used_tsm_names(exclude_node_id=node['id']):
         failure = sim().refused('The node name %s is already in use on the backup server' % name)
     if failure is not None:

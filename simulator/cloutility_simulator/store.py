@@ -54,6 +54,7 @@ def check_race_config(values):
     if isinstance(resolution, bool) or not isinstance(resolution, (int, float)) or resolution < 0:
         raise ValueError('created_resolution must be a number of seconds of 0 or more, not %r' % (resolution,))
 
+
 # Routes a strict portal does not have (an older portal version): answered like an unknown route.
 STRICT_MISSING_ROUTES = (r'^/v1/nodewarningtypes(/|$)',)
 

@@ -753,8 +753,8 @@ class NodeWorkflow:
         what, now = outcome
         if what == 'renamed':
             self.warnings.append("Consumption unit id %s, which this run created as '%s', is now named '%s' (renamed since): it was "
-                                 "not deleted; this task used unit id %s of the name" % (own['id'], own.get('name'), now.get('name'),
-                                                                                       current['id']))
+                                 "not deleted; this task used unit id %s of the name"
+                                 % (own['id'], own.get('name'), now.get('name'), current['id']))
             raise Yielded(current, {'id': own['id'], 'name': now.get('name'), 'deleted': False})
         if what == 'live':
             result = self.result(ctx, plan, {})
