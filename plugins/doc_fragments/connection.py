@@ -131,6 +131,16 @@ options:
       - If not set, the value of the E(CLOUTILITY_LOCK_TIMEOUT) environment variable is used.
     type: float
     default: 120
+  race_margin:
+    description:
+      - Seconds within which the portal shows a new consumption unit in its lists, counted from the unit's
+        C(createdDate) (with room for the portal's clock). Controllers that share no O(lock_dir) and create the same
+        unit at once keep the one created first (by C(createdDate), then id); a run that created a unit waits until
+        this long after the create's answer (time spent on later steps counts) before it reads the list that decides.
+        Raise it for a portal whose lists lag; V(0) trusts that a create shows at once.
+      - If not set, the value of the E(CLOUTILITY_RACE_MARGIN) environment variable is used.
+    type: float
+    default: 2
 notes:
   - "Transient faults: HTTP 429 means the server did nothing, so any request is sent again after C(Retry-After)
     (seconds or an HTTP date, at most 30 s) or a backoff. After HTTP 502, 503, 504 or no answer, GET, PUT and
@@ -281,6 +291,13 @@ options:
     default: 120
     env:
       - name: CLOUTILITY_LOCK_TIMEOUT
+  race_margin:
+    description:
+      - Seconds within which the portal shows a new consumption unit in its lists (the modules' O(race_margin)).
+    type: float
+    default: 2
+    env:
+      - name: CLOUTILITY_RACE_MARGIN
 requirements:
   - requests
 '''

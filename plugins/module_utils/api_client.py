@@ -49,6 +49,10 @@ RETRY_STATUSES = (THROTTLED,) + TRANSIENT_STATUSES
 DEFAULT_RETRIES = 5
 DEFAULT_RETRY_MAX_TIME = 60.0
 DEFAULT_BACKOFF = 0.5
+# Racing controllers (rivals.py): how many seconds after its createdDate a new object surely shows in the portal's lists
+# (the race_margin option), and how many page reads per page a consistent read of a list makes at most.
+DEFAULT_RACE_MARGIN = 2.0
+CONSISTENT_READS = 8
 MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 30.0
 # Every wait is stretched by a random share of up to this much, so forks do not retry in lockstep.
@@ -479,7 +483,8 @@ class CloutilityClient:
 
     def __init__(self, api_url, client_id, origin, username, password, validate_certs=True,
                  timeout=30, token_cache=True, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, cache_dir=None,
-                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME, lock_dir=None, on_wait=None, lock_timeout=None, on_warning=None):
+                 pool_size=None, retry_max_time=DEFAULT_RETRY_MAX_TIME, lock_dir=None, on_wait=None, lock_timeout=None, on_warning=None,
+                 race_margin=None):
         if not HAS_REQUESTS:
             raise CloutilityError('The Python library requests is required: %s' % REQUESTS_IMPORT_ERROR)
         given = dict(api_url=api_url, client_id=client_id, origin=origin, username=username, password=password)
@@ -516,6 +521,7 @@ class CloutilityClient:
         self.on_warning = on_warning
         self.warnings = []
         self.backoff = backoff
+        self.race_margin = max(float(DEFAULT_RACE_MARGIN if race_margin is None else race_margin), 0.0)
         self.session = requests.Session()
         self.session.verify = validate_certs
         # requests reads the proxy and CA bundle variables of the environment (and ~/.netrc) again for every
@@ -980,6 +986,67 @@ class CloutilityClient:
     def get_all(self, path, params=None, limit=None):
         """Every item of a collection (at most ``limit``), following ``total``/``offset`` paging to the end."""
         items, _first = self.collect(path, params, limit)
+        return items
+
+    def consistent_list(self, path, params=None):
+        """Every item of a collection that existed while it was read, from a walk known to have skipped none (rivals.py
+        invariant 1), though others create and delete while it reads.
+
+        A create or delete before the offset moves the later items by one place between two page reads, so a plain walk
+        skips an item (or sees one twice), and ``total`` may not show it (a delete and a create cancel out). This walk
+        asks each page to start ``overlap`` items before where the last one ended and takes it only when it holds an item
+        already read (the anchor: nothing between was skipped); a page without one (the list moved by more) is asked
+        again with a wider overlap, then from further back. Every id once; an item without an id, or an id twice in one answer, is a bad list. An
+        item created during the walk may be missing (it is newer than the walk). One page that holds the whole list is
+        one answer: read once. Bounded: CONSISTENT_READS times the pages, then a CloutilityError, never a guess.
+        Rests on the list having a fixed order (by id, name or date), which creates and deletes only shift.
+        """
+        params = dict(params or {})
+        first = self.request('GET', path, params=params or None, expect=COLLECTION)
+        if isinstance(first, list):
+            return self._whole_page(path, params, first)
+        got = self._whole_page(path, params, first['items'])
+        items = list(got)
+        seen = set(item['id'] for item in items)
+        total, size = first.get('total'), len(got)
+        if not got or total is None or size >= int(total):
+            return items
+        overlap = min(max(2, size // 4), max(size - 1, 1))
+        budget = CONSISTENT_READS * (int(total) // size + 2)
+        end, back, asked = size, 0, 1
+        while asked < budget:
+            offset = max(end - overlap - back, 0)
+            page = self.request('GET', path, params=dict(params, offset=offset), expect=PAGE)
+            asked += 1
+            if offset and page.get('offset') is not None and int(page['offset']) != offset:
+                problem = 'page offset %s instead of the offset %d asked for (the portal ignores offset)' % (page['offset'], offset)
+                raise self._api_error('GET', path, dict(params, offset=offset), cls=CloutilityBadAnswer, status=200,
+                                      content_type='application/json', problem=problem)
+            got = self._whole_page(path, dict(params, offset=offset), page['items'])
+            if offset and not any(item['id'] in seen for item in got):
+                # The list moved by more than the overlap since the page before: a wider overlap, then further back.
+                if overlap < size - 1:
+                    overlap = min(size - 1, 2 * overlap)
+                else:
+                    back += size
+                continue
+            back = 0
+            for item in got:
+                if item['id'] not in seen:
+                    seen.add(item['id'])
+                    items.append(item)
+            if len(got) < size:
+                return items
+            end = offset + len(got)
+        raise CloutilityError('GET %s: the list moved too much while it was read (%d page reads) to be read whole; no decision '
+                              'is made on a part of it. Run again when fewer writers are at work' % (self._display_path(path, params), asked))
+
+    def _whole_page(self, path, params, items):
+        """A page's items, each with an id, none twice: else a CloutilityBadAnswer (one answer is one moment)."""
+        ids = [item.get('id') if isinstance(item, dict) else None for item in items]
+        if None in ids or len(set(ids)) != len(ids):
+            raise self._api_error('GET', path, params or None, cls=CloutilityBadAnswer, status=200, content_type='application/json',
+                                  problem='a page with an item without an id, or an id twice')
         return items
 
     def collect(self, path, params=None, limit=None, require=True):

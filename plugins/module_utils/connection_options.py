@@ -30,6 +30,7 @@ CONNECTION_SPEC = dict(
     retry_max_time=dict(type='float', default=60.0, min=0, max=86400, env='CLOUTILITY_RETRY_MAX_TIME'),
     lock_dir=dict(type='path', env='CLOUTILITY_LOCK_DIR'),
     lock_timeout=dict(type='float', default=120.0, min=1, max=3600, env='CLOUTILITY_LOCK_TIMEOUT'),
+    race_margin=dict(type='float', default=2.0, min=0, max=600, env='CLOUTILITY_RACE_MARGIN'),
 )
 
 CONNECTION_ENV = dict((name, spec['env']) for name, spec in CONNECTION_SPEC.items())
@@ -56,4 +57,5 @@ def client_from_options(options, pool_size=None):
                             retry_max_time=options.get('retry_max_time'),
                             lock_dir=options.get('lock_dir'),
                             lock_timeout=options.get('lock_timeout'),
+                            race_margin=options.get('race_margin'),
                             pool_size=pool_size)

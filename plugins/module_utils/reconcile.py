@@ -265,8 +265,21 @@ class Step:
         return self.what(ctx) if callable(self.what) else self.what
 
 
+# 4xx answers that say nothing about the object (authentication, permission, throttling: the client handles 401 and 429).
+NOT_REFUSALS = (401, 403, 429)
+
+
+def refused(exc):
+    """Whether an error is a refused write (a 4xx about the object: 400, 404, 409...), which a step's verify re-reads."""
+    status = getattr(exc, 'status', None)
+    return isinstance(status, int) and 400 <= status < 500 and status not in NOT_REFUSALS
+
+
 def perform(step, ctx, client=None):
     """Send one step under the write protocol; return its effect.
+
+    After a refused write (``refused``: any 4xx but 401, 403, 429) the step's verify re-reads: the effect found (another
+    controller's work) is taken, else the error stands.
 
     After an uncertain answer (none, or 5xx, to a request that is not safe to repeat) the step's verify()
     re-reads: the effect found is taken; not found, the step is sent again, within the client's budget
@@ -281,8 +294,9 @@ def perform(step, ctx, client=None):
         except CloutilityApiError as exc:
             if step.gone_ok and exc.status == 404:
                 return None
-            if exc.status == 409 and step.verify is not None:
-                # A conflict: what the step was to do may be there already (another controller did it); the re-read decides.
+            if refused(exc) and step.verify is not None:
+                # A refused write (409, or the 400 or 404 some portals answer): what the step was to do may be there already
+                # (another controller did it). The state decides, not the status (rivals.py invariant 3).
                 found = step.verify(ctx)
                 if found is not None:
                     return found

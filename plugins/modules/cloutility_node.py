@@ -37,6 +37,11 @@ notes:
     for example to re-run with another O(tsm_name) when the server refused the name."
   - Tasks of parallel forks on one controller that ensure the same consumption unit (same business unit and name)
     take turns through a lock file under C(~/.cache/cloutility-ansible/locks), so only one unit is created.
+  - "Controllers that share no lock (AWX execution nodes, job slices) and create the same unit at once keep one, the
+    first created (by C(createdDate), then id): a run that created a unit waits O(race_margin) seconds after the
+    create, then reads the unit list; a run whose unit is not kept deletes it (only while it still has the name and
+    no activated node) and brings the kept one to what the task asks. A write the portal refuses (HTTP 409, 400 or
+    another 4xx) is read back, and the state decides."
 seealso:
   - module: cloutility.cloutility.cloutility_consumer
   - module: cloutility.cloutility.cloutility_proxy

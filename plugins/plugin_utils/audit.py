@@ -20,8 +20,8 @@ from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard impo
 ACTIVATION_KEYS = ('activatedDate', 'tsmName', 'activated', 'tsm_name', 'activate')
 # Fields that are not a setting a playbook manages (passwords are actions, never drift).
 IGNORED_KEYS = ('tsmPassword', 'password', 'node_password')
-# What the modules fail with when several units of a host's name remain and another than the oldest holds an
-# activated node (module_utils/resources/consumer.py find_consumer, node.py keep_one).
+# What the modules fail with when several units of a host's name remain and which is the host's cannot be told
+# (module_utils/rivals.py invariant 6; resources/consumer.py find_consumer, node.py keep_one).
 DUPLICATE_ERROR = re.compile(r"^Consumption unit name '.*' is used by [0-9]+ units in business unit ")
 
 
@@ -160,8 +160,8 @@ def _spellings(consumer):
 
 def find_duplicates(consumers, results=None, hosts=None):
     """The names used by more than one consumption unit of one business unit, one entry per (business unit, name):
-    ``bunit_id``, ``bunit_path``, ``name``, every id (``ids``), ``kept`` (the lowest id, the unit the modules use:
-    consumer.keeper), ``others``, the ``hosts`` that name it, ``others_activated`` and a ``hint``.
+    ``bunit_id``, ``bunit_path``, ``name``, every id (``ids``), ``kept`` (the unit a host's result says the modules used,
+    else the lowest id), ``others``, the ``hosts`` that name it, ``others_activated`` and a ``hint``.
 
     Names compare as the modules compare them (exactly). ``others_activated`` comes from the hosts' results alone
     (no request): False when a host that names the unit was compared without error on the kept unit (the modules
@@ -181,7 +181,6 @@ def find_duplicates(consumers, results=None, hosts=None):
         if len(units) < 2:
             continue
         ids = sorted(int(unit['id']) for unit in units)
-        kept = ids[0]
         first = units[0]
         spellings = _spellings(first)
         claiming = []
@@ -193,14 +192,18 @@ def find_duplicates(consumers, results=None, hosts=None):
                 and int(result['bunit_id']) == int(first['bunit_id'])
             if same_id or '/'.join(path_parts(result.get('bunit', ''))).lower() in spellings:
                 claiming.append(host)
+        # The unit the modules used for a host (rivals.py invariant 6: the one holding the activated node, or the first
+        # created), as its result says; without one, the lowest id stands for it.
+        used = [int(results[host]['consumer_id']) for host in claiming if not results[host].get('error')
+                and results[host].get('consumer_id') not in (None, '') and int(results[host]['consumer_id']) in ids]
+        kept = used[0] if used else ids[0]
         activated = None
-        if any(not (results[host].get('error')) and results[host].get('consumer_id') not in (None, '')
-               and int(results[host]['consumer_id']) == kept for host in claiming):
+        if used:
             activated = False
         elif any(DUPLICATE_ERROR.match(str(results[host].get('error') or '')) for host in claiming):
             activated = True
         entry = dict(bunit_id=first.get('bunit_id'), bunit_path=first.get('bunit_path'), name=name, ids=ids, kept=kept,
-                     others=ids[1:], hosts=claiming, others_activated=activated)
+                     others=[item for item in ids if item != kept], hosts=claiming, others_activated=activated)
         entry['hint'] = duplicate_hint(entry)
         duplicates.append(entry)
     duplicates.sort(key=lambda item: (str(item['bunit_path']), item['name'], item['kept']))

@@ -7,7 +7,7 @@ import sys
 from werkzeug.serving import make_server
 
 from .app import create_app
-from .store import DEFAULT_PAGE_SIZE, DEFAULT_TOKEN_LIFETIME, SPNAME_FORMS, Simulator
+from .store import DEFAULT_PAGE_SIZE, DEFAULT_TOKEN_LIFETIME, ID_ORDERS, PAGE_SHIFT_MODES, SPNAME_FORMS, Simulator
 from .testing import PortalRequestHandler, QuietRequestHandler
 
 
@@ -38,6 +38,16 @@ def parse_args(argv=None):
     parser.add_argument('--clock-offset-s', type=float, default=0,
                         help="the portal's clock is this many seconds off (negative: behind): Date headers, createdDates, job times")
     parser.add_argument('--spname-override', help='GET .../node/spname answers this name (e.g. 12345) instead of its suggestion')
+    parser.add_argument('--id-order', choices=ID_ORDERS, default='growing',
+                        help='random: hand out unique ids in no order (seeded), also below existing ones')
+    parser.add_argument('--page-shift-rate', type=float, default=0.0,
+                        help='share (0 to 1) of page reads past the first served as if a unit before the offset had just gone or come')
+    parser.add_argument('--page-shift-mode', choices=PAGE_SHIFT_MODES, default='any',
+                        help='how a shifted page moved: delete, create, cancel (a delete and a create; total unchanged) or any')
+    parser.add_argument('--conflict-status', type=int, default=409,
+                        help='status of a refused race write (a second node, an activated node, a node name in use); e.g. 400')
+    parser.add_argument('--created-resolution', type=float, default=0,
+                        help='stamp createdDate to whole multiples of this many seconds (1: whole seconds, so ties happen)')
     return parser.parse_args(argv)
 
 
@@ -48,7 +58,9 @@ def main(argv=None):
                           consumer_delete_ignores_associations=args.consumer_delete_ignores_associations,
                           spname_form=args.spname_form, spname_override=args.spname_override,
                           billing_period_keys=not args.no_billing_period_keys, billing_guessed_keys=args.billing_guessed_keys,
-                          clock_offset_s=args.clock_offset_s)
+                          clock_offset_s=args.clock_offset_s, id_order=args.id_order,
+                          page_shift_rate=args.page_shift_rate, page_shift_mode=args.page_shift_mode,
+                          conflict_status=args.conflict_status, created_resolution=args.created_resolution)
     app = create_app(simulator=simulator)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler if args.quiet else PortalRequestHandler)
     url = 'http://%s:%d' % (args.host, server.port)

@@ -186,7 +186,7 @@ def node_get(unit_id, consumer_id):
 def node_create(unit_id, consumer_id):
     consumer, node = _consumer_and_node(unit_id, consumer_id, need_node=False)
     if node is not None:
-        raise conflict('Consumption unit %d (%s) already has a backup node (id %d)' % (consumer_id, consumer['name'], node['id']))
+        raise sim().refused('Consumption unit %d (%s) already has a backup node (id %d)' % (consumer_id, consumer['name'], node['id']))
     body = json_body()
     values = bind(body, NODE_SPEC)
     extra = bind(body, {'server': ('ref', 'servers'), 'tsmPassword': 'str'})
@@ -320,10 +320,10 @@ def node_activate(unit_id, consumer_id):
     _check_unlocked(node)
     failure = None
     if node.get('activatedDate'):
-        failure = conflict('Backup node %d is already activated as %s' % (node['id'], node.get('tsmName')),
-                           'Activating an activated node is refused; check activatedDate/tsmName first')
+        failure = sim().refused('Backup node %d is already activated as %s' % (node['id'], node.get('tsmName')),
+                                'Activating an activated node is refused; check activatedDate/tsmName first')
     elif name in used_tsm_names(exclude_node_id=node['id']):
-        failure = conflict('The node name %s is already in use on the backup server' % name)
+        failure = sim().refused('The node name %s is already in use on the backup server' % name)
     if failure is not None:
         sim().audit(user(), 400, 'Activation of the backup node of "%s" as %s failed: %s' % (consumer['name'], name, failure.message),
                     unit_id=unit_id, consumer_id=consumer_id, object_type='Node', object_id=node['id'])

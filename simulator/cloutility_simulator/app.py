@@ -11,7 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from .common import EXTENSION, json_body, sim
-from .store import BEHAVIOUR_SWITCHES, ApiError, Simulator, bad_request, check_spname_config
+from .store import BEHAVIOUR_SWITCHES, RACE_DEFAULTS, ApiError, Simulator, bad_request, check_race_config, check_spname_config
 
 admin = Blueprint('sim_admin', __name__, url_prefix='/_sim')
 
@@ -271,6 +271,13 @@ def config():
                 except re.error as exc:
                     raise bad_request('bad missing_routes regex %r: %s' % (item, exc)) from exc
             simulator.config['missing_routes'] = list(routes)
+        race = dict((key, body[key]) for key in RACE_DEFAULTS if key in body)
+        if race:
+            try:
+                check_race_config(race)
+            except ValueError as exc:
+                raise bad_request(str(exc)) from exc
+            simulator.config.update(race)
         if 'latency_ms' in body:
             value = body['latency_ms']
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -282,7 +289,7 @@ def config():
                 raise bad_request('clock_offset_s must be a number of seconds (negative: the portal is behind), at most ten years')
             simulator.config['clock_offset_s'] = value
         unknown = set(body) - {'page_size', 'token_lifetime', 'strict', 'missing_routes', 'latency_ms', 'password_min_length',
-                               'spname_form', 'spname_override', 'clock_offset_s'} - set(BEHAVIOUR_SWITCHES)
+                               'spname_form', 'spname_override', 'clock_offset_s'} - set(BEHAVIOUR_SWITCHES) - set(RACE_DEFAULTS)
         if unknown:
             raise bad_request('unknown config keys: %s' % ', '.join(sorted(unknown)))
     return jsonify(dict(simulator.config))

@@ -1,8 +1,10 @@
 """Helpers shared by the API blueprints: request access, binding of bodies, rendering."""
 
+import datetime
+
 from flask import current_app, g, jsonify, request
 
-from .store import bad_request, fmt_time, not_found, now_iso, parse_time
+from .store import bad_request, fmt_time, not_found, parse_time, utcnow
 
 EXTENSION = 'cloutility_simulator'
 BACKUP_NODE_TYPE = {'id': 1, 'name': 'SP Backup node'}
@@ -217,10 +219,22 @@ def paged(items, collection_href, type_name=None):
     offset = query_int('offset', 0, minimum=0)
     limit = query_int('limit', page_size, minimum=0)
     count = min(limit, page_size)
-    page = items[offset:offset + count]
+    total = len(items)
+    shift = sim().page_shift() if offset and items else None
+    if shift == 'delete' or shift == 'cancel':
+        # A unit before the offset went since the page before: every later item moved one place up, so the one at the
+        # offset was on the page before and a reader skips it. 'cancel': a create at the end kept total as it was.
+        page = items[offset + 1:offset + 1 + count]
+        total -= shift == 'delete'
+    elif shift == 'create':
+        # A unit came before the offset: every later item moved one place down and the reader sees one twice.
+        page = items[offset - 1:offset - 1 + count]
+        total += 1
+    else:
+        page = items[offset:offset + count]
     result = {
         'href': collection_href,
-        'total': len(items),
+        'total': total,
         'offset': offset,
         'first': collection_href,
         'items': page,
@@ -335,7 +349,12 @@ def insert(table, kind, fields, values):
     record_id = sim().next_id(kind)
     record = {'id': record_id}
     record.update(fields)
-    record['createdDate'] = now_iso()
+    resolution = sim().config.get('created_resolution') or 0
+    stamp = utcnow()
+    if resolution:  # a portal that stamps whole seconds (or coarser): units created together tie
+        epoch = stamp.timestamp()
+        stamp = datetime.datetime.fromtimestamp(epoch - epoch % resolution, datetime.timezone.utc)
+    record['createdDate'] = fmt_time(stamp)
     record.update(values)
     state()[table][record_id] = record
     return record

@@ -32,6 +32,34 @@ BEHAVIOUR_SWITCHES += ('billing_guessed_keys',)  # billing data with date / peri
 READ_ONLY_SWITCHES = ('node_locked_read_only', 'consumer_tags_read_only')
 BEHAVIOUR_SWITCHES += READ_ONLY_SWITCHES
 
+# Switches that break what racing controllers could assume of a portal (simulator/README.md, "Racing controllers"):
+# id_order 'growing' (the seeded formula) or 'random' (unique ids in no order, seeded, also below existing ones);
+# page_shift_rate (0 to 1) of page reads past the first served as if a unit before the offset had just gone
+# or come (page_shift_mode 'any', 'delete', 'create' or 'cancel': a delete and a create that leave total as it was);
+# conflict_status: the status of a refused race write (409, or 400 as some portals answer); created_resolution:
+# createdDate stamped to whole multiples of this many seconds (0: milliseconds), so ties happen.
+ID_ORDERS = ('growing', 'random')
+PAGE_SHIFT_MODES = ('any', 'delete', 'create', 'cancel')
+RACE_DEFAULTS = dict(id_order='growing', page_shift_rate=0.0, page_shift_mode='any', conflict_status=409, created_resolution=0)
+
+
+def check_race_config(values):
+    """The race switches of ``values`` (a dict) checked; ValueError naming the key otherwise."""
+    if 'id_order' in values and values['id_order'] not in ID_ORDERS:
+        raise ValueError('id_order must be one of %s, not %r' % (', '.join(ID_ORDERS), values['id_order']))
+    if 'page_shift_mode' in values and values['page_shift_mode'] not in PAGE_SHIFT_MODES:
+        raise ValueError('page_shift_mode must be one of %s, not %r' % (', '.join(PAGE_SHIFT_MODES), values['page_shift_mode']))
+    rate = values.get('page_shift_rate', 0.0)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+        raise ValueError('page_shift_rate must be a number from 0 to 1, not %r' % (rate,))
+    status = values.get('conflict_status', 409)
+    if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 499:
+        raise ValueError('conflict_status must be an HTTP status from 400 to 499, not %r' % (status,))
+    resolution = values.get('created_resolution', 0)
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, float)) or resolution < 0:
+        raise ValueError('created_resolution must be a number of seconds of 0 or more, not %r' % (resolution,))
+
+
 # Routes a strict portal does not have (an older portal version): answered like an unknown route.
 STRICT_MISSING_ROUTES = (r'^/v1/nodewarningtypes(/|$)',)
 
@@ -148,7 +176,7 @@ class Simulator:
     def __init__(self, seed=None, page_size=DEFAULT_PAGE_SIZE, token_lifetime=DEFAULT_TOKEN_LIFETIME, strict=False, missing_routes=None,
                  latency_ms=0, node_delete_needs_associations=False, consumer_delete_ignores_associations=False, spname_form='json',
                  spname_override=None, billing_period_keys=True, billing_guessed_keys=False,
-                 clock_offset_s=0):
+                 clock_offset_s=0, **race):
         self.lock = threading.RLock()
         self.seed_path = seed or DEFAULT_SEED
         # latency_ms: the baseline of the latency fault (faults['latency_ms']), kept when faults are cleared.
@@ -164,6 +192,11 @@ class Simulator:
         self.initial_config.update(spname_form=spname_form, spname_override=spname_override)
         # The portal's clock, off from the real one by this many seconds (store.utcnow): a controller whose clock disagrees.
         self.initial_config.update(clock_offset_s=clock_offset_s)
+        unknown = set(race) - set(RACE_DEFAULTS)
+        if unknown:
+            raise TypeError('unknown simulator settings: %s' % ', '.join(sorted(unknown)))
+        check_race_config(race)
+        self.initial_config.update(dict(RACE_DEFAULTS, **race))
         self.state = {}
         self.config = {}
         self.counters = {}
@@ -178,6 +211,8 @@ class Simulator:
                 seed = json.load(handle)
             self.state = self._build_state(seed)
             self.config = copy.deepcopy(self.initial_config)
+            self.race_random = random.Random(29)  # ids in no order and shifted pages: seeded, so a failure can be replayed
+            self._random_ids = {}
             self.reset_counters()
             self.clear_faults()
 
@@ -350,8 +385,43 @@ class Simulator:
 
     # ----------------------------------------------------------------- ids and helpers
     def next_id(self, kind):
-        """Deterministic but non-sequential ids."""
-        return next_state_id(self.state, kind)
+        """Deterministic but non-sequential ids; with config id_order 'random', unique ids in no order (seeded)."""
+        with self.lock:
+            if self.config.get('id_order') != 'random':
+                return next_state_id(self.state, kind)
+            used = self._random_ids.get(kind)
+            if used is None:
+                used = self._random_ids[kind] = set()
+                for name in _COLLECTIONS + ('auditLogs', 'deletionRequests', 'invoiceFiles'):
+                    table = self.state.get(name)
+                    used.update(table if isinstance(table, dict) else (item.get('id') for item in table or () if isinstance(item, dict)))
+                used.update(int(value) for value in self.state['nextIds'].values())
+            # Below the kind's existing ids too, and above them; room grows with the ids handed out.
+            handed = self._random_ids[kind + '#'] = self._random_ids.get(kind + '#', 0) + 1
+            ceiling = 2 * int(self.state['nextIds'].get(kind, 1000)) + 100 + 8 * handed
+            while True:
+                candidate = self.race_random.randint(1, ceiling)
+                if candidate not in used:
+                    used.add(candidate)
+                    return candidate
+
+    def refused(self, message, developer_message=None):
+        """A refused race write (a second node, an activated node, a node name in use): 409, or config conflict_status."""
+        status = int(self.config.get('conflict_status') or 409)
+        return ApiError(status, 'Conflict' if status == 409 else 'ValidationFailed', message, developer_message)
+
+    def page_shift(self):
+        """For a page read past the first: None, or how the listing moved since the page before ('delete', 'create',
+        'cancel'), drawn at config page_shift_rate."""
+        with self.lock:
+            rate = float(self.config.get('page_shift_rate') or 0)
+            if not rate or self.race_random.random() >= rate:
+                return None
+            mode = self.config.get('page_shift_mode') or 'any'
+            if mode == 'any':
+                mode = self.race_random.choice(('delete', 'create', 'cancel'))
+            self.counters['page_shifts'] = self.counters.get('page_shifts', 0) + 1
+            return mode
 
     def units_under(self, unit_id):
         """The unit and all its descendants (ids)."""

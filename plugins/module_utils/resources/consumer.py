@@ -15,6 +15,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client i
 from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import format_datetime, parse_datetime
 from ansible_collections.cloutility.cloutility.plugins.module_utils.endpoints import endpoint
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem
+from ansible_collections.cloutility.cloutility.plugins.module_utils.rivals import keeper
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import (
     Reconciler,
     ResourceSpec,
@@ -135,12 +136,6 @@ def same_name(items, name):
     return [item for item in items if isinstance(item, dict) and item.get('name') == name]
 
 
-def keeper(units):
-    """The unit every controller keeps among units of one name: the lowest id. Ids only grow, so it is the one
-    created first, and a controller that created a unit sees every older one when it looks again."""
-    return min(units, key=lambda unit: unit['id'])
-
-
 def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False, items=None, settle=False, where=None):
     """The consumption unit of a business unit, by id or by (non-unique) name, or None.
 
@@ -148,8 +143,9 @@ def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False, ite
     ``items``: the unit's consumption units read before (fleet mode reads each unit's list once), else one GET.
     Two consumers with the same name and no consumer_id is an error (DuplicateUnits) listing their ids; with
     ``settle``, the list is read again first, within the client's retry budget, because controllers racing to create
-    the unit remove their extra units within moments (resources/node.py), up to SETTLE_LOOKS times. ``where`` names
-    the business unit.
+    the unit remove their extra units within moments (rivals.py), up to SETTLE_LOOKS times. ``where`` names the
+    business unit. With ``settle`` (the node workflow, which decides on it whether to create) every read is a consistent
+    one (client.consistent_list, rivals.py invariant 1).
     """
     if consumer_id is not None:
         consumer = get_optional(client, consumers_path(bunit_id, consumer_id), what=CONSUMER, keys=('id',))
@@ -158,17 +154,19 @@ def find_consumer(client, bunit_id, name=None, consumer_id=None, full=False, ite
         if name is not None and consumer.get('name') != name:
             raise CloutilityError("Consumption unit id %s is named '%s', not '%s'" % (consumer_id, consumer.get('name'), name))
         return consumer
+    read = client.consistent_list if settle else client.get_all
     if items is None:
-        items = client.get_all(consumers_path(bunit_id))
+        items = read(consumers_path(bunit_id))
     matches = same_name(items, name)
     started, attempt = time.monotonic(), 0
     while settle and len(matches) > 1 and attempt < SETTLE_LOOKS and client.wait_before_retry(attempt + 1, started):
         attempt += 1
-        matches = same_name(client.get_all(consumers_path(bunit_id)), name)
+        matches = same_name(read(consumers_path(bunit_id)), name)
     if len(matches) > 1:
         raise DuplicateUnits("Consumption unit name '%s' is used by %d units in business unit %s: ids %s. Set consumer_id to "
-                             "choose one, or delete the units that are not needed (the audit lists them; the modules keep the "
-                             "oldest, id %s, only when the others are extra units of controllers that ran at once)"
+                             "choose one, or delete the units that are not needed (the audit lists them; the modules use the one "
+                             "holding the activated node, or the first created, id %s, when the others are minutes old and "
+                             "hold no activated node)"
                              % (name, len(matches), where or bunit_id, ', '.join(str(item.get('id')) for item in matches),
                                 keeper(matches).get('id')), matches)
     if not matches:

@@ -16,12 +16,12 @@ import time
 
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityApiError, CloutilityError, get_optional
 from ansible_collections.cloutility.cloutility.plugins.module_utils.concurrency import DEFAULT_WORKERS, map_bounded
-from ansible_collections.cloutility.cloutility.plugins.module_utils.dates import parse_datetime, utcnow
 from ansible_collections.cloutility.cloutility.plugins.module_utils.masking import mask_keys, short
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import bunit_problem, find_ref
 from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import (
     PartialWriteError,
     Plan,
+    refused,
     ResourceSpec,
     Step,
     StepFailed,
@@ -36,10 +36,17 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.co
     DuplicateUnits,
     consumers_path,
     find_consumer,
-    keeper,
-    same_name,
 )
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import create as create_consumer, delete as delete_consumer
+from ansible_collections.cloutility.cloutility.plugins.module_utils.rivals import (
+    MAX_ROUNDS,
+    LostRace,
+    NoUnitLeft,
+    Rivals,
+    describe,
+    keeper,
+    young,
+)
 
 # ---------------------------------------------------------------------------- node names
 TSM_NAME_MAX = 64
@@ -466,7 +473,10 @@ class NodeWorkflow:
         self.check_mode = check_mode
         self.cache = refs
         self.bunit = None
+        self.rivals = None
         self.extra_units = []
+        self.leftover_why = None
+        self.warnings = []
 
     def run(self):
         params = self.params
@@ -474,42 +484,82 @@ class NodeWorkflow:
         if callable(self.tree):
             self.tree = self.tree()
         self.bunit = self.tree.resolve(params.get('bunit'))
+        self.rivals = Rivals(self.client, self.bunit['id'], params.get('consumer'), cache=self.cache)
         key = consumer_lock_key(self.bunit['id'], params.get('consumer') if params.get('consumer_id') is None else None,
                                 params.get('consumer_id'))
         # The read that decides (does the unit exist? what does its node hold?) happens under the lock.
         with object_lock(self.client, *key):
-            try:
-                consumer = find_consumer(self.client, self.bunit['id'], params.get('consumer'), params.get('consumer_id'),
-                                         items=self.shared_consumers(), settle=True, where=self.tree.path(self.bunit['id']))
-            except DuplicateUnits as duplicates:
-                consumer = self.keep_one(duplicates)
+            result = self.converge()
+        if self.extra_units:
+            self.warnings.insert(0, "Consumption units %s are named '%s' too: this task used id %s (%s); delete the others (the "
+                                    "audit lists them)" % (describe(self.extra_units), params.get('consumer'),
+                                                           result.get('consumer_id') or '?', self.leftover_why))
+        if self.warnings:
+            result['warnings'] = self.warnings
+        return result
+
+    def converge(self):
+        """Rounds (rivals.py invariant 7, at most MAX_ROUNDS): look the unit up and bring it to what the task wants; a run
+        whose new unit lost to another controller's goes on with the kept unit in the next round, and one whose units
+        are all gone looks again."""
+        params = self.params
+        kept, yielded, left = None, [], None
+        for round_ in range(MAX_ROUNDS):
+            # A look again reads the list anew: a fleet's shared list is from before this run's writes.
+            consumer = kept if kept is not None else self.lookup(shared=round_ == 0)
             if consumer is None and params.get('consumer_id') is not None and params['state'] == 'present':
                 raise CloutilityError('Consumption unit id %s not found in business unit %s; leave consumer_id out to create '
                                       'a unit by name' % (params['consumer_id'], self.tree.path(self.bunit['id'])))
             node = get_node(self.client, self.bunit['id'], consumer['id']) if consumer else None
             if params['state'] == 'absent':
-                result = self.absent(consumer, node)
-            else:
+                return self.absent(consumer, node)
+            try:
                 result = self.present(consumer, node)
-        if self.extra_units:
-            result['warnings'] = ["Consumption units %s are named '%s' too and hold no activated node (left by controllers that "
-                                  "ran at once and did not finish): this task used the oldest, id %s; delete the others (the "
-                                  "audit lists them)" % (', '.join(str(unit['id']) for unit in self.extra_units), params.get('consumer'),
-                                                         consumer['id'] if consumer else '?')]
-        return result
+            except Yielded as done:
+                if done.own is None:
+                    pass  # a unit found, not this run's: nothing of this run's was removed
+                elif done.own.pop('deleted', True):
+                    yielded.append(done.own)
+                else:
+                    left = done.own
+                kept = done.kept
+                continue
+            except NoUnitLeft:
+                kept = None
+                continue
+            except PartialWriteError as exc:
+                if yielded:
+                    exc.result.update(changed=True, duplicate_removed=yielded[-1])
+                raise
+            if yielded or self.rivals.removed:
+                # This run created and removed a unit: a change, however the kept unit's own result reads.
+                result.update(changed=True, duplicate_removed=(yielded or self.rivals.removed)[-1])
+            if left is not None:
+                result.update(changed=True, duplicate_left=left)  # created by this run, renamed since: never deleted
+            return result
+        raise CloutilityError("Consumption unit '%s' in business unit %s: controllers running at once did not settle on one "
+                              "unit in %d rounds; run again" % (params.get('consumer'), self.tree.path(self.bunit['id']), MAX_ROUNDS))
+
+    def lookup(self, shared=True):
+        """The unit of the task, from a consistent read (rivals.py invariant 1); several of the name: keep_one.
+        ``shared``: a fleet's list read once for every entry may serve (the first look of a run)."""
+        params = self.params
+        try:
+            return find_consumer(self.client, self.bunit['id'], params.get('consumer'), params.get('consumer_id'),
+                                 items=self.shared_consumers() if shared else None, settle=True,
+                                 where=self.tree.path(self.bunit['id']))
+        except DuplicateUnits as duplicates:
+            return self.keep_one(duplicates)
 
     def keep_one(self, duplicates):
-        """Several units of the name, still there after settling: the oldest when every other one is young (created in the
-        last RACE_WINDOW seconds, by the portal's clock) and holds no activated node, which is what racing controllers
-        leave for moments (or a controller stopped half way; the task names them in a warning). Anything else is the
-        error: units a person made (older, or with a live node) are never guessed between."""
-        kept = keeper(duplicates.units)
-        others = [unit for unit in duplicates.units if unit['id'] != kept['id']]
-        if not all(_young(unit) for unit in others) or \
-                any(is_activated(get_node(self.client, self.bunit['id'], unit['id'])) for unit in others):
+        """Several units of the name, still there after settling (rivals.py invariant 6): the one holding the activated
+        node, or the first created when the others are young and hold none; named in a warning. Anything else is the
+        error: units a person made (older, or two with a live node) are never guessed between."""
+        chosen = self.rivals.leftover(duplicates.units)
+        if chosen is None:
             raise duplicates
-        self.extra_units = others
-        return self.client.get_object(consumers_path(self.bunit['id'], kept['id']), what=CONSUMER, keys=('id',))
+        unit, self.extra_units, self.leftover_why = chosen
+        return self.client.get_object(consumers_path(self.bunit['id'], unit['id']), what=CONSUMER, keys=('id',))
 
     def shared_consumers(self):
         """Fleet mode (a shared ``refs``): the unit's consumption units, read once for every entry; else None.
@@ -520,7 +570,7 @@ class NodeWorkflow:
         if self.cache is None or self.params.get('consumer_id') is not None:
             return None
         bunit_id = self.bunit['id']
-        return self.cache.get(('consumers', bunit_id), lambda: self.client.get_all(consumers_path(bunit_id)))
+        return self.cache.get(('consumers', bunit_id), lambda: self.client.consistent_list(consumers_path(bunit_id)))
 
     # ------------------------------------------------------------------ present
     def plan_present(self, ctx, node, desired, activation):
@@ -535,14 +585,19 @@ class NodeWorkflow:
         if ctx['consumer'] is None:
             def took_consumer(ctx, answer):
                 # Only the unit asked for: an answer with an id and another name is not it (a proxy's object).
-                ctx['consumer'] = answer if _has_id(answer) and answer.get('name') == name else self.newest_of_name()
-                ctx['created_consumer'] = ctx['consumer']
+                if not (_has_id(answer) and answer.get('name') == name):
+                    answer = ctx.get('lost_create') or self.after_lost_create(ctx)
+                if answer is None:
+                    raise CloutilityError("POST /v1/%s answered without the unit '%s' and no unit of the name shows"
+                                          % (consumers_path(bunit_id), name))
+                ctx['consumer'] = answer
+                ctx['created_consumer'] = answer
                 ctx['created_at'] = time.monotonic()
 
             plan.add(Step(
                 'create_consumer', lambda ctx: "create consumption unit '%s'%s" % (name, _id_text(ctx['consumer'])),
                 send=lambda ctx: create_consumer(client, bunit_id, {'name': name}),
-                verify=lambda ctx: ctx.update(uncertain_create=True) or self.newest_of_name(),
+                verify=self.after_lost_create,
                 apply=took_consumer,
                 predict=lambda ctx: ctx.update(consumer={'name': name}),
                 changed_keys=['consumer']))
@@ -592,6 +647,9 @@ class NodeWorkflow:
                 if ctx.get('created_consumer') and not ctx.get('checked'):
                     ctx['checked'] = True
                     self.check_rivals(ctx)  # never a second live node: the look before the one step that cannot be undone
+                elif ctx.get('found_at') is not None and not ctx.get('checked'):
+                    ctx['checked'] = True
+                    self.check_found(ctx)
                 if not ctx.get('tsm_name'):
                     ctx['tsm_name'] = activation or suggested_name(client, bunit_id, consumer_id(ctx))
                 return client.request('GET', node_path(bunit_id, consumer_id(ctx), 'node_activate'),
@@ -640,98 +698,99 @@ class NodeWorkflow:
         if node is None and 'server' not in desired:
             desired['server'] = short(refs.default_server())
         ctx = dict(consumer=consumer, node=copy.deepcopy(node) if node else {}, reread=False)
+        if consumer is not None and activation is not None and params.get('consumer_id') is None and young(consumer):
+            # A unit found (not created by this run) and minutes old, about to be activated: racing controllers may have
+            # made an earlier one that the lookup could not show yet (rivals.py invariant 2, for runs that found a unit).
+            ctx['found_at'] = time.monotonic()
         plan = self.plan_present(ctx, node, desired, activation)
         before = NODE.project(node) if node else {}
         try:
             plan.run(ctx, self.check_mode, self.client)
         except StepFailed as failure:
-            if ctx.get('created_consumer') and getattr(failure.cause, 'status', None) in (404, 409):
-                # The unit this run created may be gone (404; or a 409 whose re-read found it gone): a controller that
-                # kept another unit of the name removed it.
+            if ctx.get('created_consumer') and refused(failure.cause):
+                # The unit this run created may be gone (a 404, or whatever a portal answers for it; the step's re-read
+                # found the work not done): a controller that kept another unit of the name removed it.
                 try:
-                    self.check_rivals(ctx, gone=True)
+                    self.check_rivals(ctx)
                 except LostRace as lost:
-                    return self.yield_to(ctx, plan, lost.keeper)
+                    self.give_way(ctx, plan, lost.keeper)
             raise self.partial(ctx, plan, failure, before)
         except LostRace as lost:
-            return self.yield_to(ctx, plan, lost.keeper)
+            self.give_way(ctx, plan, lost.keeper)
         if ctx.get('created_consumer') and activation is None:
             try:  # no activation to check before: check now
                 self.check_rivals(ctx)
             except LostRace as lost:
-                return self.yield_to(ctx, plan, lost.keeper)
+                self.give_way(ctx, plan, lost.keeper)
         if ctx['reread']:
             ctx['node'] = get_node(self.client, bunit_id, ctx['consumer']['id']) or ctx['node']
         return self.result(ctx, plan, before, activated=activation is not None)
 
-    def newest_of_name(self):
-        """After a create whose answer was lost: the newest unit of the name, taken as this run's (none existed when it
-        decided to create). When another controller created one too, check_rivals settles which is kept."""
-        units = same_name(self.client.get_all(consumers_path(self.bunit['id'])), self.params.get('consumer'))
-        return max(units, key=lambda unit: unit['id']) if units else None
+    def after_lost_create(self, ctx):
+        """The create's answer was lost (or refused, or was no unit): a consistent read of the name decides. None shows:
+        the create did not take. Some show (none did before the create: this run's pre-create read): which is this run's
+        cannot be told; the first is taken and the settling removes the others (rivals.py, Rivals.settle)."""
+        units = self.rivals.read()
+        if not units:
+            return None
+        ctx['uncertain_create'] = True
+        ctx['lost_create'] = keeper(units)
+        return ctx['lost_create']
 
-    def check_rivals(self, ctx, gone=False):
-        """Once per unit this run created, before the node is activated (or at the end of the plan when it is not): when
-        other units of the name exist (controllers that share no lock created them at the same time), every controller
-        keeps the same one (consumer.keeper: the oldest). A run whose unit is not the keeper raises LostRace.
-
-        Why once is enough: ids only grow, so a unit older than this run's was created before it and is in the list this
-        run reads after creating its own; the controller of the oldest never sees an older one and goes on. No unit
-        but the kept one is ever activated, and a loser's node, never activated, goes with its unit."""
-        bunit_id = self.bunit['id']
-        since = time.monotonic() if gone else ctx.get('created_at', 0)
-
-        def load():
-            return self.client.get_all(consumers_path(bunit_id))
-
-        # Fleet mode: one list read started after this run's create serves every entry whose create came before it.
-        units = same_name(self.cache.fresh(('consumers', bunit_id), since, load) if self.cache is not None else load(),
-                          self.params.get('consumer'))
+    def check_rivals(self, ctx):
+        """Once per unit this run created, before the node is activated (or at the end of the plan when it is not), and
+        when a later step finds the unit gone: Rivals.settle (rivals.py invariant 2). Raises LostRace when another unit
+        of the name is kept; NoUnitLeft when none is left."""
         own = ctx['consumer']
-        if own is None or own.get('id') is None or not units:
+        if own is None or own.get('id') is None:
             return
-        if len(units) < 2 and not gone and units[0]['id'] == own['id']:
+        uncertain = ctx.pop('uncertain_create', False)
+        self.rivals.settle(own, ctx['created_at'], uncertain=uncertain)
+
+    def check_found(self, ctx):
+        """Before activating a young unit this run found: a read race_margin seconds after the lookup shows every unit of
+        the name made before it; when one is ordered first, this run goes on with that one (Yielded, nothing deleted:
+        the unit found is not this run's; its creator removes it)."""
+        found = ctx['consumer']
+        self.rivals.wait_margin(ctx['found_at'])
+        units = self.rivals.read(since=ctx['found_at'] + self.rivals.margin)
+        if not units:
             return
         kept = keeper(units)
-        if ctx.get('uncertain_create'):
-            # The create's answer was lost: which unit of the name is this run's cannot be told. Every other unit without
-            # an activated node goes (this run's among them); a controller still working on one finds it gone and yields.
-            for unit in units:
-                if unit['id'] != kept['id'] and unit['id'] != own['id'] and not is_activated(get_node(self.client, self.bunit['id'], unit['id'])):
-                    self.remove_unit(unit['id'])
-            ctx['uncertain_create'] = False
-        if kept['id'] != own['id']:
-            raise LostRace(kept)
+        if kept['id'] == found['id']:
+            return
+        current = self.rivals.confirm(kept['id'])
+        if current is not None:
+            raise Yielded(current, None)
 
-    def remove_unit(self, consumer_id):
-        """Delete a unit this settling removes (with its node, which is not activated); one already gone is fine."""
-        try:
-            delete_consumer(self.client, self.bunit['id'], consumer_id, delete_associations=True)
-        except CloutilityApiError as exc:
-            if exc.status != 404:
-                raise
-
-    def yield_to(self, ctx, plan, kept):
-        """This run's unit lost to ``kept``: remove what this run created (a unit whose node, if any, is not activated:
-        the check runs before activation), then bring the kept unit to what the task wants, as if it had been found."""
+    def give_way(self, ctx, plan, kept):
+        """This run's unit lost to ``kept`` (rivals.py invariants 4, 5): confirm ``kept``, remove this run's unit, and
+        go on with ``kept`` in the next round (Yielded), as if it had been found. Always raises."""
         own = ctx['created_consumer']
-        bunit_id = self.bunit['id']
         try:
-            self.remove_unit(own['id'])
+            current, outcome = self.rivals.yield_to(own, kept)
         except CloutilityError as exc:
             result = self.result(ctx, plan, {})
             result.update(changed=True, duplicate_left={'id': own['id'], 'name': own.get('name')})
             raise PartialWriteError("Another controller created consumption unit '%s' (id %s) at the same time; this run's "
                                     "unit (id %s) is not activated and could not be removed: %s. The audit lists it; delete "
                                     "it, then run again." % (own.get('name'), kept['id'], own['id'], exc), result, cause=exc)
-        found = find_consumer(self.client, bunit_id, consumer_id=kept['id'])
-        if found is None:
-            raise CloutilityError("Consumption unit '%s' (id %s), which another controller created at the same time and this run "
-                                  "yielded to, is gone (this run's own was removed); run again" % (own.get('name'), kept['id']))
-        result = self.present(found, get_node(self.client, bunit_id, found['id']))
-        # This run created and removed a unit: a change, however the kept unit's own result reads.
-        result.update(changed=True, duplicate_removed={'id': own['id'], 'name': own.get('name')})
-        return result
+        if current is None:
+            raise NoUnitLeft()  # the keeper is gone: look again, this run's unit untouched
+        what, now = outcome
+        if what == 'renamed':
+            self.warnings.append("Consumption unit id %s, which this run created as '%s', is now named '%s' (renamed since): it was "
+                                 "not deleted; this task used unit id %s of the name"
+                                 % (own['id'], own.get('name'), now.get('name'), current['id']))
+            raise Yielded(current, {'id': own['id'], 'name': now.get('name'), 'deleted': False})
+        if what == 'live':
+            result = self.result(ctx, plan, {})
+            result.update(changed=True, duplicate_left={'id': own['id'], 'name': own.get('name')})
+            raise PartialWriteError("Consumption unit '%s' has two units that controllers running at once created: id %s (kept) "
+                                    "and id %s, which this run created and whose node another task activated meanwhile; an "
+                                    "activated node is never deleted. Choose one (consumer_id) and delete the other"
+                                    % (own.get('name'), current['id'], own['id']), result)
+        raise Yielded(current, {'id': own['id'], 'name': own.get('name')})
 
     def result(self, ctx, plan, before, activated=False):
         params = self.params
@@ -839,25 +898,14 @@ class NodeWorkflow:
         return base
 
 
-# How recent (seconds, by the portal's createdDate, with room for clock skew) an extra unit of a name must be for a lookup
-# to take it as one racing controllers left, rather than one a person made.
-RACE_WINDOW = 900
+class Yielded(Exception):
+    """This run's new unit lost: ``kept`` (confirmed just now) is the unit to bring to what the task wants next round;
+    ``own`` says what became of this run's unit (its id and name now)."""
 
-
-def _young(unit):
-    try:
-        created = parse_datetime(unit.get('createdDate'), 'createdDate')
-    except CloutilityError:
-        return False
-    return created is not None and abs((utcnow() - created).total_seconds()) <= RACE_WINDOW
-
-
-class LostRace(Exception):
-    """Not a CloutilityError (the engine passes it through untouched): this run's new unit is not the one kept."""
-
-    def __init__(self, kept):
-        super().__init__('consumption unit %s is kept' % kept.get('id'))
-        self.keeper = kept
+    def __init__(self, kept, own):
+        super().__init__('yielded to consumption unit %s' % kept.get('id'))
+        self.kept = kept
+        self.own = own
 
 
 def _id_text(obj):

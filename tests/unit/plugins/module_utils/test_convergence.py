@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Cloutility Ansible collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Convergence without a shared lock (issue 22), against the simulator: controllers that share no lock and create the
-same consumption unit keep one, the oldest (lowest id); a lookup that finds several units of a name takes the oldest
-only when no other holds an activated node; a 409 is re-read. First one race at a time, each played at the exact
+"""Convergence without a shared lock (issues 22 and 29), against the simulator: controllers that share no lock and create
+the same consumption unit keep one, the first created (rivals.py: by createdDate, then id); a lookup that finds several
+units of a name takes the one holding the activated node, or the first when the others are young and hold none; a
+refused write is re-read. First one race at a time, each played at the exact
 moment it matters (a second client writes just before or after this run's request), then real processes at once."""
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils import api_c
 from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client import CloutilityClient, CloutilityError
 from ansible_collections.cloutility.cloutility.plugins.module_utils.names import BusinessUnitTree
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.consumer import DuplicateUnits
+from ansible_collections.cloutility.cloutility.plugins.module_utils.reconcile import Plan
 from ansible_collections.cloutility.cloutility.plugins.module_utils.resources.node import (
     LostRace,
     NodeWorkflow,
+    Yielded,
     ensure_node,
     get_node,
     is_activated,
 )
+from ansible_collections.cloutility.cloutility.plugins.module_utils.rivals import Rivals
 
 CONTOSO = 94
 CONTOSO_PATH = 'Acme Hosting/Customers/Contoso'
@@ -181,10 +185,10 @@ def test_b_a_rival_the_first_lookup_missed_is_found_at_the_check(sim, quick):
     client, rival = _client(sim), _rival(sim)
     kept = _create_unit(rival, name)
     calls = _spy(client)
-    original = client.get_all
+    original = client.consistent_list
     looks = []
 
-    def get_all(path, *args, **kwargs):
+    def consistent_list(path, *args, **kwargs):
         items = original(path, *args, **kwargs)
         if path == CONSUMERS:
             looks.append(path)
@@ -192,7 +196,7 @@ def test_b_a_rival_the_first_lookup_missed_is_found_at_the_check(sim, quick):
                 return [item for item in items if item.get('name') != name]
         return items
 
-    client.get_all = get_all
+    client.consistent_list = consistent_list
     sim.simulator.reset_counters()
 
     result = _run(client, name)
@@ -241,13 +245,16 @@ def test_c_this_runs_unit_is_the_oldest_it_goes_on_and_the_rival_yields(sim, qui
     # The rival's run looks once before it would activate: it loses to this run's unit and yields.
     workflow = NodeWorkflow(rival, BusinessUnitTree(rival), _params(name))
     workflow.bunit = {'id': CONTOSO}
+    workflow.rivals = Rivals(rival, CONTOSO, name)
     created = {'id': other, 'name': name}
-    ctx = dict(consumer=created, created_consumer=created, node={}, reread=False)
+    ctx = dict(consumer=created, created_consumer=created, node={}, reread=False, created_at=0)
     with pytest.raises(LostRace) as lost:
         workflow.check_rivals(ctx)
     assert lost.value.keeper['id'] == own
-    yielded = workflow.yield_to(ctx, None, lost.value.keeper)
-    assert yielded['changed'] and yielded['duplicate_removed'] == {'id': other, 'name': name}
+    with pytest.raises(Yielded) as gave_way:
+        workflow.give_way(ctx, Plan(), lost.value.keeper)
+    assert gave_way.value.kept['id'] == own and gave_way.value.own == {'id': other, 'name': name}
+    yielded = workflow.present(gave_way.value.kept, get_node(rival, CONTOSO, own))
     assert yielded['consumer']['id'] == own and yielded['node']['tsmName'] == result['node']['tsmName']
     _assert_one_activated_unit(sim, name, own)
     assert sim.routes()[ACTIVATE] == 1, 'the kept node was activated once, by this run'
@@ -311,30 +318,33 @@ def test_e_a_leftover_duplicate_without_activated_node_is_named_and_left_alone(s
 
     assert result['changed'] and result['consumer']['id'] == oldest and 'duplicate_removed' not in result
     warning, = result['warnings']
-    assert str(other) in warning and 'the oldest, id %d' % oldest in warning
+    assert str(other) in warning and 'this task used id %d (the first created; the others are minutes old' % oldest in warning
     assert is_activated(_node(sim, oldest))
     assert _units(sim, name) == [oldest, other]
     assert _node(sim, other) == other_before, 'no write to the other unit'
     assert all('/%d' % other not in path for _m, path, _p, _a in calls)
-    assert routes[LIST] == 3, 'the first look and two more before taking the oldest'
+    assert routes[LIST] == 4, 'the first look, two more before taking the oldest, one before activating it (it is young)'
     assert DELETE_UNIT not in routes and CREATE_UNIT not in routes and routes[ACTIVATE] == 1
 
     # Run again: nothing to do, the same warning.
     sim.simulator.reset_counters()
     again = _run(_client(sim), name)
-    assert not again['changed'] and again['warnings'] == result['warnings']
+    assert not again['changed'] and again['consumer']['id'] == oldest
+    assert again['warnings'] == [warning.replace(warning[warning.index('(the first'):warning.index('; delete')], '(it holds the activated node)')]
     assert sim.simulator.counters_copy()['writes'] == 0
 
 
 def test_f_a_duplicate_with_an_activated_node_fails_naming_the_business_unit_path_and_writes_nothing(sim, quick):
-    """(f) Another unit of the name holds an activated node: never a guess between live nodes. The task fails
-    (DuplicateUnits) naming the business unit by path, the ids and the one the modules keep."""
+    """(f) Two units of the name hold an activated node: never a guess between live nodes. The task fails
+    (DuplicateUnits) naming the business unit by path, the ids and the first created."""
     name = 'conv-f'
     client, rival = _client(sim), _rival(sim)
     oldest = _create_unit(rival, name)
     other = _create_unit(rival, name)
-    ensure_node(rival, BusinessUnitTree(rival), _params(name, consumer_id=other))
-    assert is_activated(_node(sim, other))
+    for unit in (oldest, other):
+        ensure_node(rival, BusinessUnitTree(rival), _params(name, consumer_id=unit))
+    assert is_activated(_node(sim, other)) and is_activated(_node(sim, oldest))
+    before = (_node(sim, oldest), _node(sim, other))
     sim.simulator.reset_counters()
 
     with pytest.raises(DuplicateUnits) as caught:
@@ -342,10 +352,10 @@ def test_f_a_duplicate_with_an_activated_node_fails_naming_the_business_unit_pat
 
     message = str(caught.value)
     assert 'business unit %s: ids %d, %d' % (CONTOSO_PATH, oldest, other) in message, message
-    assert 'the modules keep the oldest, id %d,' % oldest in message, message
+    assert 'the first created, id %d,' % oldest in message, message
     assert sorted(unit['id'] for unit in caught.value.units) == [oldest, other]
     assert sim.simulator.counters_copy()['writes'] == 0
-    assert _units(sim, name) == [oldest, other] and _node(sim, oldest) is None
+    assert _units(sim, name) == [oldest, other] and (_node(sim, oldest), _node(sim, other)) == before
 
 
 def test_g_a_node_another_controller_created_meanwhile_is_taken(sim, quick):
@@ -403,7 +413,7 @@ def test_h_an_activation_another_controller_did_meanwhile(sim, quick, tsm_name):
 
 
 # ---------------------------------------------------------------------------- controllers at once
-RACE_UNITS = 10
+RACE_UNITS = int(os.environ.get("RACE_UNITS", "10"))
 RACE_FAULTS = {'rules': [{'path': '^/v1/', 'status': 429, 'retry_after': 1, 'rate': 0.05},
                          {'path': '^/v1/', 'status': 503, 'rate': 0.10}],
                'drop_after_commit': [{'method': 'WRITE', 'path': '^/v1/', 'rate': 0.03}],
@@ -455,13 +465,23 @@ def _controllers(sim, count, entries, tmp_path, label):
     return results
 
 
-@pytest.mark.parametrize('controllers', [2, 4])
-def test_controllers_without_a_shared_lock_converge(sim, tmp_path, controllers):
+# The portals of issue 29: ids growing or in no order, conflicts as 409 or 400, a unit list of several pages that shift
+# while they are read (simulator switches, README "Racing controllers").
+PORTALS = dict(
+    growing=dict(page_size=5),
+    any_order_400=dict(page_size=5, id_order='random', conflict_status=400, page_shift_rate=0.05, created_resolution=1),
+)
+
+
+@pytest.mark.parametrize('controllers,portal', [(2, 'growing'), (4, 'growing'), (4, 'any_order_400')])
+def test_controllers_without_a_shared_lock_converge(sim, tmp_path, controllers, portal):
     """N processes, each with its own cache folder (no shared lock, no shared token), ensure the same 10 units at once
-    against a flaky portal (429, 503, lost answers of writes; 20 ms a request): none fails, one unit per name, every
-    node activated; a re-run writes nothing."""
-    prefix = 'race%d-' % controllers
+    against a flaky portal (429, 503, lost answers of writes; 20 ms a request) whose unit list spans pages, with ids in
+    order or not, conflicts as 409 or 400: none fails, one unit per name, every node activated; a re-run writes nothing."""
+    prefix = 'race%d%s-' % (controllers, portal[0])
     entries = [_params('%s%02d' % (prefix, index)) for index in range(RACE_UNITS)]
+    with sim.simulator.lock:
+        sim.simulator.config.update(PORTALS[portal])
     sim.simulator.set_faults(dict(RACE_FAULTS, random_seed=controllers))
 
     first = _controllers(sim, controllers, entries, tmp_path, 'run')
@@ -470,6 +490,8 @@ def test_controllers_without_a_shared_lock_converge(sim, tmp_path, controllers):
     assert failures == [], json.dumps(failures, indent=1)
     reader, _tree = sim.reader()
     sim.simulator.set_faults({})
+    with sim.simulator.lock:
+        sim.simulator.config.update(page_shift_rate=0.0)  # the checks below read plainly
     units = [item for item in reader.get_all(CONSUMERS) if str(item.get('name', '')).startswith(prefix)]
     names = sorted(item['name'] for item in units)
     assert names == sorted(entry['consumer'] for entry in entries), 'one unit per name, no duplicate'
@@ -480,6 +502,8 @@ def test_controllers_without_a_shared_lock_converge(sim, tmp_path, controllers):
         'every controller reports the unit that was kept'
 
     sim.simulator.set_faults(dict(RACE_FAULTS, random_seed=controllers + 100))
+    with sim.simulator.lock:
+        sim.simulator.config.update(PORTALS[portal])
     sim.simulator.reset_counters()
     again = _controllers(sim, controllers, entries, tmp_path, 'rerun')
     assert [outcome for results in again for outcome in results.values() if outcome['failed'] or outcome['changed']] == []

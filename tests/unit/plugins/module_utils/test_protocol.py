@@ -218,11 +218,22 @@ def test_uncertain_every_time_is_bounded():
     assert len(sent) == 3 and len(read) == 3
 
 
-def test_certain_refusal_is_not_reread():
-    step, sent, read = step_with([CloutilityApiError('POST', '/v1/x', 400, 'bad request')], [{'id': 1}])
-    with pytest.raises(CloutilityApiError):
-        perform(step, {}, Budget())
-    assert read == []
+def test_a_refusal_is_judged_by_the_state_not_the_status():
+    """Any refused write (400 as much as 409, a 404, another 4xx) is re-read (rivals.py invariant 3): what another
+    controller did is taken; nothing there, the error stands. 401, 403 and 429 say nothing about the object."""
+    for status in (400, 404, 422):
+        step, sent, read = step_with([CloutilityApiError('POST', '/v1/x', status, 'already has a node')], [{'id': 1}])
+        assert perform(step, {}, Budget()) == {'id': 1}
+        assert len(sent) == 1 and len(read) == 1
+        step, sent, read = step_with([CloutilityApiError('POST', '/v1/x', status, 'bad request')], [None])
+        with pytest.raises(CloutilityApiError, match='bad request'):
+            perform(step, {}, Budget())
+        assert len(sent) == 1 and len(read) == 1, 'sent once: a refusal is never sent again'
+    for status in (401, 403, 429):
+        step, sent, read = step_with([CloutilityApiError('POST', '/v1/x', status, 'no')], [{'id': 1}])
+        with pytest.raises(CloutilityApiError):
+            perform(step, {}, Budget())
+        assert read == []
 
 
 def test_a_conflict_is_reread_and_what_another_controller_did_is_taken():

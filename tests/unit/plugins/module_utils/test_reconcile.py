@@ -160,9 +160,9 @@ def test_failed_post_raises_when_nothing_was_created_within_the_budget_or_the_se
         raise CloutilityApiError('POST', '/v1/things', 400, 'Name taken')
 
     recovered = []
-    with pytest.raises(CloutilityApiError):
+    with pytest.raises(CloutilityApiError, match='Name taken'):
         Reconciler().ensure(SPEC, None, {'name': 'new'}, create=refused, recover=lambda: recovered.append(1))
-    assert recovered == [], 'a clear refusal needs no re-read'
+    assert recovered == [1], 'a refusal is re-read once (the state decides), never sent again'
 
 
 def test_desired_takes_only_supplied_options_and_resolved_references():

@@ -105,9 +105,11 @@ def test_a_host_whose_path_leaves_out_the_top_unit_names_the_duplicate():
     report = build_report(results, consumers)
     assert [(item['name'], item['hosts'], item['others_activated']) for item in report['duplicates']] == [
         ('db01', ['b'], None), ('web01', ['a'], False)]
-    # A host compared on another unit than the oldest says nothing about the others' nodes.
+    # A host compared on another unit than the lowest id (the one holding the activated node, or the first created:
+    # rivals.py invariant 6): that unit is the one kept, the other is named, and no other holds an activated node.
     report = build_report({'a': in_sync('web01', 410)}, consumers)
-    assert [item['others_activated'] for item in report['duplicates'] if item['name'] == 'web01'] == [None]
+    assert [(item['kept'], item['others'], item['others_activated']) for item in report['duplicates'] if item['name'] == 'web01'] == [
+        (410, [408], False)]
 
 
 def test_markdown_and_json_show_the_duplicates():

@@ -99,11 +99,16 @@ class Simulator:
     def admin(self, path, method='GET', body=None):
         return sim_request(self.url + '/_sim/' + path, method=method, body=body)
 
-    def reset(self, latency_ms, faults=None):
+    def reset(self, latency_ms, faults=None, config=None):
         self.admin('reset', 'POST')
-        self.admin('config', 'POST', {'latency_ms': latency_ms})
+        self.admin('config', 'POST', dict(config or {}, latency_ms=latency_ms))
         if faults:
             self.admin('faults', 'POST', faults)
+
+    def quiet(self):
+        """No faults and no shifting pages while the checks read (the portal's switches stay)."""
+        self.admin('faults', 'DELETE')
+        self.admin('config', 'POST', {'page_shift_rate': 0})
 
     def counters(self):
         return self.admin('counters')
@@ -248,10 +253,10 @@ def total(results, key, hosts=None):
 
 
 def scenario(sim, args, playbook, n_slices):
-    name = '%s-%d-slices%s' % (playbook, n_slices, '-overlap' if args.overlap else '')
+    name = '%s-%d-slices%s%s' % (playbook, n_slices, '-overlap' if args.overlap else '', ('-' + args.label) if args.label else '')
     n = args.hosts
     expected = {host_name(i + 1) for i in range(n)}
-    sim.reset(args.latency_ms, args.faults)
+    sim.reset(args.latency_ms, args.faults, args.config)
     sim.admin('counters/reset', 'POST')
     bases = []
     for k in range(n_slices):
@@ -261,6 +266,7 @@ def scenario(sim, args, playbook, n_slices):
 
     first, seconds = run_slices(bases, 'first', args.forks)
     counters = sim.counters()
+    sim.quiet()
     units = sim.consumers_by_bunit()
     state = sim.admin('state')
     ours = {c['id']: c for c in state['consumers'].values() if c['name'] in expected}
@@ -275,6 +281,10 @@ def scenario(sim, args, playbook, n_slices):
     failed_hosts = total(first, 'failures') + total(first, 'dark')
     grants = counters['by_route'].get('POST /v1/oauth', 0)
 
+    if args.faults:
+        sim.admin('faults', 'POST', dict(args.faults, random_seed=args.faults.get('random_seed', 1) + 100))
+    if args.config:
+        sim.admin('config', 'POST', args.config)
     sim.admin('counters/reset', 'POST')
     rerun, rerun_seconds = run_slices(bases, 'rerun', args.forks)
     after = sim.counters()
@@ -365,6 +375,9 @@ def main():
     r.add_argument('--overlap', action='store_true', help='every slice runs every host')
     r.add_argument('--latency-ms', type=int, default=20)
     r.add_argument('--faults', type=json.loads, default=None, help='a /_sim/faults body (JSON) set for each scenario')
+    r.add_argument('--config', type=json.loads, default=None,
+                   help='a /_sim/config body (JSON) set for each scenario: the portal (page_size, id_order, conflict_status...)')
+    r.add_argument('--label', default='', help='added to the scenario names')
     r.add_argument('--forks', type=int, default=10)
     r.add_argument('--in-process', default=os.environ.get('CLOUTILITY_IN_PROCESS', ''),
                    help='CLOUTILITY_IN_PROCESS for the slices (default: this environment\'s)')
