@@ -317,7 +317,10 @@ class CloutilityModule(RecordsGivenParams, AnsibleModule):
         self.run(lambda module: module.finish(work(module.client, module.bunits, module.params, **extra)))
 
     def finish(self, result):
-        """exit_json, or fail_json for a result with ``failed`` (and its ``msg``)."""
+        """exit_json, or fail_json for a result with ``failed`` (and its ``msg``). A result's ``warnings`` (a list of lines)
+        go through ``warn``: ansible-core 2.22 deprecates passing them to exit_json (removed in 2.23)."""
+        for warning in result.pop('warnings', None) or []:
+            self.warn(warning)
         if result.pop('failed', False):
             self.fail_json(**result)
         self.exit_json(**result)

@@ -116,10 +116,32 @@ def _probe_main():
     module.exit_json(changed=False, check_mode=module.check_mode, diff_mode=diff_mode(module), **module.params)
 
 
+# Where AnsibleModule.warn / deprecate keep their messages until exit_json: module globals of
+# ansible.module_utils.common.warnings (a list up to 2.18, a dict from 2.19), which a module process starts empty.
+MODULE_MESSAGE_STORES = ('_global_warnings', '_global_deprecations')
+
+
+@contextlib.contextmanager
+def own_module_messages():
+    """A module run in this process starts with no warnings nor deprecations, as a module process does, and the
+    worker's are put back after it: a loop's items run in one worker, so an item would show the warnings of every item
+    before it."""
+    from ansible.module_utils.common import warnings as module_warnings  # pylint: disable=import-outside-toplevel
+
+    saved = dict((name, getattr(module_warnings, name)) for name in MODULE_MESSAGE_STORES if hasattr(module_warnings, name))
+    for name, store in saved.items():
+        setattr(module_warnings, name, type(store)())
+    try:
+        yield
+    finally:
+        for name, store in saved.items():
+            setattr(module_warnings, name, store)
+
+
 def run_module_main(protocol, main, module_args, action=None):
     """Run a module's ``main()`` in this process with ``module_args``; its result as an action plugin gets it."""
     stdout = io.StringIO()
-    with protocol.arguments(protocol.encode(module_args)), contextlib.redirect_stdout(stdout):
+    with protocol.arguments(protocol.encode(module_args)), own_module_messages(), contextlib.redirect_stdout(stdout):
         try:
             main()
         except SystemExit:

@@ -345,3 +345,38 @@ def test_a_consumer_count_that_is_no_count_is_an_error(page):
 @pytest.mark.parametrize('page, count', [(dict(items=[], total=0), 0), (dict(items=[{'id': 1}], total=4), 4), (dict(items=[{'id': 1}]), 1)])
 def test_a_consumer_count_from_a_page(page, count):
     assert count_consumers(PageClient(page), 131) == count
+
+
+class _Finisher:
+    """What ``CloutilityModule.finish`` calls, recorded."""
+
+    def __init__(self):
+        self.warned, self.exited, self.failed = [], None, None
+
+    def warn(self, text):
+        self.warned.append(text)
+
+    def exit_json(self, **result):
+        self.exited = result
+
+    def fail_json(self, **result):
+        self.failed = result
+        raise SystemExit(1)  # as AnsibleModule.fail_json does
+
+
+@pytest.mark.parametrize('failed', [False, True])
+def test_a_results_warnings_go_through_warn_never_to_exit_json(failed):
+    # ansible-core 2.22 deprecates warnings passed to exit_json / fail_json (removed in 2.23).
+    stub = _Finisher()
+    result = dict(changed=True, consumer_id=7, warnings=['one', 'two'])
+    if failed:
+        result.update(failed=True, msg='it failed')
+    if failed:
+        with pytest.raises(SystemExit):
+            CloutilityModule.finish(stub, result)
+    else:
+        CloutilityModule.finish(stub, result)
+    assert stub.warned == ['one', 'two']
+    sent = stub.failed if failed else stub.exited
+    assert sent == dict(changed=True, consumer_id=7, **({'msg': 'it failed'} if failed else {}))
+    assert (stub.exited if failed else stub.failed) is None

@@ -91,6 +91,34 @@ def test_arguments_are_put_back_after_a_run():
     assert basic._ANSIBLE_ARGS is before  # pylint: disable=protected-access
 
 
+def _warning_module(text):
+    """A module that returns the warnings it found already made when it started, then warns."""
+    def main():
+        from ansible.module_utils.common.warnings import get_warning_messages
+
+        module = AnsibleModule(argument_spec=dict(name=dict(type='str')), supports_check_mode=True)
+        seen = [str(message) for message in get_warning_messages()]
+        module.warn(text)
+        module.exit_json(changed=False, seen=seen)
+    return main
+
+
+def test_each_run_starts_with_no_warnings_and_puts_the_workers_back():
+    """A loop's items run in one worker: an item must not show the warnings of the items before it (a module process
+    starts with none), and the worker's own warnings are put back afterwards. Up to 2.18 the store is a module global
+    never cleared (this fails there without ``own_module_messages``); from 2.19 a warning on the controller is shown at
+    once and never stored."""
+    from ansible.module_utils.common import warnings as module_warnings
+
+    protocol, dummy = ansible_compat.in_process_protocol()
+    module_warnings.warn('the worker warned before')
+    before = list(module_warnings.get_warning_messages())
+    first = ansible_compat.run_module_main(protocol, _warning_module('item one warns'), dict(name='a'))
+    second = ansible_compat.run_module_main(protocol, _warning_module('item two warns'), dict(name='b'))
+    assert first['seen'] == [] and second['seen'] == []
+    assert list(module_warnings.get_warning_messages()) == before
+
+
 class RecordingModule(module_compat.RecordsGivenParams, AnsibleModule):
     pass
 
