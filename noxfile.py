@@ -224,7 +224,7 @@ def docs_site(session: nox.Session) -> None:
 
 # Files that are for developing the collection, not for using or testing it (ansible-test needs tests/).
 DEV_FILES = re.compile(
-    r"^(scripts|demo|tests/performance|tests/output|simulator/tests|\.ci|\.github|docs/docsite/build)/"
+    r"^(scripts|demo|tests/performance|tests/output|simulator/(tests|build|dist)|\.ci|\.github|docs/docsite/build)/"
     r"|^docs/development\.md$|^docs/docsite/build\.sh$"
     r"|(^|/)(\.venv[^/]*|venv|\.ansible|\.nox|\.tox|collections|__pycache__|\.pytest_cache|\.mypy_cache|[^/]*\.egg-info)(/|$)"
     r"|(^|/)(noxfile\.py|antsibull-nox\.toml|\.gitignore|\.ansible-lint|\.coverage[^/]*|[^/]*\.pyc|[^/]*\.tar\.gz)$"
@@ -235,6 +235,11 @@ REQUIRED_FILES = ["CHANGELOG.rst", "meta/runtime.yml", "meta/execution-environme
 
 def build_tarball(session: nox.Session, out: Path) -> Path:
     coll = copy_collection(session, out / "src")
+    # What a working tree holds after `pip install ./simulator` (or the demo): galaxy.yml's build_ignore must keep it out.
+    for leftover in ("simulator/build/lib/cloutility_simulator/app.py", "simulator/cloutility_simulator.egg-info/PKG-INFO",
+                     "simulator/dist/cloutility_simulator-0.tar.gz"):
+        (coll / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (coll / leftover).write_text("a build output of the working tree\n", encoding="utf-8")
     session.run("ansible-galaxy", "collection", "build", "--force", "--output-path", str(out), str(coll), silent=True)
     return next(out.glob("cloutility-cloutility-*.tar.gz"))
 
