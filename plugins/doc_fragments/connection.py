@@ -120,6 +120,7 @@ options:
         user, or a group of them alone, write to the folder."
       - If not set, the value of the E(CLOUTILITY_LOCK_DIR) environment variable is used.
     type: path
+    version_added: 2.0.0
   lock_timeout:
     description:
       - "The most seconds one holder (another fork, task or controller) may keep an object's write lock this task waits
@@ -130,6 +131,7 @@ options:
         budget) the task logs in alone."
       - If not set, the value of the E(CLOUTILITY_LOCK_TIMEOUT) environment variable is used.
     type: float
+    version_added: 2.0.0
     default: 120
   race_margin:
     description:
@@ -140,6 +142,7 @@ options:
         Raise it for a portal whose lists lag; V(0) trusts that a create shows at once.
       - If not set, the value of the E(CLOUTILITY_RACE_MARGIN) environment variable is used.
     type: float
+    version_added: 2.0.0
     default: 2
 notes:
   - "Transient faults: HTTP 429 means the server did nothing, so any request is sent again after C(Retry-After)
@@ -282,12 +285,14 @@ options:
         the sticky bit is refused. Access tokens are never written there. A lock file there of another user is waited
         on for at most 5 seconds, then the plugin takes its own private lock and warns.
     type: path
+    version_added: 2.0.0
     env:
       - name: CLOUTILITY_LOCK_DIR
   lock_timeout:
     description:
       - The most seconds one holder may keep a lock this plugin waits for (the modules' O(lock_timeout)).
     type: float
+    version_added: 2.0.0
     default: 120
     env:
       - name: CLOUTILITY_LOCK_TIMEOUT
@@ -295,6 +300,7 @@ options:
     description:
       - Seconds within which the portal shows a new consumption unit in its lists (the modules' O(race_margin)).
     type: float
+    version_added: 2.0.0
     default: 2
     env:
       - name: CLOUTILITY_RACE_MARGIN
