@@ -80,7 +80,10 @@ def make_report(consumer, node, day, with_status, with_warnings):
         'transferBytes': int(transfer * GB),
         'numberOfFiles': 10000 + _digest('files', node['id']) % 90000 + int(storage * 10),
     }
-    failed = _digest('fail', node['id'], day.date().isoformat()) % 17 == 0
+    # The day's seeded job (the one that started that day) decides, as its injected jobs do: a report never says a
+    # backup failed while the jobs say it completed, nor before the job has ended.
+    index = (_midnight(day) - _midnight(parse_time(node['activatedDate']))).days
+    failed = index >= 0 and seeded_job_failed(node, index) and _job_times(node, index)[1] <= utcnow()
     injected = injected_jobs_of_day(node, day)
     if with_status:
         failed_today = failed or any(job['status'] == 'Failed' for job in injected)
@@ -164,10 +167,15 @@ def _job_times(node, index):
     return started, completed
 
 
+def seeded_job_failed(node, index):
+    """Whether the node's seeded job ``index`` failed: about one night in nineteen, fixed per node and night."""
+    return _digest('job', node['id'], index) % 19 == 0
+
+
 def make_job(consumer, node, index):
     started, completed = _job_times(node, index)
     seed = _digest('job', node['id'], index)
-    failed = seed % 19 == 0
+    failed = seeded_job_failed(node, index)
     return {
         'href': href('bunits', consumer['businessUnitId'], 'consumers', consumer['id'], 'jobs', node['id'] * 100000 + index),
         'id': node['id'] * 100000 + index,

@@ -129,6 +129,11 @@ def test_unknown_routes_answer_like_aspnet_in_both_modes(api, sim):
 
 def test_strict_mode(api, sim):
     assert _config(sim)['strict'] is False
+    # A failed job three days ago: the report of that day warns, whichever seeded nights failed (those depend on the date).
+    three_days_ago = datetime.datetime.now(datetime.timezone.utc).replace(hour=21, minute=0, second=0, microsecond=0) - datetime.timedelta(days=3)
+    injected = requests.post(sim.url + '/_sim/jobs', json={'consumer': 408, 'status': 'Failed',
+                                                           'started': three_days_ago.strftime('%Y-%m-%dT%H:%M:%S.000Z')}, timeout=5)
+    assert injected.status_code in (200, 201), injected.text
     warned = api.ok('GET', 'bunits/94/consumers/408/reports', params={'warnings': 'true', 'status': 'true'})
     warnings = [w for r in warned['items'] for w in r['warnings']]
     assert warnings and all(set(w['type']) == {'id', 'href'} for w in warnings)  # a reference, named by nodewarningtypes
