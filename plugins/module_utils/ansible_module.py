@@ -266,6 +266,12 @@ class CloutilityModule(RecordsGivenParams, AnsibleModule):
     def _hide_secret_values(self):
         for name in self._secret_keys_in:
             self.no_log_values.update(secret_values(self.params.get(name)))
+        # A password put into api_url (refused below): masked in the result too, whose invocation (up to 2.20) repeats
+        # the module's arguments.
+        url = self.params.get('api_url')
+        if isinstance(url, str) and '@' in url.split('//', 1)[-1].split('/', 1)[0]:
+            userinfo = url.split('//', 1)[-1].split('/', 1)[0].rsplit('@', 1)[0]
+            self.no_log_values.update(part for part in (userinfo, userinfo.partition(':')[2]) if part)
 
     def _log_invocation(self):
         # AnsibleModule logs the arguments (syslog/journal) before __init__ returns: hide first.
