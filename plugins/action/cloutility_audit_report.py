@@ -12,10 +12,6 @@ on the controller, each file only when it differs.
 
 from __future__ import annotations
 
-import datetime
-import os
-import secrets
-
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import lookup_loader
@@ -24,13 +20,6 @@ from ansible_collections.cloutility.cloutility.plugins.plugin_utils.audit import
 from ansible_collections.cloutility.cloutility.plugins.plugin_utils.onboard import host_results, registered
 
 CONSUMERS_LOOKUP = 'cloutility.cloutility.consumers'
-
-
-def default_report_base():
-    """Where the report goes when no path is given: a name of this run's own in ``$TMPDIR`` (else /tmp), never a fixed
-    name another user could have planted or another run would overwrite (write_file renames a new file into place: it never writes through a link)."""
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
-    return os.path.join(os.environ.get('TMPDIR') or '/tmp', 'cloutility-audit-%s-%s' % (stamp, secrets.token_hex(3)))
 
 
 class ActionModule(ActionBase):
@@ -49,8 +38,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('mode must be an octal string such as 0640, not %r' % args.get('mode')) from None
         paths = [(str(args[key]), render) for key, render in (('json_path', render_json), ('markdown_path', render_markdown)) if args.get(key)]
         if not paths:
-            base = default_report_base()
-            paths = [(base + '.json', render_json), (base + '.md', render_markdown)]
+            raise AnsibleActionFail('give json_path, markdown_path or both')
         connection = args.get('connection') or {}
         if not isinstance(connection, dict):
             raise AnsibleActionFail('connection must be a dict of connection options (such as onboard_connection), not %s'

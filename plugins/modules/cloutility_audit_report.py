@@ -54,10 +54,7 @@ options:
     type: dict
     default: {}
   json_path:
-    description:
-      - Where the JSON report goes.
-      - With neither O(json_path) nor O(markdown_path), both go to a name of this run's own in E(TMPDIR) (else C(/tmp)),
-        C(cloutility-audit-<UTC time>-<random>.json) and C(.md); RV(files) says where.
+    description: Where the JSON report goes.
     type: path
   markdown_path:
     description: Where the Markdown report goes.
