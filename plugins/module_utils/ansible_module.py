@@ -19,6 +19,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.api_client i
     REQUESTS_IMPORT_ERROR,
     CloutilityApiError,
     CloutilityError,
+    url_secrets,
 )
 from ansible_collections.cloutility.cloutility.plugins.module_utils.connection_options import (
     CONNECTION_ENV,
@@ -268,10 +269,7 @@ class CloutilityModule(RecordsGivenParams, AnsibleModule):
             self.no_log_values.update(secret_values(self.params.get(name)))
         # A password put into api_url (refused below): masked in the result too, whose invocation (up to 2.20) repeats
         # the module's arguments.
-        url = self.params.get('api_url')
-        if isinstance(url, str) and '@' in url.split('//', 1)[-1].split('/', 1)[0]:
-            userinfo = url.split('//', 1)[-1].split('/', 1)[0].rsplit('@', 1)[0]
-            self.no_log_values.update(part for part in (userinfo, userinfo.partition(':')[2]) if part)
+        self.no_log_values.update(url_secrets(self.params.get('api_url')))
 
     def _log_invocation(self):
         # AnsibleModule logs the arguments (syslog/journal) before __init__ returns: hide first.

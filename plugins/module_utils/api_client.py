@@ -293,7 +293,7 @@ class CloutilityBadAnswer(CloutilityApiError):
 
 
 # User information in a URL (``scheme://user:password@``), wherever it appears in a text: redact_url hides it.
-USERINFO_IN_URL = re.compile(r'(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#]*@')
+USERINFO_IN_URL = re.compile(r'(?i)\b([a-z][a-z0-9+.-]*://)([^\s/?#]*)@')
 API_URL_EXAMPLE = 'https://portal-api.example.net/v1'
 
 
@@ -301,6 +301,16 @@ def redact_url(text):
     """``text`` with the user information of every URL in it replaced by ``***`` (``https://***@host/v1``): the one
     redaction of URLs, applied wherever the client builds a message that names a URL."""
     return USERINFO_IN_URL.sub(lambda match: match.group(1) + '***@', str(text))
+
+
+def url_secrets(text):
+    """The user information of every URL in ``text`` (as written and decoded) and the password part of each: the values
+    to mask wherever ``text`` is repeated (found as redact_url finds them)."""
+    found = set()
+    for match in USERINFO_IN_URL.finditer(str(text or '')):
+        for userinfo in (match.group(2), unquote(match.group(2))):
+            found.update(part for part in (userinfo, userinfo.partition(':')[2]) if part)
+    return found
 
 
 def api_url_problem(value):

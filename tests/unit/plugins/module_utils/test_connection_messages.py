@@ -19,6 +19,7 @@ from ansible_collections.cloutility.cloutility.plugins.module_utils.ansible_modu
     env_setting,
     missing_connection_message,
 )
+from ansible_collections.cloutility.cloutility.plugins.module_utils import api_client
 
 MODULE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'plugins', 'modules', 'cloutility_bunit_info.py')
 
@@ -155,3 +156,16 @@ def test_no_message_ever_prints_a_url_with_a_password():
         assert SECRET not in str(error) and SECRET not in json.dumps(error.as_result())
         assert 'https://***@portal.example.net/v1/bunits' in str(error)
     assert redact_url('GET http://a:b@c@h:1/x and https://h/y') == 'GET http://***@h:1/x and https://h/y'
+
+
+@pytest.mark.parametrize('url, secrets', [
+    ('https://someone:Url-Passw0rd-7@portal.example.net/v1', {'someone:Url-Passw0rd-7', 'Url-Passw0rd-7'}),
+    ('https://someone:p%40ss@portal.example.net/v1', {'someone:p%40ss', 'p%40ss', 'someone:p@ss', 'p@ss'}),
+    ('https://token@portal.example.net/v1', {'token'}),
+    ('https://portal.example.net/v1', set()),
+    (None, set()),
+])
+def test_the_secrets_of_a_url_are_the_ones_redact_url_hides(url, secrets):
+    assert api_client.url_secrets(url) == secrets
+    if url:
+        assert not any(secret in api_client.redact_url(url) for secret in secrets)
